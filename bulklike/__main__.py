@@ -1,0 +1,7 @@
+"""``python -m bulklike`` runs the same CLI as the ``bulklike`` script."""
+
+import sys
+
+from bulklike.cli import main
+
+sys.exit(main())

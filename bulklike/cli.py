@@ -1,0 +1,53 @@
+"""The command line: parse, set up logging, call a command, map errors to exit codes.
+
+Exit codes: 0 done, nothing failed or invalid; 1 done with some failed or invalid; 2 usage,
+config, input or journal error; 3 stopped by a fatal API answer; 75 stopped by --max-likes or
+--until with work pending; 130/143 interrupted by SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from bulklike import logs
+from bulklike.clitime import parse_until
+from bulklike.errors import BulklikeError
+from bulklike.parser import build_parser
+
+EXIT_USAGE = 2
+
+
+def _configure_logging(args: argparse.Namespace, secrets: Sequence[str] = ()) -> None:
+    level = "warning" if getattr(args, "quiet", False) else getattr(args, "log_level", None) or "info"
+    logs.configure(level=level, fmt=getattr(args, "log_format", None), secrets=secrets)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``bulklike`` and ``python -m bulklike``; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    _configure_logging(args)
+    try:
+        if getattr(args, "until", None):
+            args.until = parse_until(args.until)
+        return int(args.handler(args, argv))
+    except BulklikeError as exc:
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        sys.stderr.write(f"bulklike: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("bulklike: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,302 @@
+"""``bulklike run`` and ``bulklike undo``: open the journal, ledger and client, run, summarise.
+
+The engine is ``runner.Runner``; this module wires one run together: inputs into the ingest
+thread, the pacer over the shared ledger, signals, the live line, the dry-run plan, the account
+check, and the exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO, TextIO
+
+from bulklike import plan
+from bulklike.auth import BearerSigner, OAuth1Signer, Signer
+from bulklike.client import XClient
+from bulklike.config import Settings, require_credentials
+from bulklike.errors import ConfigError, FatalApiError, InputError
+from bulklike.ingest import Ingestor, Source, open_sources
+from bulklike.journal import Journal
+from bulklike.ledger import Ledger, default_ledger_path
+from bulklike.logs import STDERR, get_logger
+from bulklike.outcomes import Kind, classify, fatal_hint
+from bulklike.output import Format, ResultWriter, invalid_line, open_results
+from bulklike.pacer import Pacer, Waiting
+from bulklike.progress import LiveLine, Snapshot, clock_time, summary_text
+from bulklike.readers import InputFormat, InvalidLine
+from bulklike.recorder import Recorder
+from bulklike.runner import EXIT_FATAL, EXIT_LIMIT, EXIT_OK, EXIT_SOME_FAILED, RetryPolicy, Runner
+
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOptions:
+    """What the user asked of this run, beyond the settings."""
+
+    inputs: tuple[str, ...] = ()
+    input_format: InputFormat | None = None
+    column: str | None = None
+    dry_run: bool = False
+    retry_failed: bool = False
+    max_likes: int | None = None
+    until: float | None = None
+    undo: bool = False
+    include_already: bool = False
+    force: bool = False
+    output: str | None = None
+    output_format: Format = "jsonl"
+    progress: bool = True
+    install_signals: bool = True
+    resume_command: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass(slots=True)
+class Streams:
+    stdin: BinaryIO
+    stdout: TextIO
+    stderr: TextIO
+    stdin_is_tty: bool = False
+
+
+def account_key(settings: Settings) -> str:
+    creds = settings.credentials
+    return f"{creds.app_id}:{creds.user_id}"
+
+
+def check_account(journal: Journal, settings: Settings, *, force: bool) -> None:
+    """A journal belongs to the account that made it; another one may resume it only with --force."""
+    key = account_key(settings)
+    saved = journal.get_meta("account")
+    if saved is None or force:
+        journal.set_meta("account", key)
+    elif saved != key:
+        raise ConfigError(f"{journal.path} was made with another account; use that account, "
+                          "another --journal, or --force to take it over")
+
+
+def make_signer(settings: Settings) -> Signer:
+    creds = settings.credentials
+    if creds.has_oauth1:
+        return OAuth1Signer(creds)
+    return BearerSigner(creds.bearer_token)
+
+
+async def resolve_user_id(client: XClient, journal: Journal, settings: Settings) -> None:
+    """v2 needs the numeric user id: from the config, the journal's cache, or ``GET /2/users/me``."""
+    user_id = settings.user_id or journal.get_meta("user_id")
+    if user_id is None:
+        answer = await client.whoami()
+        outcome = classify(answer, "whoami")
+        if outcome.kind is not Kind.DONE:
+            said = outcome.message or answer.transport_error or f"HTTP {answer.status}"
+            raise FatalApiError(f"could not look up the account (GET /2/users/me): {said} — "
+                                f"{fatal_hint(outcome.error_code, outcome.http_status)}")
+        user_id = plan.user_id_from(answer.body)
+        journal.set_meta("user_id", user_id)
+    client.user_id = user_id
+
+
+@contextlib.contextmanager
+def signals(on_signal: Callable[[int], None], enabled: bool) -> Iterator[None]:
+    """SIGINT -> 130, SIGTERM -> 143; a second one is passed on as a hard stop by the handler."""
+    loop = asyncio.get_running_loop()
+    if enabled:
+        loop.add_signal_handler(signal.SIGINT, on_signal, EXIT_SIGINT)
+        loop.add_signal_handler(signal.SIGTERM, on_signal, EXIT_SIGTERM)
+    try:
+        yield
+    finally:
+        if enabled:
+            loop.remove_signal_handler(signal.SIGINT)
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def run_command(settings: Settings, opts: RunOptions, streams: Streams, *,
+                      clock: Callable[[], float] = time.time,
+                      sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> int:
+    """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
+    require_credentials(settings)
+    inputs = list(opts.inputs)
+    if not inputs and not opts.undo and not streams.stdin_is_tty:
+        inputs = ["-"]
+    journal = Journal(settings.journal)
+    try:
+        check_account(journal, settings, force=opts.force)
+        if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
+            raise InputError(f"no input given and nothing pending in {settings.journal}: "
+                             "pass files or '-', or pipe tweet IDs in")
+        sources = await asyncio.to_thread(open_sources, inputs, streams.stdin, opts.input_format, opts.column)
+        ledger = Ledger(settings.ledger or default_ledger_path(), app=settings.credentials.app_id,
+                        user=settings.credentials.user_id, now=clock())
+        try:
+            return await RunSession(settings, opts, streams, journal, ledger, sources, clock, sleep).execute()
+        finally:
+            ledger.close()
+    finally:
+        journal.close()
+
+
+class RunSession:
+    """One run's moving parts, and the callbacks that connect them."""
+
+    def __init__(self, settings: Settings, opts: RunOptions, streams: Streams, journal: Journal, ledger: Ledger,
+                 sources: list[Source], clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]]) -> None:
+        self.settings, self.opts, self.streams, self.journal, self.clock = settings, opts, streams, journal, clock
+        self.log = get_logger()
+        self.started = clock()
+        self.run_id = journal.begin_run("undo" if opts.undo else "run", self.started)
+        if opts.retry_failed:
+            journal.retry_failed()
+        if opts.undo:
+            journal.prepare_undo(include_already=opts.include_already)
+        stream, header = open_results(opts.output, opts.output_format) if opts.output else (streams.stdout, True)
+        self.writer = ResultWriter(stream, opts.output_format, header=header)
+        self.pacer = Pacer(ledger, settings.user_limits, settings.app_limits, timeout=settings.timeout,
+                           min_interval=settings.interval, clock=clock, sleep=sleep, stop_at=opts.until,
+                           on_wait=self._on_wait)
+        self.recorder = Recorder(journal, self.writer, undo=opts.undo)
+        self.client = XClient(base_url=settings.base_url, api=settings.api, signer=make_signer(settings),
+                              timeout=settings.timeout, concurrency=settings.concurrency, user_id=settings.user_id)
+        retry = RetryPolicy(max_attempts=settings.max_attempts, initial_s=opts.retry.initial_s,
+                            max_wait_s=opts.retry.max_wait_s, jitter_s=opts.retry.jitter_s)
+        self.runner = Runner(journal, self.pacer, self.client, self.recorder, concurrency=settings.concurrency,
+                             retry=retry, undo=opts.undo, max_likes=opts.max_likes, clock=clock, sleep=sleep)
+        self.loop = asyncio.get_running_loop()
+        self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=clock, on_commit=self._from_thread)
+        self.invalid = 0
+        self.signalled: list[int] = []
+        self.live = LiveLine(streams.stderr, enabled=opts.progress and streams.stderr.isatty())
+        self.live.snapshot = SnapshotMaker(self).make
+
+    def _on_wait(self, waiting: Waiting | None) -> None:
+        if waiting is not None:
+            self.log.info("waiting", reason=waiting.reason, until=clock_time(waiting.until),
+                          wait_s=round(max(0.0, waiting.until - self.clock()), 1))
+
+    def _from_thread(self, invalid: list[InvalidLine]) -> None:
+        self.loop.call_soon_threadsafe(self._on_commit, invalid)
+
+    def _on_commit(self, invalid: list[InvalidLine]) -> None:
+        """On the loop, after each ingest commit: report invalid lines, wake the dispatcher."""
+        for line in invalid:
+            self.invalid += 1
+            self.log.warning("invalid_input", source=line.source, reason=line.reason)
+            self.writer.write(invalid_line(line.input, line.source, line.reason))
+        if invalid:
+            self.writer.flush()
+        self.runner.new_rows.set()
+        if self.ingestor.done.is_set():
+            self.runner.reading.clear()
+
+    def on_signal(self, code: int) -> None:
+        self.signalled.append(code)
+        self.ingestor.stop.set()
+        self.runner.reading.clear()
+        self.runner.new_rows.set()
+        if len(self.signalled) == 1:
+            self.log.warning("stopping", signal=code, detail="finishing requests in flight; again to stop now")
+            self.runner.request_stop(code)
+        else:
+            self.runner.hard_stop()
+
+    async def dry_run(self) -> int:
+        await asyncio.to_thread(self.ingestor.done.wait)
+        if self.ingestor.stats.error is not None:
+            raise self.ingestor.stats.error
+        await asyncio.sleep(0)  # let the last on_commit run
+        code = plan.print_plan(self.journal, self.run_id, self.ingestor.stats, self.pacer, self.settings,
+                               self.streams.stderr, self.clock())
+        self.journal.finish_run(self.run_id, code, self.clock())
+        self.writer.flush()
+        return code
+
+    async def execute(self) -> int:
+        self.runner.reading.set()
+        self.ingestor.start()
+        with signals(self.on_signal, self.opts.install_signals):
+            if self.opts.dry_run:
+                return await self.dry_run()
+            STDERR.before_write, STDERR.after_write = self.live.clear, self.live.draw
+            drawer = asyncio.create_task(self.live.run())
+            try:
+                async with self.client:
+                    if self.settings.api == "v2":
+                        await resolve_user_id(self.client, self.journal, self.settings)
+                    await self.runner.run()
+            finally:
+                drawer.cancel()
+                await asyncio.gather(drawer, return_exceptions=True)
+                self.live.clear()
+                STDERR.before_write = STDERR.after_write = None
+                self.ingestor.stop.set()
+                self.writer.flush()
+            if self.ingestor.stats.error is not None and self.runner.stop_code is None:
+                raise self.ingestor.stats.error
+        return self.finish()
+
+    def finish(self) -> int:
+        code = _exit_code(self.journal, self.runner, self.signalled, self.opts.undo, self.recorder, self.invalid)
+        self.journal.finish_run(self.run_id, code, self.clock())
+        pending = self.journal.count_pending(undo=self.opts.undo)
+        resume = self.opts.resume_command if pending and code != EXIT_OK else None
+        self.streams.stderr.write(summary_text(
+            title=("undo" if self.opts.undo else "run") + (" stopped" if pending else " finished"),
+            run_counts={**dict(self.recorder.counts), "invalid": self.invalid, "pending": pending},
+            journal_counts=self.journal.counts(), elapsed=self.clock() - self.started, wait_s=self.pacer.wait_s,
+            journal=self.settings.journal, resume=resume, exit_code=code))
+        self.streams.stderr.flush()
+        if self.runner.stop_code == EXIT_FATAL:
+            raise FatalApiError(self.runner.stop_message or "stopped by the API")
+        return code
+
+
+class SnapshotMaker:
+    """Builds the live line's snapshot; the costly parts (pending count, ETA) are cached a while."""
+
+    def __init__(self, session: RunSession) -> None:
+        self.session = session
+        self._pending = (0.0, 0)
+        self._eta = (0.0, None)  # type: tuple[float, float | None]
+
+    def make(self) -> Snapshot:
+        s = self.session
+        now = s.clock()
+        if now - self._pending[0] > 1.0:
+            self._pending = (now, s.journal.count_pending(undo=s.opts.undo))
+        pending = self._pending[1]
+        if now - self._eta[0] > 5.0:
+            self._eta = (now, s.pacer.estimate_finish(pending) if pending else None)
+        counts = dict(s.recorder.counts)
+        done = sum(counts.values())
+        quota = s.pacer.quota_left()
+        tightest = min(quota, key=lambda q: q[2] / q[1].count, default=None)
+        return Snapshot(done=done, total=done + pending, counts=counts,
+                        rate_per_s=done / max(1e-6, now - s.started), quota=tightest, eta=self._eta[1],
+                        waiting=s.pacer.waiting, reading=not s.ingestor.done.is_set())
+
+
+def _exit_code(journal: Journal, runner: Runner, signalled: list[int], undo: bool, recorder: Recorder,
+               invalid: int) -> int:
+    if runner.stop_code == EXIT_FATAL:
+        return EXIT_FATAL
+    if signalled:
+        return signalled[0]
+    pending = journal.count_pending(undo=undo)
+    if pending and (runner.limit_reached or runner.stop_code == EXIT_LIMIT):
+        return EXIT_LIMIT
+    if undo:
+        return EXIT_SOME_FAILED if recorder.counts.get("failed") else EXIT_OK
+    counts = journal.counts()
+    return EXIT_SOME_FAILED if counts.get("failed") or counts.get("invalid") or invalid else EXIT_OK
+
+
+def stdin_streams() -> Streams:
+    return Streams(stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr, stdin_is_tty=sys.stdin.isatty())

@@ -1,0 +1,209 @@
+"""Settings: flags, environment and TOML merged once into a frozen value.
+
+Precedence, highest first: command-line flags; ``BULKLIKE_*`` environment variables (for
+credentials); the chosen ``[profiles.NAME]`` table; the config file's top level and its
+``[credentials]`` table; built-in defaults. Secrets are ``Secret`` values, so the repr of
+``Settings`` never shows them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import stat
+import tomllib
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bulklike.credentials import Credentials, Secret
+from bulklike.errors import ConfigError
+from bulklike.limits import Limit, default_limits, parse_limit
+
+Api = Literal["v1.1", "v2"]
+
+DEFAULT_CONFIG = "bulklike.toml"
+DEFAULT_JOURNAL = "bulklike.db"
+DEFAULT_CONCURRENCY = 4
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_MIN_INTERVAL_S = 1.0
+BASE_URLS: dict[str, str] = {"v1.1": "https://api.twitter.com", "v2": "https://api.x.com"}
+
+CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token")
+ENV_NAMES = {key: f"BULKLIKE_{key.upper()}" for key in CREDENTIAL_KEYS}
+SETTING_KEYS = ("api", "base_url", "concurrency", "timeout", "max_attempts", "min_interval", "spread",
+                "quota", "app_quota", "journal", "ledger", "user_id")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything a run needs, merged and checked."""
+
+    credentials: Credentials = field(default_factory=Credentials)
+    api: Api = "v1.1"
+    base_url: str = BASE_URLS["v1.1"]
+    concurrency: int = DEFAULT_CONCURRENCY
+    timeout: float = DEFAULT_TIMEOUT_S
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    min_interval: float = DEFAULT_MIN_INTERVAL_S
+    spread: bool = False
+    user_limits: tuple[Limit, ...] = ()
+    app_limits: tuple[Limit, ...] = ()
+    journal: str = DEFAULT_JOURNAL
+    ledger: str | None = None
+    user_id: str | None = None
+    profile: str | None = None
+
+    @property
+    def interval(self) -> float:
+        """Seconds between consecutive sends: ``--spread`` evens out the tightest limit."""
+        if self.spread:
+            limits = self.user_limits + self.app_limits
+            return max((lim.interval_s for lim in limits), default=self.min_interval)
+        return self.min_interval
+
+
+def check_base_url(url: str) -> str:
+    """Accept https anywhere, plain http only to loopback; return the URL without trailing slash."""
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(f"--base-url {url!r}: expected an https:// URL")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ConfigError(f"--base-url {url!r}: plain http is allowed only to loopback (127.0.0.1, ::1, localhost)")
+    return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def read_config_file(path: str | None, *, warn: list[str]) -> dict[str, Any]:
+    """The TOML config as a dict; ``{}`` when no path was given and ``./bulklike.toml`` is absent."""
+    explicit = path is not None
+    path = path or DEFAULT_CONFIG
+    if not os.path.exists(path):
+        if explicit:
+            raise ConfigError(f"{path}: config file not found")
+        return {}
+    try:
+        with open(path, "rb") as fp:
+            data = tomllib.load(fp)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
+    if _holds_secrets(data) and os.stat(path).st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warn.append(f"{path} holds credentials and can be read by other users; run: chmod 600 {path}")
+    return data
+
+
+def _holds_secrets(data: Mapping[str, Any]) -> bool:
+    tables = [data.get("credentials", {})] + list(data.get("profiles", {}).values())
+    return any(isinstance(t, dict) and any(t.get(k) for k in CREDENTIAL_KEYS) for t in tables)
+
+
+def _profile(data: Mapping[str, Any], name: str | None) -> dict[str, Any]:
+    profiles = data.get("profiles", {})
+    if name is None:
+        return {}
+    if not isinstance(profiles, dict) or name not in profiles:
+        known = ", ".join(sorted(profiles)) if isinstance(profiles, dict) and profiles else "none"
+        raise ConfigError(f"no profile {name!r} in the config file (profiles: {known})")
+    table = profiles[name]
+    if not isinstance(table, dict):
+        raise ConfigError(f"[profiles.{name}] must be a table")
+    return table
+
+
+def _limits(values: Any, key: str) -> tuple[Limit, ...] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list):
+        raise ConfigError(f"{key}: expected a list of COUNT/WINDOW strings")
+    try:
+        return tuple(parse_limit(str(v)) for v in values)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from exc
+
+
+def _typed(key: str, value: Any, kind: type) -> Any:
+    try:
+        result = kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{key}: expected a {kind.__name__}, got {value!r}") from exc
+    if kind in (int, float) and result < 0:
+        raise ConfigError(f"{key}: must not be negative")
+    return result
+
+
+def build_settings(flags: Mapping[str, Any], env: Mapping[str, str], data: Mapping[str, Any]) -> Settings:
+    """Merge flags (``None`` = not given), environment and config data into ``Settings``."""
+    profile_name = flags.get("profile")
+    profile = _profile(data, profile_name)
+    top = {k: v for k, v in data.items() if k in SETTING_KEYS}
+    merged: dict[str, Any] = {**top, **{k: v for k, v in profile.items() if k in SETTING_KEYS}}
+    merged.update({k: v for k, v in flags.items() if k in SETTING_KEYS and v is not None})
+
+    creds: dict[str, Secret] = {}
+    file_creds = {**data.get("credentials", {}), **{k: v for k, v in profile.items() if k in CREDENTIAL_KEYS}}
+    for key in CREDENTIAL_KEYS:
+        value = env.get(ENV_NAMES[key]) or file_creds.get(key) or ""
+        creds[key] = Secret(str(value))
+
+    api = str(merged.get("api", "v1.1"))
+    if api not in ("v1.1", "v2"):
+        raise ConfigError(f"api: expected v1.1 or v2, got {api!r}")
+    user_default, app_default = default_limits(api)
+    user_limits = _limits(merged.get("quota"), "quota")
+    app_limits = _limits(merged.get("app_quota"), "app_quota")
+    concurrency = _typed("concurrency", merged.get("concurrency", DEFAULT_CONCURRENCY), int)
+    if concurrency < 1:
+        raise ConfigError("concurrency: must be at least 1")
+    max_attempts = _typed("max_attempts", merged.get("max_attempts", DEFAULT_MAX_ATTEMPTS), int)
+    if max_attempts < 1:
+        raise ConfigError("max_attempts: must be at least 1")
+    timeout = _typed("timeout", merged.get("timeout", DEFAULT_TIMEOUT_S), float)
+    if timeout <= 0:
+        raise ConfigError("timeout: must be positive")
+    return Settings(
+        credentials=Credentials(**creds),
+        api=api,  # type: ignore[arg-type]
+        base_url=check_base_url(str(merged.get("base_url") or BASE_URLS[api])),
+        concurrency=concurrency,
+        timeout=timeout,
+        max_attempts=max_attempts,
+        min_interval=_typed("min_interval", merged.get("min_interval", DEFAULT_MIN_INTERVAL_S), float),
+        spread=bool(merged.get("spread", False)),
+        user_limits=user_default if user_limits is None else user_limits,
+        app_limits=app_default if app_limits is None else app_limits,
+        journal=str(merged.get("journal", DEFAULT_JOURNAL)),
+        ledger=str(merged["ledger"]) if merged.get("ledger") else None,
+        user_id=str(merged["user_id"]) if merged.get("user_id") else None,
+        profile=profile_name,
+    )
+
+
+def require_credentials(settings: Settings) -> None:
+    """Exit-2 early, naming the first missing variable, unless a usable set is present."""
+    creds = settings.credentials
+    if settings.api == "v2" and creds.bearer_token and not creds.has_oauth1:
+        return
+    for key in CREDENTIAL_KEYS[:4]:
+        if not getattr(creds, key):
+            hint = " (or BULKLIKE_BEARER_TOKEN with --api v2)" if settings.api == "v2" else ""
+            raise ConfigError(f"missing credential: set {ENV_NAMES[key]} or {key} in the config file{hint}")
+
+
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    return dataclasses.replace(settings, **changes)

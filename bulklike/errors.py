@@ -1,0 +1,44 @@
+"""The one exception tree of bulklike; the CLI maps each branch to one exit code.
+
+::
+
+    BulklikeError                    exit 2 unless noted
+    ├── ConfigError                  bad flags, config file, credentials
+    ├── InputError                   a whole input unusable (missing, directory, no ID column)
+    ├── JournalError                 corrupt, foreign, newer, locked or unwritable journal / ledger
+    └── ApiError                     an answer from the API that ends the run
+        └── FatalApiError            exit 3: credentials, suspension, lock, automation flag
+
+Per-request answers (retryable, permanent) are values (``outcomes.Outcome``), not exceptions:
+a bad answer for one tweet must never unwind the run.
+"""
+
+from __future__ import annotations
+
+
+class BulklikeError(Exception):
+    """Base of every error bulklike reports to the user as one line."""
+
+    exit_code = 2
+
+
+class ConfigError(BulklikeError):
+    """Flags, environment or config file are unusable."""
+
+
+class InputError(BulklikeError):
+    """A whole input cannot be read (a bad line is a record, not an error)."""
+
+
+class JournalError(BulklikeError):
+    """The journal or ledger cannot be opened or written; the file is left as it was."""
+
+
+class ApiError(BulklikeError):
+    """The API said something that ends the run."""
+
+
+class FatalApiError(ApiError):
+    """Credentials refused, account suspended or locked, automation flagged: stop, never retry."""
+
+    exit_code = 3

@@ -1,0 +1,148 @@
+"""Drain inputs into the journal, in a thread, as fast as they arrive.
+
+The journal is the queue: workers take pending rows while this thread is still reading, so a
+pipe that delivers slowly starts work at once, and a huge input never sits in memory. Rows are
+written in batches (one transaction each, on the thread's own connection); each commit wakes
+the dispatcher. Invalid lines are handed to a callback for the warning and the result line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from bulklike.errors import BulklikeError, JournalError
+from bulklike.journal import connect, sqlite_errors
+from bulklike.readers import InputFormat, InvalidLine, ParsedId, detect_format, open_input, read_records
+
+BATCH = 2000
+BATCH_SECONDS = 0.2
+
+_INSERT_ID = (
+    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'pending', ?, ?, ?, ?)"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+)
+_INSERT_INVALID = (
+    "INSERT OR IGNORE INTO items(tweet_id, status, source, input, message, first_seen, finished_at, added_run,"
+    " last_run) VALUES (NULL, 'invalid', ?, ?, ?, ?, ?, ?, ?)"
+)
+
+Record = ParsedId | InvalidLine
+
+
+@dataclass(slots=True)
+class IngestStats:
+    valid: int = 0
+    invalid: int = 0
+    files: int = 0
+    error: BaseException | None = None
+    invalid_lines: list[InvalidLine] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Source:
+    """One opened input whose header (if any) was already checked."""
+
+    name: str
+    records: Iterator[Record]
+    stream: BinaryIO
+
+
+def open_sources(paths: list[str], stdin: BinaryIO, fmt: InputFormat | None, column: str | None) -> list[Source]:
+    """Open every input and read as far as its first record, so whole-input problems (missing
+    file, directory, no ID column) stop the run before anything is sent."""
+    sources = []
+    for path in paths:
+        stream, name = open_input(path, stdin)
+        records = read_records(stream, name=name, fmt=detect_format(name if path != "-" else "", fmt),
+                               column=column)
+        first = list(itertools.islice(records, 1))
+        sources.append(Source(name, itertools.chain(first, records), stream))
+    return sources
+
+
+class Ingestor:
+    """Runs ``sources`` into the journal at ``path`` on a daemon thread."""
+
+    def __init__(self, path: str, run_id: int, sources: list[Source], *,
+                 on_commit: Callable[[list[InvalidLine]], None], clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.run_id = run_id
+        self.sources = sources
+        self.on_commit = on_commit
+        self.clock = clock
+        self.stats = IngestStats()
+        self.stop = threading.Event()
+        self.done = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="bulklike-ingest", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _main(self) -> None:
+        try:
+            with sqlite_errors(self.path):
+                conn = connect(self.path)
+                try:
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                    for source in self.sources:
+                        if self.stop.is_set():
+                            break
+                        self._drain(conn, source)
+                        self.stats.files += 1
+                finally:
+                    conn.close()
+        except (BulklikeError, sqlite3.Error, OSError) as exc:
+            self.stats.error = exc if isinstance(exc, BulklikeError) else JournalError(f"{self.path}: {exc}")
+        finally:
+            for source in self.sources:
+                if source.name != "<stdin>":
+                    source.stream.close()
+            self.done.set()
+            self.on_commit([])
+
+    def _drain(self, conn: sqlite3.Connection, source: Source) -> None:
+        ids: list[tuple[str, str, float, int, int]] = []
+        invalid: list[InvalidLine] = []
+        run = self.run_id
+        deadline = time.monotonic() + BATCH_SECONDS
+        now = self.clock()
+        for record in source.records:
+            if type(record) is ParsedId:
+                ids.append((record.tweet_id, record.source, now, run, run))
+            else:
+                assert isinstance(record, InvalidLine)
+                invalid.append(record)
+            if len(ids) >= BATCH or len(invalid) >= 100 or time.monotonic() > deadline:
+                self._commit(conn, ids, invalid)
+                ids, invalid = [], []
+                if self.stop.is_set():
+                    return
+                deadline = time.monotonic() + BATCH_SECONDS
+                now = self.clock()
+        self._commit(conn, ids, invalid)
+
+    def _commit(self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]],
+                invalid: list[InvalidLine]) -> None:
+        if not ids and not invalid:
+            return
+        now = self.clock()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(_INSERT_ID, ids)
+            conn.executemany(
+                _INSERT_INVALID,
+                [(r.source, r.input, r.reason, now, now, self.run_id, self.run_id) for r in invalid],
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self.stats.valid += len(ids)
+        self.stats.invalid += len(invalid)
+        self.on_commit(invalid)

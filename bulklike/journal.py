@@ -1,0 +1,341 @@
+"""The per-run SQLite journal: the queue of tweet IDs and the truth about each one's fate.
+
+One row per tweet ID (``items``), in input order (``seq``). A row is ``pending`` until an
+outcome is committed; results are reported only after that commit, so a crash at any point
+leaves every ID either pending (it will be sent again; a like that landed comes back as
+``already_liked``) or terminal. WAL mode keeps the file consistent through ``kill -9``.
+
+Files that are not ours (wrong ``application_id``), corrupt, or from a newer schema are
+refused before anything is written to them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bulklike.errors import JournalError
+from bulklike.filelock import FileLock
+
+APPLICATION_ID = 0x424C4B4C  # "BLKL"
+SCHEMA_VERSION = 2
+
+TERMINAL_STATUSES = ("liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked")
+ALL_STATUSES = ("pending", *TERMINAL_STATUSES)
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL);
+CREATE TABLE runs (
+    run_id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    exit_code INTEGER
+);
+CREATE TABLE items (
+    seq INTEGER PRIMARY KEY,
+    tweet_id TEXT UNIQUE,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    http_status INTEGER,
+    error_code INTEGER,
+    message TEXT,
+    source TEXT,
+    input TEXT,
+    first_seen REAL NOT NULL,
+    finished_at REAL,
+    added_run INTEGER NOT NULL,
+    last_run INTEGER NOT NULL
+);
+CREATE INDEX items_pending ON items(seq) WHERE status = 'pending';
+CREATE UNIQUE INDEX items_invalid ON items(source, input) WHERE tweet_id IS NULL;
+"""
+
+# v2: undo (unlike what this journal liked) needs its own queue state per row.
+_MIGRATION_V2 = """
+ALTER TABLE items ADD COLUMN undo_state TEXT;
+ALTER TABLE items ADD COLUMN undo_attempts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX items_undo_pending ON items(seq) WHERE undo_state = 'pending';
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _MIGRATION_V2}
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One outcome to commit for one tweet ID."""
+
+    tweet_id: str
+    status: str
+    attempts: int
+    http_status: int | None
+    error_code: int | None
+    message: str | None
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One journal row as exported and reported."""
+
+    tweet_id: str | None
+    status: str
+    attempts: int
+    http_status: int | None
+    error_code: int | None
+    message: str | None
+    source: str | None
+    input: str | None
+    first_seen: float
+    finished_at: float | None
+
+
+def _translate(exc: sqlite3.Error, path: str) -> JournalError:
+    text = str(exc)
+    if "disk is full" in text or "database or disk is full" in text:
+        return JournalError(f"{path}: disk full while writing the journal; free space and run again")
+    if "readonly" in text or "read-only" in text:
+        return JournalError(f"{path}: the journal is read-only; check the file's permissions")
+    if "not a database" in text or "malformed" in text:
+        return JournalError(f"{path}: not a bulklike journal (corrupt or not SQLite); file left untouched")
+    if "locked" in text or "busy" in text:
+        return JournalError(f"{path}: the journal is busy (another bulklike process?)")
+    return JournalError(f"{path}: journal error: {text}")
+
+
+@contextlib.contextmanager
+def sqlite_errors(path: str) -> Iterator[None]:
+    """Turn sqlite3 errors into one-line JournalErrors naming the file."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise _translate(exc, path) from exc
+
+
+def create_private(path: str) -> None:
+    """Create ``path`` with mode 0600 if it does not exist (SQLite copies the mode to -wal/-shm)."""
+    if path != ":memory:" and not os.path.exists(path):
+        parent = os.path.dirname(os.path.abspath(path))
+        os.makedirs(parent, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _check_identity(conn: sqlite3.Connection, path: str) -> int:
+    """Return the schema version of an existing journal, 0 for a new file; refuse foreign ones."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id == 0 and tables == 0:
+        return 0
+    if app_id != APPLICATION_ID:
+        raise JournalError(f"{path}: an SQLite file that is not a bulklike journal; file left untouched")
+    if version > SCHEMA_VERSION:
+        raise JournalError(
+            f"{path}: journal schema {version} is newer than this bulklike understands ({SCHEMA_VERSION});"
+            " upgrade bulklike"
+        )
+    return int(version)
+
+
+def connect(path: str, *, timeout: float = 10.0) -> sqlite3.Connection:
+    """Open an SQLite connection with the settings every journal/ledger connection shares."""
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    return conn
+
+
+class Journal:
+    """A small class over sqlite3: versioned schema, ``atomic()`` transactions, queue queries."""
+
+    def __init__(self, path: str, *, lock: bool = True, readonly: bool = False) -> None:
+        self.path = path
+        self._lock = FileLock(f"{path}.lock") if lock and path != ":memory:" else None
+        if readonly and path != ":memory:" and not os.path.exists(path):
+            raise JournalError(f"{path}: no such journal")
+        if self._lock is not None:
+            self._lock.acquire(what=f"{path}: the journal is in use by another bulklike process")
+        try:
+            if not readonly:
+                create_private(path)
+            with sqlite_errors(path):
+                self.conn = connect(path)
+                version = _check_identity(self.conn, path)
+                if version == 0 and readonly:
+                    raise JournalError(f"{path}: not a bulklike journal (empty)")
+                if not readonly:
+                    self.conn.execute("PRAGMA journal_mode=WAL")
+                    self.conn.execute("PRAGMA synchronous=NORMAL")
+                    self._migrate(version)
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+
+    def _migrate(self, version: int) -> None:
+        with self.atomic():
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT INTO migrations(version, applied_at) VALUES (?, ?)", (target, time.time())
+                )
+            if version < SCHEMA_VERSION:
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        """One transaction; rolled back on any error, which is reported as a JournalError."""
+        with sqlite_errors(self.path):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    # -- meta and runs -------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with sqlite_errors(self.path):
+            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.atomic() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def begin_run(self, command: str, now: float) -> int:
+        with self.atomic() as conn:
+            cur = conn.execute("INSERT INTO runs(command, started_at) VALUES (?, ?)", (command, now))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, exit_code: int, now: float) -> None:
+        with self.atomic() as conn:
+            conn.execute(
+                "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?", (now, exit_code, run_id)
+            )
+
+    # -- the queue -----------------------------------------------------------------------------
+
+    def pending_after(self, seq: int, limit: int, *, undo: bool = False) -> list[tuple[int, str]]:
+        """The next pending IDs in input order after ``seq`` (like queue, or the undo queue)."""
+        column = "undo_state" if undo else "status"
+        with sqlite_errors(self.path):
+            rows = self.conn.execute(
+                f"SELECT seq, tweet_id FROM items WHERE {column} = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
+                (seq, limit),
+            ).fetchall()
+        return [(int(s), str(t)) for s, t in rows]
+
+    def count_pending(self, *, undo: bool = False) -> int:
+        column = "undo_state" if undo else "status"
+        with sqlite_errors(self.path):
+            return int(self.conn.execute(f"SELECT count(*) FROM items WHERE {column} = 'pending'").fetchone()[0])
+
+    def record_many(self, records: Sequence[Record]) -> None:
+        """Commit many outcomes in one transaction (group commit keeps the hot path cheap)."""
+        with self.atomic() as conn:
+            conn.executemany(
+                "UPDATE items SET status = ?, attempts = attempts + ?, http_status = ?, error_code = ?,"
+                " message = ?, finished_at = ? WHERE tweet_id = ?",
+                [(r.status, r.attempts, r.http_status, r.error_code, r.message, r.at, r.tweet_id)
+                 for r in records],
+            )
+
+    def record_undo_many(self, records: Sequence[Record]) -> None:
+        """Commit undo outcomes: a done unlike turns the row ``unliked``; others keep their status."""
+        with self.atomic() as conn:
+            conn.executemany(
+                "UPDATE items SET undo_state = ?, undo_attempts = undo_attempts + ?,"
+                " status = CASE WHEN ? = 'unliked' THEN 'unliked' ELSE status END,"
+                " http_status = ?, error_code = ?, message = ?, finished_at = ? WHERE tweet_id = ?",
+                [(r.status, r.attempts, r.status, r.http_status, r.error_code, r.message, r.at, r.tweet_id)
+                 for r in records],
+            )
+
+    def retry_failed(self) -> int:
+        """Put ``failed`` IDs back in the queue (``--retry-failed``); returns how many."""
+        with self.atomic() as conn:
+            cur = conn.execute("UPDATE items SET status = 'pending' WHERE status = 'failed'")
+        return cur.rowcount
+
+    def prepare_undo(self, *, include_already: bool) -> int:
+        """Queue every liked row (and already-liked ones on request) for unliking; idempotent."""
+        statuses = ("liked", "already_liked") if include_already else ("liked",)
+        marks = ",".join("?" * len(statuses))
+        with self.atomic() as conn:
+            cur = conn.execute(
+                f"UPDATE items SET undo_state = 'pending' WHERE status IN ({marks})"
+                " AND (undo_state IS NULL OR undo_state = 'failed')",
+                statuses,
+            )
+        return cur.rowcount
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        with sqlite_errors(self.path):
+            rows = self.conn.execute("SELECT status, count(*) FROM items GROUP BY status").fetchall()
+        return {str(s): int(n) for s, n in rows}
+
+    def activity(self) -> dict[str, Any]:
+        """Attempts and first/last activity, for ``bulklike status``."""
+        with sqlite_errors(self.path):
+            attempts, first, last = self.conn.execute(
+                "SELECT coalesce(sum(attempts), 0), min(first_seen), max(finished_at) FROM items"
+            ).fetchone()
+            runs = self.conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+        return {"attempts": int(attempts), "first_seen": first, "last_finished": last, "runs": int(runs)}
+
+    def rows(self, statuses: Iterable[str] = (), *, undo: bool = False) -> Iterator[Row]:
+        """Every record in input order (optionally only some statuses), streamed."""
+        wanted = tuple(statuses)
+        where = f"WHERE status IN ({','.join('?' * len(wanted))})" if wanted else ""
+        if undo:
+            where = "WHERE undo_state = 'pending'"
+            wanted = ()
+        with sqlite_errors(self.path):
+            cur = self.conn.execute(
+                "SELECT tweet_id, status, attempts, http_status, error_code, message, source, input,"
+                f" first_seen, finished_at FROM items {where} ORDER BY seq",
+                wanted,
+            )
+            for row in cur:
+                yield Row(*row)
+
+    def ingest_counts(self, run_id: int) -> dict[str, int]:
+        """For a run's input: IDs new to the journal, and earlier ones seen again by status."""
+        with sqlite_errors(self.path):
+            new = self.conn.execute(
+                "SELECT count(*) FROM items WHERE added_run = ? AND status != 'invalid'", (run_id,)
+            ).fetchone()[0]
+            seen = self.conn.execute(
+                "SELECT status, count(*) FROM items WHERE last_run = ? AND added_run < ? GROUP BY status",
+                (run_id, run_id),
+            ).fetchall()
+        out = {"new": int(new)}
+        for status, n in seen:
+            out[f"seen_{status}"] = int(n)
+        return out

@@ -1,0 +1,85 @@
+"""structlog set-up, done once by the CLI: events with stable keys on stderr, never a secret.
+
+A console renderer on a terminal, JSON lines otherwise. A last processor replaces any known
+secret value with ``***`` wherever it appears, as a guard behind the ``Secret`` type.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterable, MutableMapping
+from typing import Any, TextIO
+
+import structlog
+
+LEVELS = ("debug", "info", "warning", "error")
+Processor = Callable[[Any, str, MutableMapping[str, Any]], MutableMapping[str, Any]]
+
+
+def _redactor(secrets: Iterable[str]) -> Processor:
+    values = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        if not values:
+            return event
+        for key, value in event.items():
+            text = value if isinstance(value, str) else None
+            if text is not None and any(s in text for s in values):
+                for secret in values:
+                    text = text.replace(secret, "***")
+                event[key] = text
+        return event
+
+    return redact
+
+
+class _StderrProxy:
+    """Resolves ``sys.stderr`` at write time (tests swap it), through an optional live-line hook."""
+
+    def __init__(self, before_write: Callable[[], None] | None = None,
+                 after_write: Callable[[], None] | None = None) -> None:
+        self.before_write = before_write
+        self.after_write = after_write
+
+    def write(self, text: str) -> int:
+        if self.before_write is not None:
+            self.before_write()
+        n = sys.stderr.write(text)
+        if self.after_write is not None and text.endswith("\n"):
+            self.after_write()
+        return n
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+STDERR = _StderrProxy()
+
+
+def configure(level: str = "info", fmt: str | None = None, secrets: Iterable[str] = (),
+              stream: TextIO | None = None) -> None:
+    """Configure structlog for the process. ``fmt`` is ``console`` or ``json``; None picks by TTY."""
+    out: Any = stream if stream is not None else STDERR
+    if fmt is None:
+        fmt = "console" if sys.stderr.isatty() else "json"
+    renderer: Any
+    if fmt == "json":
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), pad_event_to=0)
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _redactor(secrets),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper(), logging.INFO)),
+        logger_factory=structlog.PrintLoggerFactory(file=out),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger() -> Any:
+    return structlog.get_logger("bulklike")

@@ -1,0 +1,158 @@
+"""Classify an API answer into an Outcome: pure, table-driven, never raises.
+
+An ``Answer`` is what came back (or did not); an ``Outcome`` is what it means for the run:
+done (``liked``, ``already_liked``, ``unliked``), permanent (``not_found``, ``forbidden``),
+retryable, rate-limited, or fatal. Anything unexpected (HTML, truncated JSON, unknown codes)
+is classified by HTTP status; a malformed body is never trusted and never crashes.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bulklike import apicodes
+
+
+class Kind(enum.Enum):
+    DONE = "done"  # terminal success (liked, already liked, unliked)
+    PERMANENT = "permanent"  # terminal, never retried (not found, forbidden)
+    RETRYABLE = "retryable"  # transient: retry with backoff, spends an attempt
+    RATE_LIMITED = "rate_limited"  # wait for the window; never spends an attempt
+    FATAL = "fatal"  # stop the whole run
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One request's raw result. ``status`` 0 means no HTTP answer (see ``transport_error``)."""
+
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    transport_error: str | None = None  # "timeout", "connection reset", ... when status == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an answer means. ``status`` is the journal status when the outcome is terminal."""
+
+    kind: Kind
+    status: str
+    http_status: int | None
+    error_code: int | None = None
+    message: str | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.kind in (Kind.DONE, Kind.PERMANENT)
+
+
+_FATAL_HINTS = {
+    32: "the credentials were refused: check the consumer key/secret and access token/secret",
+    89: "the access token is invalid or revoked: create a new one",
+    135: "the request timestamp was refused: check this machine's clock",
+    63: "the account is suspended",
+    64: "the account is suspended",
+    326: "the account is temporarily locked: unlock it on the website before running again",
+    261: "the app has no write access: give it read-and-write permission and regenerate the token",
+    226: "the API flagged this as automated: stop for now and run later at a slower pace",
+}
+
+
+def fatal_hint(code: int | None, http_status: int | None) -> str:
+    """What the user should do after a fatal answer."""
+    if code in _FATAL_HINTS:
+        return _FATAL_HINTS[code]
+    if http_status == 401:
+        return "the credentials were refused: check them (and the machine's clock)"
+    return "the API refused this account's requests: see its message"
+
+
+def _first_error(body: bytes) -> tuple[int | None, str | None, str | None]:
+    """(code, message, v2 problem type) from a v1.1 error envelope or a v2 problem object."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, None, None
+    if not isinstance(data, dict):
+        return None, None, None
+    code: int | None = None
+    message: str | None = None
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        raw_code = first.get("code")
+        code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
+        raw_msg = first.get("message") or first.get("detail")
+        message = raw_msg if isinstance(raw_msg, str) else None
+    problem = data.get("type")
+    problem_type = problem if isinstance(problem, str) else None
+    if message is None:
+        detail = data.get("detail") or data.get("title")
+        message = detail if isinstance(detail, str) else None
+    return code, message, problem_type
+
+
+def _success(body: bytes, action: str) -> bool:
+    """A 200 counts only when the body is complete JSON of the expected shape."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    if "data" in data:  # v2: {"data": {"liked": bool}}
+        inner = data["data"]
+        return isinstance(inner, dict) and isinstance(inner.get("liked"), bool)
+    return "id_str" in data or "id" in data  # v1.1 tweet object
+
+
+def classify(answer: Answer, action: str = "like") -> Outcome:
+    """Map one answer to an Outcome. ``action`` is ``"like"`` or ``"unlike"``."""
+    status = answer.status
+    if status == 0:
+        return Outcome(Kind.RETRYABLE, "failed", None, None, answer.transport_error or "no answer")
+    done = "liked" if action == "like" else "unliked"
+    if 200 <= status < 300:
+        if _success(answer.body, action):
+            return Outcome(Kind.DONE, done, status)
+        return Outcome(Kind.RETRYABLE, "failed", status, None, "incomplete or malformed success body")
+    code, message, problem = _first_error(answer.body)
+    return _classify_error(status, code, message, problem, action)
+
+
+def _classify_error(status: int, code: int | None, message: str | None, problem: str | None,
+                    action: str) -> Outcome:
+    if code == apicodes.ALREADY_FAVORITED[0] and action == "like":
+        return Outcome(Kind.DONE, "already_liked", status, code, message)
+    if status == 429 or code in apicodes.RATE_CODES or _is_rate_problem(problem):
+        return Outcome(Kind.RATE_LIMITED, "rate_limited", status, code, message or "rate limit exceeded")
+    if code in apicodes.FATAL_CODES:
+        return Outcome(Kind.FATAL, "fatal", status, code, message)
+    if code in apicodes.NOT_FOUND_CODES or (problem or "").endswith("resource-not-found"):
+        return Outcome(Kind.PERMANENT, "not_found", status, code, message)
+    if code in apicodes.FORBIDDEN_CODES:
+        return Outcome(Kind.PERMANENT, "forbidden", status, code, message)
+    if code in apicodes.TRANSIENT_CODES or status >= 500:
+        return Outcome(Kind.RETRYABLE, "failed", status, code, message or f"HTTP {status}")
+    if status == 400 and _v2_tweet_gone(problem, message):
+        return Outcome(Kind.PERMANENT, "not_found", status, code, message)
+    if status == 401:
+        return Outcome(Kind.FATAL, "fatal", status, code, message or "unauthorized")
+    if status == 404:
+        return Outcome(Kind.PERMANENT, "not_found", status, code, message)
+    if status == 403:
+        # An unknown 403 on one tweet is about that tweet; account-wide 403s carry known codes.
+        return Outcome(Kind.PERMANENT, "forbidden", status, code, message or "forbidden")
+    return Outcome(Kind.RETRYABLE, "failed", status, code, message or f"HTTP {status}")
+
+
+def _is_rate_problem(problem: str | None) -> bool:
+    return problem is not None and problem.endswith(("rate-limit-exceeded", "usage-capped"))
+
+
+def _v2_tweet_gone(problem: str | None, message: str | None) -> bool:
+    text = (message or "").lower()
+    return (problem or "").endswith("invalid-request") and ("cannot be found" in text or "not found" in text)

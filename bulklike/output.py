@@ -1,0 +1,84 @@
+"""Result lines for the next tool in a pipe: JSON Lines or CSV, one per ID that ends in a run.
+
+stdout carries results and nothing else. A results file is appended to; if a kill cut its last
+line short, the next run starts on a fresh line so every complete line stays parseable.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+from collections.abc import Mapping
+from typing import Any, Literal, TextIO
+
+from bulklike.errors import ConfigError
+
+Format = Literal["jsonl", "csv"]
+RESULT_FIELDS = ("tweet_id", "status", "attempts", "http_status", "error_code", "message", "at")
+CSV_FIELDS = (*RESULT_FIELDS, "source", "input")
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds as ``2026-11-27T05:24:29Z`` (UTC), or None."""
+    return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def result_line(tweet_id: str, status: str, attempts: int, http_status: int | None, error_code: int | None,
+                message: str | None, at: float) -> dict[str, Any]:
+    return {"tweet_id": tweet_id, "status": status, "attempts": attempts, "http_status": http_status,
+            "error_code": error_code, "message": message, "at": iso(at)}
+
+
+def invalid_line(text: str, source: str, reason: str) -> dict[str, Any]:
+    return {"tweet_id": None, "status": "invalid", "input": text, "source": source, "message": reason}
+
+
+class ResultWriter:
+    """Writes result dicts to a text stream as JSON Lines or CSV (header once per stream)."""
+
+    def __init__(self, stream: TextIO, fmt: Format, *, header: bool = True) -> None:
+        self.stream = stream
+        self.fmt = fmt
+        self._csv = csv.DictWriter(stream, fieldnames=CSV_FIELDS, extrasaction="ignore",
+                                   lineterminator="\n") if fmt == "csv" else None
+        self._needs_header = header and fmt == "csv"
+        self.count = 0
+
+    def write(self, record: Mapping[str, Any]) -> None:
+        if self._csv is not None:
+            if self._needs_header:
+                self._csv.writeheader()
+                self._needs_header = False
+            self._csv.writerow(record)
+        else:
+            self.stream.write(json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n")
+        self.count += 1
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            pass
+
+
+def open_results(path: str, fmt: Format) -> tuple[TextIO, bool]:
+    """Open a results file for appending (mode 0600 when new); returns (stream, needs_header).
+
+    A last line left without its newline by a killed run is closed first, so the next record
+    starts on a line of its own.
+    """
+    try:
+        exists = os.path.exists(path) and os.path.getsize(path) > 0
+        if exists:
+            with open(path, "rb") as fp:
+                fp.seek(-1, os.SEEK_END)
+                cut_short = fp.read(1) != b"\n"
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        stream = open(fd, "a", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot open results file: {exc.strerror}") from exc
+    if exists and cut_short:
+        stream.write("\n")
+    return stream, not exists

@@ -1,0 +1,196 @@
+"""The pacer: decides when each request may leave, and pauses everyone when the server says so.
+
+Three layers, from short to long term: aiolimiter smooths sends to ``--min-interval`` (or the
+even ``--spread``); the ledger keeps every quota window within its count across processes and
+restarts; a pause set by a 429 or exhausted rate-limit headers holds every worker until the
+server's reset. The server wins: a bare 429 (v1.1 names no reset) lowers our idea of the limit
+to what the ledger shows in the window, so the window counts as full until its oldest send
+expires, and repeated refusals back off further.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from aiolimiter import AsyncLimiter
+
+from bulklike.ledger import Ledger
+from bulklike.limits import Limit
+from bulklike.pacing import ServerWait, estimate_finish, in_window, margin_for, quota_left, server_wait
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+#: first pause after a 429 that names no reset, doubled on each refusal after it
+BARE_429_BACKOFF_S = 2.0
+#: refusals in a row (each after a pause) before the run gives up as the server's word
+MAX_429_EPISODES = 12
+#: re-check at least this often while waiting (other processes, a stop request, the progress line)
+_POLL_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """What the run waits for, and until when (epoch seconds); shown in logs and progress."""
+
+    reason: str
+    until: float
+
+
+class RateLimitGiveUp(Exception):
+    """The server kept refusing after every pause: stop and let the user run again later."""
+
+
+class Pacer:
+    """Hands out send slots: ``send_id = await pacer.acquire()`` before each request."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        user_limits: Sequence[Limit],
+        app_limits: Sequence[Limit],
+        *,
+        timeout: float,
+        min_interval: float = 0.0,
+        clock: Clock = time.time,
+        sleep: Sleep = asyncio.sleep,
+        stop_at: float | None = None,
+        on_wait: Callable[[Waiting | None], None] | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.user_limits = tuple(user_limits)
+        self.app_limits = tuple(app_limits)
+        self.timeout = timeout
+        self.interval = min_interval
+        self.clock = clock
+        self.sleep = sleep
+        self.stop_at = stop_at
+        self.on_wait = on_wait
+        self.waiting: Waiting | None = None
+        self.wait_s = 0.0  # total time spent waiting on quota or the server
+        self.rate_limited = 0
+        self._limiter = AsyncLimiter(1, min_interval) if min_interval > 0 else None
+        self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+        self._pause_started = 0.0
+        self._episodes = 0
+        self._caps: dict[Limit, int] = {}
+        self._refused: collections.deque[float] = collections.deque()
+        self._sent_at: dict[int, float] = {}
+        self._all_limits = self.user_limits + self.app_limits
+        self.horizon = max((lim.window_s for lim in self._all_limits), default=86400.0)
+
+    async def acquire(self) -> int | None:
+        """Wait for a slot and take it; ``None`` when ``stop_at`` comes first (``--until``)."""
+        async with self._lock:
+            if self._limiter is not None:
+                await self._limiter.acquire()
+            while True:
+                now = self.clock()
+                wait_until = self._paused_until
+                reason = "server reset" if wait_until > now else ""
+                if wait_until <= now:
+                    send_id, when = self.ledger.try_reserve(
+                        self.user_limits, self.app_limits, now, now + self.timeout + 1.0, self._caps
+                    )
+                    if send_id is not None:
+                        self._set_waiting(None)
+                        self._sent_at[send_id] = now
+                        return send_id
+                    wait_until, reason = when, self._tightest(now)
+                if self.stop_at is not None and wait_until > self.stop_at:
+                    self._set_waiting(None)
+                    return None
+                self._set_waiting(Waiting(reason, wait_until))
+                nap = max(0.0, min(wait_until - now, _POLL_S))
+                await self.sleep(nap)
+                self.wait_s += nap
+
+    def _tightest(self, now: float) -> str:
+        """Name the limit that holds us back, for the user."""
+        for book, limits, scope in ((self.ledger.user_book, self.user_limits, "user"),
+                                    (self.ledger.app_book, self.app_limits, "app")):
+            for limit in limits:
+                cap = min(limit.count, self._caps.get(limit, limit.count))
+                if in_window(book, limit, now) >= cap:
+                    return f"{scope} quota {limit}"
+        return "quota"
+
+    def _set_waiting(self, waiting: Waiting | None) -> None:
+        if waiting != self.waiting and (waiting is None or self.waiting is None
+                                        or abs(waiting.until - self.waiting.until) > 0.5
+                                        or waiting.reason != self.waiting.reason):
+            self.waiting = waiting
+            if self.on_wait is not None:
+                self.on_wait(waiting)
+        else:
+            self.waiting = waiting
+
+    def answered(self, send_id: int, at: float) -> None:
+        """The answer to ``send_id`` arrived: its place in the windows ends now (plus margin)."""
+        self._sent_at.pop(send_id, None)
+        self.ledger.answered([(send_id, at)])
+
+    def succeeded(self, headers: Mapping[str, str]) -> None:
+        """A request went through: reset the 429 back-off, and heed exhausted-limit headers."""
+        self._episodes = 0
+        if headers:
+            now = self.clock()
+            wait = server_wait(headers, now, self.horizon, rate_limited=False)
+            if wait is not None:
+                self._pause(wait, now)
+
+    def refused(self, send_id: int, headers: Mapping[str, str]) -> None:
+        """A 429: pause every worker until the server's reset, or learn the server's count."""
+        now = self.clock()
+        self.rate_limited += 1
+        sent_at = self._sent_at.pop(send_id, now)
+        self._refused.append(now)
+        same_episode = sent_at < self._pause_started
+        if not same_episode:
+            self._episodes += 1
+            if self._episodes > MAX_429_EPISODES:
+                raise RateLimitGiveUp(f"the API answered 429 after {MAX_429_EPISODES} waits in a row")
+        wait = server_wait(headers, now, self.horizon, rate_limited=True)
+        if wait is None:
+            self._learn_caps(now)
+            backoff = min(BARE_429_BACKOFF_S * 2 ** max(0, self._episodes - 1), self.horizon)
+            wait = ServerWait(now + backoff, "429 with no reset")
+        self._pause(wait, now)
+
+    def _pause(self, wait: ServerWait, now: float) -> None:
+        if wait.until > self._paused_until:
+            if self._paused_until <= now:
+                self._pause_started = now
+            self._paused_until = wait.until
+            self._set_waiting(Waiting(wait.reason, wait.until))
+
+    def _learn_caps(self, now: float) -> None:
+        """Take the server's count as the truth: the window is full at what the ledger holds."""
+        horizon = now - self.horizon - 1.0
+        while self._refused and self._refused[0] < horizon:
+            self._refused.popleft()
+        for book, limits in ((self.ledger.user_book, self.user_limits), (self.ledger.app_book, self.app_limits)):
+            for limit in limits:
+                since = now - limit.window_s - margin_for(limit)
+                refused = sum(1 for t in self._refused if t > since)
+                cap = max(1, in_window(book, limit, now) - refused)
+                self._caps[limit] = min(cap, self._caps.get(limit, limit.count))
+
+    def quota_left(self) -> list[tuple[str, Limit, int]]:
+        now = self.clock()
+        out = [("user", lim, left) for lim, left in quota_left(self.ledger.user_book, self.user_limits, now)]
+        out += [("app", lim, left) for lim, left in quota_left(self.ledger.app_book, self.app_limits, now)]
+        return out
+
+    def estimate_finish(self, pending: int) -> float:
+        """When ``pending`` more sends would be done at this pacing, by the ledger as it stands."""
+        now = max(self.clock(), self._paused_until)
+        books = [(self.ledger.user_book, self.user_limits), (self.ledger.app_book, self.app_limits)]
+        result = estimate_finish(pending, books, now, self.interval)
+        return result if math.isfinite(result) else now

@@ -1,0 +1,123 @@
+"""The argparse tree: every command and flag with its help text (a test checks none is missing)."""
+
+from __future__ import annotations
+
+import argparse
+
+from bulklike import __version__, handlers
+
+EPILOG = """exit codes: 0 done; 1 done with some failed or invalid; 2 usage, config, input or journal
+error; 3 stopped by a fatal API answer; 75 stopped by --max-likes/--until with work pending;
+130/143 interrupted (SIGINT/SIGTERM). Credentials: BULKLIKE_CONSUMER_KEY, BULKLIKE_CONSUMER_SECRET,
+BULKLIKE_ACCESS_TOKEN, BULKLIKE_ACCESS_TOKEN_SECRET (or BULKLIKE_BEARER_TOKEN for v2), or the
+config file. You are responsible for following X's developer terms and automation rules."""
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("configuration and logging")
+    g.add_argument("--config", metavar="PATH", help="TOML config file (default ./bulklike.toml when it exists)")
+    g.add_argument("--profile", metavar="NAME", help="use [profiles.NAME] from the config file")
+    g.add_argument("--journal", metavar="PATH", help="SQLite journal of this run (default ./bulklike.db)")
+    g.add_argument("--log-level", choices=("debug", "info", "warning", "error"), help="log level (default info)")
+    g.add_argument("--log-format", choices=("console", "json"),
+                   help="log format on stderr (default console on a terminal, json otherwise)")
+    g.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    g.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+
+
+def _api(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("API and pacing")
+    g.add_argument("--api", choices=("v1.1", "v2"), help="API version (default v1.1)")
+    g.add_argument("--base-url", metavar="URL",
+                   help="API root (default https://api.twitter.com for v1.1, https://api.x.com for v2); "
+                        "plain http only to loopback")
+    g.add_argument("--user-id", metavar="ID", help="v2: the authenticated user's numeric id (else GET /2/users/me)")
+    g.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at once (default 4)")
+    g.add_argument("--timeout", type=float, metavar="SECONDS", help="per-request timeout (default 30)")
+    g.add_argument("--max-attempts", type=int, metavar="N", help="tries for transient failures (default 5)")
+    g.add_argument("--quota", action="append", metavar="COUNT/WINDOW",
+                   help="per-user limit, repeatable, e.g. --quota 50/15m --quota 1000/24h "
+                        "(default v1.1: 1000/24h; v2: 50/15m and 1000/24h)")
+    g.add_argument("--app-quota", action="append", metavar="COUNT/WINDOW",
+                   help="per-app limit, repeatable (default v1.1: 1000/24h; v2: none)")
+    g.add_argument("--min-interval", type=float, metavar="SECONDS", help="seconds between sends (default 1.0)")
+    g.add_argument("--spread", action="store_true", help="space sends evenly at WINDOW/COUNT of the tightest limit")
+    g.add_argument("--ledger", metavar="PATH",
+                   help="send ledger shared by all runs (default $XDG_STATE_HOME/bulklike/ledger.sqlite3)")
+    g.add_argument("--max-likes", type=int, metavar="N", help="like at most N tweets in this run, then exit 75")
+    g.add_argument("--until", metavar="TIME", help="send nothing after TIME (HH:MM local, or ISO 8601), then exit 75")
+    g.add_argument("--force", action="store_true", help="take over a journal made with another account")
+
+
+def _results(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("results")
+    g.add_argument("--output", metavar="PATH", help="append results to PATH instead of stdout")
+    g.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="results format (default jsonl)")
+    g.add_argument("--no-progress", action="store_true", help="no live progress line (it shows only on a terminal)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bulklike",
+        description="Like tweets in bulk through the X API: paced within the published limits, journaled, "
+                    "resumable. Try `bulklike demo` first.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"bulklike {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="like every tweet ID in the inputs (resumes the journal)",
+                         description="Like tweets listed in files or on stdin. Re-running with the same "
+                                     "journal resumes; terminal IDs are never sent again.", epilog=EPILOG)
+    run.add_argument("inputs", nargs="*", metavar="INPUT",
+                     help="files (.txt .csv .tsv .jsonl .ndjson) or - for stdin; none: stdin when piped, "
+                          "else resume the journal")
+    run.add_argument("--input-format", choices=("text", "csv", "tsv", "jsonl"), help="override the format")
+    run.add_argument("--column", metavar="NAME", help="CSV/TSV column or JSONL field holding the ID or URL")
+    run.add_argument("--dry-run", action="store_true", help="read and journal the input, print the plan, send nothing")
+    run.add_argument("--retry-failed", action="store_true", help="send IDs that ended 'failed' again")
+    _api(run)
+    _results(run)
+    _common(run)
+    run.set_defaults(handler=handlers.cmd_run)
+
+    undo = sub.add_parser("undo", help="unlike every tweet this journal liked",
+                          description="Unlike what a run liked, paced and journaled like a run (status "
+                                      "'unliked'); resumable.", epilog=EPILOG)
+    undo.add_argument("--dry-run", action="store_true", help="list what would be unliked, send nothing")
+    undo.add_argument("--include-already", action="store_true",
+                      help="also unlike tweets that were already liked before the run")
+    _api(undo)
+    _results(undo)
+    _common(undo)
+    undo.set_defaults(handler=handlers.cmd_undo)
+
+    status = sub.add_parser("status", help="counts per status in a journal")
+    status.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _common(status)
+    status.set_defaults(handler=handlers.cmd_status)
+
+    export = sub.add_parser("export", help="every record of a journal, as JSON Lines or CSV")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (default jsonl)")
+    export.add_argument("--status", action="append", metavar="S", help="only records with this status (repeatable)")
+    _common(export)
+    export.set_defaults(handler=handlers.cmd_export)
+
+    accounts = sub.add_parser("accounts", help="list the config's profiles (never secrets)")
+    accounts.add_argument("--check", action="store_true", help="verify each against the API and show its name")
+    accounts.add_argument("--base-url", metavar="URL", help="API root for --check")
+    _common(accounts)
+    accounts.set_defaults(handler=handlers.cmd_accounts)
+
+    emulate = sub.add_parser("emulate", help="serve the local X API emulator")
+    handlers.add_emulator_arguments(emulate)
+    emulate.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    emulate.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    _common(emulate)
+    emulate.set_defaults(handler=handlers.cmd_emulate)
+
+    demo = sub.add_parser("demo", help="run sample_inputs through bulklike against the embedded emulator")
+    demo.add_argument("--inputs", nargs="*", metavar="FILE", help="files to like (default: the bundled samples)")
+    demo.add_argument("--no-progress", action="store_true", help="no live progress line")
+    _common(demo)
+    demo.set_defaults(handler=handlers.cmd_demo)
+    return parser

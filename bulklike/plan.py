@@ -1,0 +1,53 @@
+"""``--dry-run``: what a run would do, printed on stderr, with nothing sent."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from bulklike.config import Settings
+from bulklike.errors import FatalApiError
+from bulklike.ingest import IngestStats
+from bulklike.journal import Journal
+from bulklike.pacer import Pacer
+from bulklike.progress import clock_time, duration
+
+EXIT_OK, EXIT_INVALID = 0, 1
+
+
+def user_id_from(body: bytes) -> str:
+    """The numeric id from ``GET /2/users/me`` (``{"data": {"id": "..."}}``)."""
+    try:
+        data = json.loads(body)
+        user_id = data["data"]["id"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise FatalApiError("GET /2/users/me answered without a user id; set user_id in the config") from exc
+    if not isinstance(user_id, str | int) or not str(user_id).isdigit():
+        raise FatalApiError("GET /2/users/me answered an invalid user id; set user_id in the config")
+    return str(user_id)
+
+
+def print_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, settings: Settings,
+               out: TextIO, now: float) -> int:
+    """Print the plan; exit 1 when some input lines were invalid, else 0."""
+    seen = journal.ingest_counts(run_id)
+    new = seen.pop("new", 0)
+    earlier_pending = seen.pop("seen_pending", 0)
+    earlier_done = sum(seen.values())
+    duplicates = stats.valid - new - earlier_pending - earlier_done
+    pending = journal.count_pending()
+    lines = [
+        "bulklike: dry run, nothing sent",
+        f"  input:    {stats.valid + stats.invalid} lines: {new} new, {earlier_done} already done, "
+        f"{earlier_pending} already pending, {duplicates} duplicate, {stats.invalid} invalid",
+        f"  queue:    {pending} pending in {settings.journal}",
+    ]
+    for scope, limit, left in pacer.quota_left():
+        lines.append(f"  quota:    {scope} {limit}: {left} left now")
+    interval = settings.interval
+    lines.append(f"  pacing:   {interval:g} s between sends, concurrency {settings.concurrency}")
+    if pending:
+        finish = pacer.estimate_finish(pending)
+        lines.append(f"  estimate: done by {clock_time(finish)} (in {duration(finish - now)})")
+    out.write("\n".join(lines) + "\n")
+    return EXIT_INVALID if stats.invalid else EXIT_OK

@@ -1,0 +1,122 @@
+"""The live progress line on stderr, and the summary at the end of a run.
+
+One line redrawn in place (``\\r`` + erase) a few times a second, also while waiting, so it can say
+what it waits for. It is drawn only when stderr is a terminal; log lines erase it, print, and
+let it come back. Written by hand rather than with rich or tqdm: it needs one line, a custom
+layout and redraws during waits, which is a page of code and no dependency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from bulklike.limits import Limit
+from bulklike.pacer import Waiting
+
+_SHOWN = (("liked", "liked"), ("unliked", "unliked"), ("already_liked", "already"), ("not_found", "not found"),
+          ("forbidden", "forbidden"), ("failed", "failed"))
+
+
+def clock_time(ts: float) -> str:
+    """Local wall-clock time for a reader: ``14:03:12``, with the date when not today."""
+    now = time.localtime()
+    when = time.localtime(ts)
+    if when[:3] == now[:3]:
+        return time.strftime("%H:%M:%S", when)
+    return time.strftime("%Y-%m-%d %H:%M", when)
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What the line shows; built by the runner on demand."""
+
+    done: int
+    total: int
+    counts: dict[str, int]
+    rate_per_s: float
+    quota: tuple[str, Limit, int] | None  # the tightest: (scope, limit, left)
+    eta: float | None
+    waiting: Waiting | None
+    reading: bool = False
+
+
+def render(snap: Snapshot, width: int = 160) -> str:
+    parts = [f"{snap.done}/{snap.total}{'+' if snap.reading else ''}"]
+    parts.append(" ".join(f"{label} {snap.counts.get(key, 0)}" for key, label in _SHOWN
+                          if snap.counts.get(key, 0) or key in ("liked", "failed")))
+    parts.append(f"{snap.rate_per_s * 3600:.0f}/h" if snap.rate_per_s < 1 else f"{snap.rate_per_s:.1f}/s")
+    if snap.quota is not None:
+        scope, limit, left = snap.quota
+        parts.append(f"{scope} quota {left}/{limit}")
+    if snap.eta is not None:
+        parts.append(f"ETA {clock_time(snap.eta)}")
+    if snap.waiting is not None:
+        parts.append(f"waiting for {snap.waiting.reason} until {clock_time(snap.waiting.until)}")
+    line = " | ".join(parts)
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+@dataclass(slots=True)
+class LiveLine:
+    """Draws ``render(snapshot())`` on a terminal stream; a no-op when disabled."""
+
+    stream: TextIO
+    enabled: bool
+    snapshot: Callable[[], Snapshot] | None = None
+    interval: float = 0.25
+    _shown: bool = field(default=False)
+
+    def clear(self) -> None:
+        if self.enabled and self._shown:
+            self.stream.write("\r\x1b[2K")
+            self._shown = False
+
+    def draw(self) -> None:
+        if not self.enabled or self.snapshot is None:
+            return
+        self.stream.write("\r\x1b[2K" + render(self.snapshot()))
+        self.stream.flush()
+        self._shown = True
+
+    async def run(self) -> None:
+        """Redraw until cancelled; the caller cancels it and calls ``clear()`` at the end."""
+        if not self.enabled:
+            return
+        while True:
+            self.draw()
+            await asyncio.sleep(self.interval)
+
+
+def summary_text(*, title: str, run_counts: dict[str, int], journal_counts: dict[str, int], elapsed: float,
+                 wait_s: float, journal: str, resume: str | None, exit_code: int) -> str:
+    """The end-of-run summary for stderr."""
+    order = ("liked", "unliked", "already_liked", "not_found", "forbidden", "failed", "invalid", "pending")
+    this_run = ", ".join(f"{k} {run_counts[k]}" for k in order if run_counts.get(k))
+    overall = ", ".join(f"{k} {journal_counts[k]}" for k in order if journal_counts.get(k))
+    likes = run_counts.get("liked", 0) + run_counts.get("unliked", 0)
+    per_hour = likes / elapsed * 3600 if elapsed > 0 else 0.0
+    lines = [
+        f"bulklike: {title} after {duration(elapsed)} (exit {exit_code})",
+        f"  this run: {this_run or 'nothing sent'}",
+        f"  journal:  {overall or 'empty'}",
+        f"  pace:     {per_hour:.0f} per hour achieved; {duration(wait_s)} spent waiting on quota",
+        f"  journal file: {journal}",
+    ]
+    if resume:
+        lines.append(f"  to resume: {resume}")
+    return "\n".join(lines) + "\n"

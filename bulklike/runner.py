@@ -1,0 +1,249 @@
+"""The runner: pending IDs out of the journal, through the pacer and the client, outcomes back in.
+
+Workers take pending IDs in input order (the ingest thread may still be adding them), wait for
+a pacer slot, send, classify, and hand the outcome to the recorder. tenacity retries transient
+answers with exponential backoff and jitter; a 429 pauses every worker and never spends an
+attempt. A fatal answer, a signal, ``--max-likes`` or ``--until`` stop dispatching; requests
+already on the wire finish (bounded by the client's timeout) and are recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
+
+from bulklike.errors import FatalApiError
+from bulklike.journal import Journal, Record
+from bulklike.logs import get_logger
+from bulklike.outcomes import Answer, Kind, Outcome, classify, fatal_hint
+from bulklike.pacer import Pacer, RateLimitGiveUp
+from bulklike.recorder import Recorder
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_FATAL, EXIT_LIMIT = 0, 1, 3, 75
+
+
+class LikeClient(Protocol):
+    """The one interface the runner needs from the network (tests pass a plain fake)."""
+
+    async def like(self, tweet_id: str) -> Answer: ...
+
+    async def unlike(self, tweet_id: str) -> Answer: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    initial_s: float = 1.0
+    max_wait_s: float = 60.0
+    jitter_s: float = 1.0
+
+
+class _Stop(Exception):
+    """Raised inside a worker when the run must not send any more."""
+
+
+class Budget:
+    """``--max-likes``: likes done plus likes in flight never exceed the limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.done = 0
+        self.in_flight = 0
+        self._changed = asyncio.Condition()
+
+    async def take(self) -> bool:
+        async with self._changed:
+            while self.done + self.in_flight >= self.limit:
+                if self.done >= self.limit:
+                    return False
+                await self._changed.wait()
+            self.in_flight += 1
+            return True
+
+    async def give_back(self, *, used: bool) -> None:
+        async with self._changed:
+            self.in_flight -= 1
+            self.done += used
+            self._changed.notify_all()
+
+
+class Runner:
+    """Drives one journal's queue (likes, or unlikes for undo) to the end or to a stop."""
+
+    def __init__(self, journal: Journal, pacer: Pacer, client: LikeClient, recorder: Recorder, *,
+                 concurrency: int, retry: RetryPolicy, undo: bool = False, max_likes: int | None = None,
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.journal = journal
+        self.pacer = pacer
+        self.client = client
+        self.recorder = recorder
+        self.concurrency = concurrency
+        self.retry = retry
+        self.undo = undo
+        self.action = "unlike" if undo else "like"
+        self.budget = Budget(max_likes) if max_likes is not None else None
+        self.clock = clock
+        self.sleep = sleep
+        self.stop_code: int | None = None
+        self.stop_message: str | None = None
+        self.limit_reached = False
+        self.in_flight = 0
+        self.reading = asyncio.Event()  # set while an ingestor may still add rows
+        self.new_rows = asyncio.Event()
+        self._cursor = 0
+        self._queue: collections.deque[str] = collections.deque()
+        self._take_lock = asyncio.Lock()
+        self._sending: set[asyncio.Task[None]] = set()
+        self._workers: list[asyncio.Task[None]] = []
+        self._log = get_logger()
+
+    # -- stopping ------------------------------------------------------------------------------
+
+    def request_stop(self, code: int, message: str | None = None) -> None:
+        """Stop dispatching; workers not on the wire are cancelled, the others finish and record."""
+        if self.stop_code is None or code == EXIT_FATAL:
+            self.stop_code, self.stop_message = code, message
+        for task in self._workers:
+            if task not in self._sending:
+                task.cancel()
+
+    def hard_stop(self) -> None:
+        """Second Ctrl-C: cancel everything now (the journal stays consistent)."""
+        for task in self._workers:
+            task.cancel()
+
+    # -- the queue -----------------------------------------------------------------------------
+
+    async def _next_id(self) -> str | None:
+        async with self._take_lock:
+            while self.stop_code is None:
+                if self._queue:
+                    return self._queue.popleft()
+                self.new_rows.clear()
+                rows = self.journal.pending_after(self._cursor, 512, undo=self.undo)
+                if rows:
+                    self._cursor = rows[-1][0]
+                    self._queue.extend(tweet_id for _, tweet_id in rows)
+                    continue
+                if not self.reading.is_set():
+                    return None
+                await self.new_rows.wait()
+            return None
+
+    # -- one ID --------------------------------------------------------------------------------
+
+    async def _send(self, tweet_id: str, attempts: list[int]) -> Outcome:
+        """One attempt: 429s wait and go again without counting; anything else is the result."""
+        task = asyncio.current_task()
+        assert task is not None
+        while True:
+            if self.stop_code is not None:
+                raise _Stop
+            if self.budget is not None and not await self.budget.take():
+                self.limit_reached = True
+                raise _Stop
+            used = False
+            try:
+                send_id = await self.pacer.acquire()
+                if send_id is None:
+                    self.limit_reached = True
+                    raise _Stop
+                self._sending.add(task)
+                self.in_flight += 1
+                try:
+                    answer = await (self.client.unlike(tweet_id) if self.undo else self.client.like(tweet_id))
+                finally:
+                    self._sending.discard(task)
+                    self.in_flight -= 1
+                self.pacer.answered(send_id, self.clock())
+                outcome = classify(answer, self.action)
+                used = outcome.status in ("liked", "unliked")
+            finally:
+                if self.budget is not None:
+                    await asyncio.shield(self.budget.give_back(used=used))
+            if outcome.kind is Kind.RATE_LIMITED:
+                self.pacer.refused(send_id, answer.headers)
+                self._log.info("rate_limited", tweet_id=tweet_id, http_status=answer.status,
+                               wait_until=self.pacer.waiting.until if self.pacer.waiting else None)
+                continue
+            if answer.status:
+                self.pacer.succeeded(answer.headers)
+            attempts[0] += 1
+            return outcome
+
+    def _before_sleep(self, tweet_id: str) -> Callable[[RetryCallState], None]:
+        def log(state: RetryCallState) -> None:
+            outcome = state.outcome.result() if state.outcome is not None else None
+            wait = state.next_action.sleep if state.next_action is not None else 0.0
+            self._log.info("retry", tweet_id=tweet_id, attempt=state.attempt_number, wait_s=round(wait, 3),
+                           http_status=getattr(outcome, "http_status", None), message=getattr(outcome, "message", None))
+        return log
+
+    async def _process(self, tweet_id: str) -> None:
+        attempts = [0]
+        policy = self.retry
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.max_attempts),
+            wait=wait_exponential_jitter(initial=policy.initial_s, max=policy.max_wait_s, jitter=policy.jitter_s),
+            retry=retry_if_result(lambda o: o.kind is Kind.RETRYABLE and self.stop_code is None),
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+            before_sleep=self._before_sleep(tweet_id),
+            sleep=self.sleep,
+        )
+        try:
+            outcome: Outcome = await retrying(self._send, tweet_id, attempts)
+        except _Stop:
+            if attempts[0]:
+                self._record(tweet_id, "pending", attempts[0], None)
+            return
+        if outcome.kind is Kind.FATAL:
+            self._record(tweet_id, "pending", attempts[0], outcome)
+            hint = fatal_hint(outcome.error_code, outcome.http_status)
+            code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
+            said = outcome.message or f"HTTP {outcome.http_status}"
+            self.request_stop(EXIT_FATAL, f"the API said: {said}{code} — {hint}")
+        elif outcome.kind is Kind.RETRYABLE and self.stop_code is not None:
+            self._record(tweet_id, "pending", attempts[0], outcome)
+        else:
+            self._record(tweet_id, outcome.status, attempts[0], outcome)
+
+    def _record(self, tweet_id: str, status: str, attempts: int, outcome: Outcome | None) -> None:
+        self.recorder.add(Record(
+            tweet_id=tweet_id, status=status, attempts=attempts,
+            http_status=outcome.http_status if outcome else None,
+            error_code=outcome.error_code if outcome else None,
+            message=outcome.message if outcome else None, at=self.clock(),
+        ))
+
+    async def _worker(self) -> None:
+        while (tweet_id := await self._next_id()) is not None:
+            await self._process(tweet_id)
+
+    # -- the whole run -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Work until the queue is empty and reading is done, or until a stop."""
+        flusher = asyncio.create_task(self.recorder.run())
+        self._workers = [asyncio.create_task(self._worker()) for _ in range(self.concurrency)]
+        try:
+            results = await asyncio.gather(*self._workers, return_exceptions=True)
+            for result in results:
+                if isinstance(result, RateLimitGiveUp):
+                    self.request_stop(EXIT_FATAL, f"{result}; run again later")
+                elif isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                    raise result
+        finally:
+            flusher.cancel()
+            await asyncio.gather(flusher, return_exceptions=True)
+            self.recorder.flush()
+
+    def raise_if_fatal(self) -> None:
+        if self.stop_code == EXIT_FATAL:
+            raise FatalApiError(self.stop_message or "stopped by the API")
