@@ -21,7 +21,7 @@ EXIT_USAGE = 2
 
 
 def _configure_logging(args: argparse.Namespace, secrets: Sequence[str] = ()) -> None:
-    level = "warning" if getattr(args, "quiet", False) else getattr(args, "log_level", None) or "info"
+    level = logs.default_level(getattr(args, "quiet", False), getattr(args, "log_level", None))
     logs.configure(level=level, fmt=getattr(args, "log_format", None), secrets=secrets)
 
 

@@ -57,7 +57,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings, warnings = load_settings(args)
     for warning in warnings:
         sys.stderr.write(f"bulklike: warning: {warning}\n")
-    level = "warning" if args.quiet else args.log_level or "info"
+    level = logs.default_level(args.quiet, args.log_level)
     logs.configure(level=level, fmt=args.log_format, secrets=settings.credentials.secrets())
     return settings
 
@@ -159,5 +159,5 @@ def cmd_demo(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _settings_free_logging(args: argparse.Namespace) -> None:
-    level = "warning" if args.quiet else args.log_level or "info"
+    level = logs.default_level(args.quiet, args.log_level)
     logs.configure(level=level, fmt=args.log_format)

@@ -57,6 +57,16 @@ class _StderrProxy:
 STDERR = _StderrProxy()
 
 
+def default_level(quiet: bool, level: str | None) -> str:
+    """``-q`` means warning; else the flag; else info, but warning on a terminal, where the
+    progress line is the human's view and one log line per outcome would bury it."""
+    if quiet:
+        return "warning"
+    if level:
+        return level
+    return "warning" if sys.stderr.isatty() else "info"
+
+
 def configure(level: str = "info", fmt: str | None = None, secrets: Iterable[str] = (),
               stream: TextIO | None = None) -> None:
     """Configure structlog for the process. ``fmt`` is ``console`` or ``json``; None picks by TTY."""
