@@ -177,7 +177,7 @@ class RunSession:
         self.live.snapshot = SnapshotMaker(self).make
 
     def _on_wait(self, waiting: Waiting | None) -> None:
-        if waiting is not None:
+        if waiting is not None and waiting.until - self.clock() >= 1.0:  # sub-second waits are just pacing
             self.log.info("waiting", reason=waiting.reason, until=clock_time(waiting.until),
                           wait_s=round(max(0.0, waiting.until - self.clock()), 1))
 

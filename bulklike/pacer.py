@@ -78,6 +78,7 @@ class Pacer:
         self._lock = asyncio.Lock()
         self._paused_until = 0.0
         self._pause_started = 0.0
+        self._pause_reason = ""
         self._episodes = 0
         self._caps: dict[Limit, int] = {}
         self._refused: collections.deque[float] = collections.deque()
@@ -93,7 +94,7 @@ class Pacer:
             while True:
                 now = self.clock()
                 wait_until = self._paused_until
-                reason = "server reset" if wait_until > now else ""
+                reason = self._pause_reason
                 if wait_until <= now:
                     send_id, when = self.ledger.try_reserve(
                         self.user_limits, self.app_limits, now, now + self.timeout + 1.0, self._caps
@@ -131,10 +132,12 @@ class Pacer:
         else:
             self.waiting = waiting
 
-    def answered(self, send_id: int, at: float) -> None:
-        """The answer to ``send_id`` arrived: its place in the windows ends now (plus margin)."""
-        self._sent_at.pop(send_id, None)
+    def answered(self, send_id: int, at: float) -> float:
+        """The answer to ``send_id`` arrived: its place in the windows ends now (plus margin).
+
+        Returns when the send left, for ``refused()``."""
         self.ledger.answered([(send_id, at)])
+        return self._sent_at.pop(send_id, at)
 
     def succeeded(self, headers: Mapping[str, str]) -> None:
         """A request went through: reset the 429 back-off, and heed exhausted-limit headers."""
@@ -145,11 +148,12 @@ class Pacer:
             if wait is not None:
                 self._pause(wait, now)
 
-    def refused(self, send_id: int, headers: Mapping[str, str]) -> None:
-        """A 429: pause every worker until the server's reset, or learn the server's count."""
+    def refused(self, sent_at: float, headers: Mapping[str, str]) -> None:
+        """A 429 for a send that left at ``sent_at``: pause every worker until the server's reset,
+        or learn the server's count. Refusals of sends that left before the current pause began
+        belong to the same episode and do not back off further."""
         now = self.clock()
         self.rate_limited += 1
-        sent_at = self._sent_at.pop(send_id, now)
         self._refused.append(now)
         same_episode = sent_at < self._pause_started
         if not same_episode:
@@ -164,23 +168,34 @@ class Pacer:
         self._pause(wait, now)
 
     def _pause(self, wait: ServerWait, now: float) -> None:
+        if self._paused_until <= now:
+            self._pause_started = now
         if wait.until > self._paused_until:
-            if self._paused_until <= now:
-                self._pause_started = now
             self._paused_until = wait.until
+            self._pause_reason = wait.reason
             self._set_waiting(Waiting(wait.reason, wait.until))
 
     def _learn_caps(self, now: float) -> None:
-        """Take the server's count as the truth: the window is full at what the ledger holds."""
+        """Take the server's count as the truth: the window is full at what the ledger holds.
+
+        A bare 429 does not say which limit it hit, so the one closest to full takes the blame
+        (the sends the server refused do not count); if that was the wrong one, the next refusal
+        comes after its window has moved on, and blames the next fullest.
+        """
         horizon = now - self.horizon - 1.0
         while self._refused and self._refused[0] < horizon:
             self._refused.popleft()
+        best: tuple[float, Limit, int] | None = None
         for book, limits in ((self.ledger.user_book, self.user_limits), (self.ledger.app_book, self.app_limits)):
             for limit in limits:
                 since = now - limit.window_s - margin_for(limit)
-                refused = sum(1 for t in self._refused if t > since)
-                cap = max(1, in_window(book, limit, now) - refused)
-                self._caps[limit] = min(cap, self._caps.get(limit, limit.count))
+                accepted = in_window(book, limit, now) - sum(1 for t in self._refused if t > since)
+                fullness = accepted / min(limit.count, self._caps.get(limit, limit.count))
+                if best is None or fullness > best[0]:
+                    best = (fullness, limit, max(1, accepted))
+        if best is not None:
+            _, limit, cap = best
+            self._caps[limit] = min(cap, self._caps.get(limit, limit.count))
 
     def quota_left(self) -> list[tuple[str, Limit, int]]:
         now = self.clock()

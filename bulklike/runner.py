@@ -162,14 +162,14 @@ class Runner:
                 finally:
                     self._sending.discard(task)
                     self.in_flight -= 1
-                self.pacer.answered(send_id, self.clock())
+                sent_at = self.pacer.answered(send_id, self.clock())
                 outcome = classify(answer, self.action)
                 used = outcome.status in ("liked", "unliked")
             finally:
                 if self.budget is not None:
                     await asyncio.shield(self.budget.give_back(used=used))
             if outcome.kind is Kind.RATE_LIMITED:
-                self.pacer.refused(send_id, answer.headers)
+                self.pacer.refused(sent_at, answer.headers)
                 self._log.info("rate_limited", tweet_id=tweet_id, http_status=answer.status,
                                wait_until=self.pacer.waiting.until if self.pacer.waiting else None)
                 continue
