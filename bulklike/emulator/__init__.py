@@ -1,0 +1,27 @@
+"""A local X API emulator: likes, quotas, faults and stats on a real socket, for tests and demos.
+
+It shares only the vocabulary (``bulklike.apicodes``, ``bulklike.limits``) with the client and
+verifies OAuth itself with oauthlib's primitives, so a bug in the client's signing or pacing
+cannot hide behind the same bug here.
+
+Modules: ``config`` (settings), ``accounts`` (who may sign), ``oauth`` (verification), ``quotas``,
+``faults``, ``tweets`` (fates and shapes), ``likes`` (state), ``stats``, ``responses`` (answer
+shapes), ``app`` (routes and request flow), ``server`` (start/stop), ``cli`` (flags).
+"""
+
+from bulklike.emulator.accounts import DEMO_ACCOUNT, Account, AccountsError, accounts_from_env, load_accounts
+from bulklike.emulator.config import FAULT_KINDS, EmulatorConfig
+from bulklike.emulator.server import RunningEmulator, run_emulator, serve_forever
+
+__all__ = [
+    "DEMO_ACCOUNT",
+    "FAULT_KINDS",
+    "Account",
+    "AccountsError",
+    "EmulatorConfig",
+    "RunningEmulator",
+    "accounts_from_env",
+    "load_accounts",
+    "run_emulator",
+    "serve_forever",
+]

@@ -1,0 +1,96 @@
+"""The emulator's settings: one frozen value built from flags (``cli.py``) or by a test.
+
+Every behaviour that a client test may want to provoke (missing tweets, quotas, faults, latency)
+is a field with a named default that matches the real API or "off".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal
+
+from bulklike.emulator.accounts import DEMO_ACCOUNT, Account
+from bulklike.limits import Limit, default_limits
+
+WindowMode = Literal["rolling", "fixed"]
+V1RateLimitStyle = Literal["bare", "code88"]
+Api = Literal["v1.1", "v2"]
+
+#: every fault the emulator can inject; ``fault_rate`` is spread evenly over the chosen ones
+FAULT_KINDS: Final = (
+    "http500",
+    "http502_html",
+    "http503",
+    "http504",
+    "reset",
+    "applied_then_dropped",
+    "stall",
+    "truncated",
+)
+DEFAULT_SEED: Final = 0
+DEFAULT_STALL_S: Final = 35.0  # longer than any sane client timeout
+#: X refuses an OAuth timestamp more than this far from its clock (code 135)
+TIMESTAMP_TOLERANCE_S: Final = 300.0
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 8080
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmulatorConfig:
+    """How the emulator behaves. Rates are fractions in [0, 1]; times are seconds unless named ``_ms``.
+
+    ``user_limits`` / ``app_limits`` of ``None`` mean the real API's defaults for each API version;
+    ``quotas=False`` turns every limit off (benchmarks).
+    """
+
+    accounts: tuple[Account, ...] = (DEMO_ACCOUNT,)
+    seed: int = DEFAULT_SEED
+    missing_rate: float = 0.0
+    protected_rate: float = 0.0
+    blocked_rate: float = 0.0
+    quotas: bool = True
+    user_limits: tuple[Limit, ...] | None = None
+    app_limits: tuple[Limit, ...] | None = None
+    window: WindowMode = "rolling"
+    v1_429: V1RateLimitStyle = "bare"
+    fault_rate: float = 0.0
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    stall_s: float = DEFAULT_STALL_S
+    latency_ms: float = 0.0
+    stats_file: Path | None = None
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("missing_rate", "protected_rate", "blocked_rate", "fault_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.missing_rate + self.protected_rate + self.blocked_rate > 1.0:
+            raise ValueError("missing, protected and blocked rates add up to more than 1")
+        unknown = set(self.fault_kinds) - set(FAULT_KINDS)
+        if unknown or not self.fault_kinds:
+            raise ValueError(f"fault kinds must be some of {', '.join(FAULT_KINDS)}")
+        if self.stall_s < 0 or self.latency_ms < 0:
+            raise ValueError("stall and latency cannot be negative")
+        if not self.accounts:
+            raise ValueError("the emulator needs at least one account")
+        if self.window not in ("rolling", "fixed"):
+            raise ValueError(f"window must be rolling or fixed, got {self.window!r}")
+        if self.v1_429 not in ("bare", "code88"):
+            raise ValueError(f"v1_429 must be bare or code88, got {self.v1_429!r}")
+
+    def limits_for(self, api: Api) -> tuple[tuple[Limit, ...], tuple[Limit, ...]]:
+        """(per-user, per-app) limits enforced on one API version; empty when quotas are off."""
+        if not self.quotas:
+            return (), ()
+        user_default, app_default = default_limits(api)
+        user = user_default if self.user_limits is None else self.user_limits
+        app = app_default if self.app_limits is None else self.app_limits
+        return user, app
+
+    @property
+    def uses_demo_account(self) -> bool:
+        return self.accounts == (DEMO_ACCOUNT,)

@@ -1,0 +1,98 @@
+"""What the emulator saw: counters a test or a benchmark reads after a run.
+
+Served as JSON at ``GET /_emulator/stats``, returned by ``RunningEmulator.stats()`` and written
+by ``--stats-file`` at shutdown; all three are the same ``Stats.snapshot()``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bulklike.emulator.config import FAULT_KINDS
+from bulklike.emulator.likes import LikeBook
+from bulklike.emulator.quotas import QuotaBook
+
+
+class _UserStats:
+    __slots__ = ("requests", "likes", "unlikes", "rate_limited")
+
+    def __init__(self) -> None:
+        self.requests = self.likes = self.unlikes = self.rate_limited = 0
+
+
+class Stats:
+    """Plain counters bumped by the handlers; ``snapshot()`` adds the figures derived from state."""
+
+    __slots__ = (
+        "requests",
+        "likes",
+        "unlikes",
+        "already_liked",
+        "rate_limited",
+        "auth_failures",
+        "not_found",
+        "forbidden",
+        "faults",
+        "by_status",
+        "users",
+        "_likes",
+        "_quotas",
+    )
+
+    def __init__(self, likes: LikeBook, quotas: QuotaBook) -> None:
+        self.requests = 0  # every API request (not /_emulator)
+        self.likes = 0  # new likes applied
+        self.unlikes = 0  # likes removed
+        self.already_liked = 0  # v1.1 139 answers and v2 likes of a tweet already liked
+        self.rate_limited = 0  # 429 answers
+        self.auth_failures = 0
+        self.not_found = 0  # missing tweets (v1.1 144, v2 invalid-request)
+        self.forbidden = 0  # protected or blocked (179, 136)
+        self.faults: Counter[str] = Counter()
+        self.by_status: Counter[int] = Counter()
+        self.users: dict[str, _UserStats] = {}
+        self._likes = likes
+        self._quotas = quotas
+
+    def user(self, user_id: str) -> _UserStats:
+        found = self.users.get(user_id)
+        if found is None:
+            found = self.users[user_id] = _UserStats()
+        return found
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-ready copy; later requests do not change it."""
+        return {
+            "requests": self.requests,
+            "likes": self.likes,
+            "unlikes": self.unlikes,
+            "liked_now": self._likes.liked_now,
+            "already_liked": self.already_liked,
+            "rate_limited": self.rate_limited,
+            "auth_failures": self.auth_failures,
+            "not_found": self.not_found,
+            "forbidden": self.forbidden,
+            "faults": {kind: self.faults[kind] for kind in FAULT_KINDS},
+            "by_status": {str(status): n for status, n in sorted(self.by_status.items())},
+            "max_in_window": self._quotas.max_in_window(),
+            "users": {
+                user_id: {
+                    "requests": u.requests,
+                    "likes": u.likes,
+                    "unlikes": u.unlikes,
+                    "rate_limited": u.rate_limited,
+                    "liked_now": self._likes.liked_by(user_id),
+                }
+                for user_id, u in sorted(self.users.items())
+            },
+        }
+
+
+def write_stats(path: Path, snapshot: dict[str, Any]) -> None:
+    """Write the snapshot whole or not at all: a reader never sees half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(snapshot, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
