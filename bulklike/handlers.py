@@ -144,7 +144,8 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_emulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from bulklike.emulator.cli import config_from_args, serve_forever
+    from bulklike.emulator import serve_forever
+    from bulklike.emulator.cli import config_from_args
 
     _settings_free_logging(args)
     asyncio.run(serve_forever(config_from_args(args), args.host, args.port))

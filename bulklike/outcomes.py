@@ -103,14 +103,15 @@ def _success(body: bytes, action: str) -> bool:
         return False
     if not isinstance(data, dict):
         return False
-    if "data" in data:  # v2: {"data": {"liked": bool}}
+    if "data" in data:  # v2: {"data": {"liked": bool}}, or {"data": {"id": ...}} for users/me
         inner = data["data"]
-        return isinstance(inner, dict) and isinstance(inner.get("liked"), bool)
-    return "id_str" in data or "id" in data  # v1.1 tweet object
+        key = "id" if action == "whoami" else "liked"
+        return isinstance(inner, dict) and (key in inner if action == "whoami" else isinstance(inner.get(key), bool))
+    return "id_str" in data or "id" in data  # v1.1 tweet object, or the user for verify_credentials
 
 
 def classify(answer: Answer, action: str = "like") -> Outcome:
-    """Map one answer to an Outcome. ``action`` is ``"like"`` or ``"unlike"``."""
+    """Map one answer to an Outcome. ``action`` is ``"like"``, ``"unlike"`` or ``"whoami"``."""
     status = answer.status
     if status == 0:
         return Outcome(Kind.RETRYABLE, "failed", None, None, answer.transport_error or "no answer")
