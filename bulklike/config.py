@@ -141,7 +141,7 @@ def _typed(key: str, value: Any, kind: type) -> Any:
     try:
         result = kind(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{key}: expected a {kind.__name__}, got {value!r}") from exc
+        raise ConfigError(f"{key}: expected {kind.__name__}, got {value!r}") from exc
     if kind in (int, float) and result < 0:
         raise ConfigError(f"{key}: must not be negative")
     return result

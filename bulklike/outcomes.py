@@ -115,7 +115,7 @@ def classify(answer: Answer, action: str = "like") -> Outcome:
     status = answer.status
     if status == 0:
         return Outcome(Kind.RETRYABLE, "failed", None, None, answer.transport_error or "no answer")
-    done = "liked" if action == "like" else "unliked"
+    done = {"like": "liked", "unlike": "unliked"}.get(action, "ok")
     if 200 <= status < 300:
         if _success(answer.body, action):
             return Outcome(Kind.DONE, done, status)

@@ -1,0 +1,120 @@
+"""Settings: precedence, profiles, validation, masking, and the loopback rule."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bulklike.auth import OAuth1Signer
+from bulklike.config import Settings, build_settings, check_base_url, read_config_file, require_credentials
+from bulklike.credentials import Credentials, Secret
+from bulklike.errors import ConfigError
+from bulklike.limits import Limit
+
+ENV = {"BULKLIKE_CONSUMER_KEY": "env-ck", "BULKLIKE_CONSUMER_SECRET": "env-cs",
+       "BULKLIKE_ACCESS_TOKEN": "1-env-at", "BULKLIKE_ACCESS_TOKEN_SECRET": "env-ats"}
+DATA = {
+    "concurrency": 2, "quota": ["10/1m"], "min_interval": 0.5,
+    "credentials": {"consumer_key": "file-ck", "consumer_secret": "file-cs", "access_token": "1-file-at",
+                    "access_token_secret": "file-ats"},
+    "profiles": {"work": {"consumer_key": "work-ck", "api": "v2", "quota": ["5/15m"], "concurrency": 3}},
+}
+
+
+def test_defaults_follow_the_api() -> None:
+    v1 = build_settings({}, {}, {})
+    assert (v1.api, v1.base_url, v1.user_limits, v1.app_limits) == (
+        "v1.1", "https://api.twitter.com", (Limit(1000, 86400.0),), (Limit(1000, 86400.0),))
+    v2 = build_settings({"api": "v2"}, {}, {})
+    assert v2.base_url == "https://api.x.com" and v2.user_limits == (Limit(50, 900.0), Limit(1000, 86400.0))
+    assert (v1.concurrency, v1.timeout, v1.max_attempts, v1.min_interval) == (4, 30.0, 5, 1.0)
+
+
+def test_precedence_flags_env_profile_file() -> None:
+    settings = build_settings({"concurrency": 8}, ENV, DATA)
+    assert settings.concurrency == 8 and settings.min_interval == 0.5 and settings.user_limits == (Limit(10, 60.0),)
+    assert settings.credentials.consumer_key.reveal() == "env-ck"  # the environment wins over the file
+    profile = build_settings({"profile": "work"}, {}, DATA)
+    assert profile.api == "v2" and profile.concurrency == 3 and profile.user_limits == (Limit(5, 900.0),)
+    assert profile.credentials.consumer_key.reveal() == "work-ck"
+    assert profile.credentials.consumer_secret.reveal() == "file-cs"  # the rest from [credentials]
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    ({"api": "v3"}, "api: expected v1.1 or v2"), ({"concurrency": 0}, "at least 1"),
+    ({"timeout": 0}, "must be positive"), ({"quota": ["ten/1m"]}, "invalid limit"),
+    ({"min_interval": -1}, "must not be negative"), ({"profile": "nope"}, "no profile 'nope'"),
+    ({"base_url": "ftp://x"}, "https"), ({"max_attempts": "x"}, "expected int"),
+])
+def test_invalid_settings(flags: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        build_settings(flags, {}, DATA)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost", "http://[::1]:9/", "http://127.9.9.9",
+                                 "https://api.twitter.com", "https://example.org/prefix/"])
+def test_base_url_allowed(url: str) -> None:
+    assert check_base_url(url) == url.rstrip("/")
+
+
+@pytest.mark.parametrize("url", ["http://example.com", "http://10.0.0.1", "http://localhost.evil.com",
+                                 "http://128.0.0.1", "file:///etc/passwd", "https://"])
+def test_base_url_refused(url: str) -> None:
+    with pytest.raises(ConfigError):
+        check_base_url(url)
+
+
+def test_missing_credentials_named() -> None:
+    with pytest.raises(ConfigError, match="BULKLIKE_ACCESS_TOKEN_SECRET"):
+        require_credentials(build_settings({}, {**ENV, "BULKLIKE_ACCESS_TOKEN_SECRET": ""}, {}))
+    require_credentials(build_settings({"api": "v2"}, {"BULKLIKE_BEARER_TOKEN": "b"}, {}))  # bearer is enough
+    with pytest.raises(ConfigError, match="BULKLIKE_BEARER_TOKEN with --api v2"):
+        require_credentials(build_settings({"api": "v2"}, {}, {}))
+
+
+def test_secrets_masked_everywhere() -> None:
+    settings = build_settings({}, ENV, {})
+    creds = settings.credentials
+    for text in (repr(settings), str(settings), repr(creds), f"{creds.consumer_secret}",
+                 repr(OAuth1Signer(creds))):
+        for secret in ENV.values():
+            assert secret not in text
+    assert creds.secrets() == tuple(ENV.values())
+    assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
+    assert creds.user_id != creds.app_id and len(creds.user_id) == 16
+    assert "env" not in creds.user_id  # a fingerprint, not the value
+
+
+def test_spread_interval() -> None:
+    settings = Settings(spread=True, user_limits=(Limit(50, 900.0), Limit(1000, 86400.0)))
+    assert settings.interval == 86.4  # the tightest long-run pace: 24 h / 1000
+    assert Settings(min_interval=2.0).interval == 2.0
+
+
+def test_config_file_permissions_warning(tmp_path: Path) -> None:
+    path = tmp_path / "bulklike.toml"
+    path.write_text('[credentials]\nconsumer_key = "k"\n')
+    os.chmod(path, 0o644)
+    warnings: list[str] = []
+    assert read_config_file(str(path), warn=warnings)["credentials"] == {"consumer_key": "k"}
+    assert len(warnings) == 1 and "chmod 600" in warnings[0]
+    os.chmod(path, 0o600)
+    warnings.clear()
+    read_config_file(str(path), warn=warnings)
+    assert warnings == []
+
+
+def test_config_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        read_config_file(str(tmp_path / "missing.toml"), warn=[])
+    bad = tmp_path / "bad.toml"
+    bad.write_text("api = \n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        read_config_file(str(bad), warn=[])
+    assert read_config_file(None, warn=[]) == {} or os.path.exists("bulklike.toml")
+
+
+def test_credentials_defaults_are_empty() -> None:
+    assert not Credentials().has_oauth1 and Credentials().secrets() == ()

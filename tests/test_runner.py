@@ -1,0 +1,143 @@
+"""The runner against a plain fake client: real journal and ledger files, a fake clock, no sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from bulklike.ingest import Ingestor, Source
+from bulklike.journal import Journal
+from bulklike.ledger import Ledger
+from bulklike.limits import Limit
+from bulklike.lines import ParsedId
+from bulklike.outcomes import Answer
+from bulklike.output import ResultWriter
+from bulklike.pacer import Pacer
+from bulklike.recorder import Recorder
+from bulklike.runner import EXIT_FATAL, RetryPolicy, Runner
+
+OK = Answer(200, b'{"id_str": "1", "favorited": true}')
+BUSY = Answer(503, b'{"errors":[{"code":130,"message":"Over capacity"}]}')
+BARE_429 = Answer(429, b"")
+FATAL = Answer(401, b'{"errors":[{"code":32,"message":"Could not authenticate you."}]}')
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class FakeClient:
+    """Answers from a script per tweet ID (the last answer repeats), recording every call."""
+
+    def __init__(self, script: Callable[[str, int], Answer]) -> None:
+        self.script = script
+        self.calls: list[str] = []
+
+    async def like(self, tweet_id: str) -> Answer:
+        self.calls.append(tweet_id)
+        await asyncio.sleep(0)
+        return self.script(tweet_id, self.calls.count(tweet_id))
+
+    async def unlike(self, tweet_id: str) -> Answer:
+        return await self.like(tweet_id)
+
+
+class CheckingWriter(ResultWriter):
+    """Asserts that every reported result is already committed in the journal file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(io.StringIO(), "jsonl")
+        self.path = path
+
+    def write(self, record: dict[str, object]) -> None:
+        with Journal(str(self.path), lock=False, readonly=True) as other:
+            row = next(r for r in other.rows() if r.tweet_id == record["tweet_id"])
+        assert row.status == record["status"]  # committed before reported
+        super().write(record)
+
+
+async def _run(tmp_path: Path, ids: list[str], client: FakeClient, *, limits: tuple[Limit, ...] = (),
+               max_likes: int | None = None, attempts: int = 3) -> tuple[Runner, Journal, CheckingWriter]:
+    clock = FakeClock()
+    path = tmp_path / "j.db"
+    journal = Journal(str(path))
+    run = journal.begin_run("run", clock())
+    ingestor = Ingestor(str(path), run, [Source("t", iter([ParsedId(i, f"t:{n}") for n, i in enumerate(ids)]),
+                                                io.BytesIO())], on_commit=lambda _: None)
+    ingestor.start()
+    assert ingestor.done.wait(10)
+    ledger = Ledger(str(tmp_path / "l.db"), app="a", user="u", now=clock())
+    pacer = Pacer(ledger, limits, (), timeout=5.0, clock=clock, sleep=clock.sleep)
+    writer = CheckingWriter(path)
+    runner = Runner(journal, pacer, client, Recorder(journal, writer), concurrency=3,
+                    retry=RetryPolicy(max_attempts=attempts, initial_s=1.0, max_wait_s=4.0),
+                    max_likes=max_likes, clock=clock, sleep=clock.sleep)
+    await runner.run()
+    return runner, journal, writer
+
+
+def _results(writer: ResultWriter) -> dict[str, dict[str, object]]:
+    assert isinstance(writer.stream, io.StringIO)
+    return {r["tweet_id"]: r for r in map(json.loads, writer.stream.getvalue().splitlines())}
+
+
+async def test_all_liked_in_order(tmp_path: Path) -> None:
+    client = FakeClient(lambda _id, _n: OK)
+    runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 21)], client)
+    assert journal.counts() == {"liked": 20}
+    assert client.calls[:3] == ["1", "2", "3"] and len(client.calls) == 20
+    assert runner.stop_code is None and len(_results(writer)) == 20
+
+
+async def test_transient_retried_then_failed_with_attempts(tmp_path: Path) -> None:
+    client = FakeClient(lambda tweet_id, n: OK if tweet_id == "1" and n == 2 else BUSY)
+    _, journal, writer = await _run(tmp_path, ["1", "2"], client, attempts=3)
+    results = _results(writer)
+    assert results["1"]["status"] == "liked" and results["1"]["attempts"] == 2
+    assert results["2"]["status"] == "failed" and results["2"]["attempts"] == 3
+    assert results["2"]["error_code"] == 130 and client.calls.count("2") == 3
+
+
+async def test_429_never_spends_an_attempt(tmp_path: Path) -> None:
+    client = FakeClient(lambda tweet_id, n: BARE_429 if n <= 3 else OK)
+    _, journal, writer = await _run(tmp_path, ["1", "2"], client, limits=(Limit(100, 60.0),), attempts=1)
+    results = _results(writer)
+    assert {r["status"] for r in results.values()} == {"liked"}
+    assert all(r["attempts"] == 1 for r in results.values())  # 3 refusals each, one attempt
+
+
+async def test_fatal_stops_everyone_and_leaves_the_rest_pending(tmp_path: Path) -> None:
+    client = FakeClient(lambda tweet_id, _n: FATAL if tweet_id == "3" else OK)
+    runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 31)], client)
+    assert runner.stop_code == EXIT_FATAL and "check the consumer key" in (runner.stop_message or "")
+    counts = journal.counts()
+    assert counts["pending"] >= 25 and counts.get("liked", 0) <= 4
+    assert len(client.calls) <= 5  # nothing was sent after the fatal answer came back
+
+
+async def test_max_likes_counts_in_flight(tmp_path: Path) -> None:
+    client = FakeClient(lambda tweet_id, _n: Answer(403, b'{"errors":[{"code":139,"message":"x"}]}')
+                        if tweet_id in ("2", "4") else OK)
+    runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 11)], client, max_likes=3)
+    counts = journal.counts()
+    assert counts["liked"] == 3  # never more, whatever was in flight
+    assert counts["already_liked"] == 2  # already-liked tweets are not new likes
+    assert runner.limit_reached and counts["pending"] == 5
+
+
+async def test_pacing_with_fake_clock_spreads_sends(tmp_path: Path) -> None:
+    client = FakeClient(lambda _id, _n: OK)
+    runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 26)], client, limits=(Limit(10, 60.0),))
+    assert journal.counts() == {"liked": 25}
+    assert runner.pacer.wait_s >= 120.0  # 25 sends at 10 per minute: two full windows of waiting
