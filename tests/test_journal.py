@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bulklike.errors import JournalError
-from bulklike.ingest import IngestStats, Ingestor, Source
+from bulklike.ingest import Ingestor, IngestStats, Source
 from bulklike.journal import _SCHEMA_V1, APPLICATION_ID, SCHEMA_VERSION, Journal, Record
 from bulklike.lines import InvalidLine, ParsedId
 
