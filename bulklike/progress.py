@@ -58,11 +58,11 @@ class Snapshot:
 def render(snap: Snapshot, width: int = 160) -> str:
     parts = [f"{snap.done}/{snap.total}{'+' if snap.reading else ''}"]
     parts.append(" ".join(f"{label} {snap.counts.get(key, 0)}" for key, label in _SHOWN
-                          if snap.counts.get(key, 0) or key in ("liked", "failed")))
+                          if snap.counts.get(key, 0) or key == "failed"))
     parts.append(f"{snap.rate_per_s * 3600:.0f}/h" if snap.rate_per_s < 1 else f"{snap.rate_per_s:.1f}/s")
     if snap.quota is not None:
         scope, limit, left = snap.quota
-        parts.append(f"{scope} quota {left}/{limit}")
+        parts.append(f"{scope} quota {left} left of {limit}")
     if snap.eta is not None:
         parts.append(f"ETA {clock_time(snap.eta)}")
     if snap.waiting is not None:

@@ -186,8 +186,8 @@ async def test_progress_line_on_a_terminal_and_not_on_a_pipe(workspace: Workspac
     assert code == 0, screen
     assert "\r\x1b[2K" in screen  # redrawn in place
     frames = [f for f in screen.split("\r\x1b[2K") if f.strip()]
-    assert any(re.match(r"\d+/15 \| liked \d+ ", f) for f in frames), frames[:5]
-    assert any("user quota" in f and "/5/1s" in f for f in frames)
+    assert any(re.match(r"\d+/15 \| liked \d+ failed 0 \| ", f) for f in frames), frames[:5]
+    assert any(re.search(r"user quota \d+ left of 5/1s", f) for f in frames)
     assert any("waiting for user quota 5/1s until" in f for f in frames)  # it updates during waits
     assert "run finished" in screen and "per hour achieved" in screen
     assert '"event"' not in screen  # no per-outcome log lines under the live line by default
