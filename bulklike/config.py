@@ -8,7 +8,6 @@ credentials); the chosen ``[profiles.NAME]`` table; the config file's top level 
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import os
 import stat
@@ -203,7 +202,3 @@ def require_credentials(settings: Settings) -> None:
         if not getattr(creds, key):
             hint = " (or BULKLIKE_BEARER_TOKEN with --api v2)" if settings.api == "v2" else ""
             raise ConfigError(f"missing credential: set {ENV_NAMES[key]} or {key} in the config file{hint}")
-
-
-def with_overrides(settings: Settings, **changes: Any) -> Settings:
-    return dataclasses.replace(settings, **changes)

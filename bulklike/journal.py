@@ -309,13 +309,10 @@ class Journal:
             runs = self.conn.execute("SELECT count(*) FROM runs").fetchone()[0]
         return {"attempts": int(attempts), "first_seen": first, "last_finished": last, "runs": int(runs)}
 
-    def rows(self, statuses: Iterable[str] = (), *, undo: bool = False) -> Iterator[Row]:
+    def rows(self, statuses: Iterable[str] = ()) -> Iterator[Row]:
         """Every record in input order (optionally only some statuses), streamed."""
         wanted = tuple(statuses)
         where = f"WHERE status IN ({','.join('?' * len(wanted))})" if wanted else ""
-        if undo:
-            where = "WHERE undo_state = 'pending'"
-            wanted = ()
         with sqlite_errors(self.path):
             cur = self.conn.execute(
                 "SELECT tweet_id, status, attempts, http_status, error_code, message, source, input,"
