@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
+from bulklike.ledger import KEEP_S as MAX_WINDOW_S
 from bulklike.limits import Limit, default_limits, parse_limit
 
 Api = Literal["v1.1", "v2"]
@@ -131,9 +132,13 @@ def _limits(values: Any, key: str) -> tuple[Limit, ...] | None:
     if not isinstance(values, list):
         raise ConfigError(f"{key}: expected a list of COUNT/WINDOW strings")
     try:
-        return tuple(parse_limit(str(v)) for v in values)
+        limits = tuple(parse_limit(str(v)) for v in values)
     except ValueError as exc:
         raise ConfigError(f"{key}: {exc}") from exc
+    for limit in limits:
+        if limit.window_s > MAX_WINDOW_S:
+            raise ConfigError(f"{key}: {limit} is longer than the 7 days the send ledger remembers")
+    return limits
 
 
 def _typed(key: str, value: Any, kind: type) -> Any:

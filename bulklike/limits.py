@@ -36,7 +36,8 @@ def format_window(seconds: float) -> str:
             return f"{int(seconds // size)}{unit}"
     if seconds == 86400.0:
         return "24h"
-    return f"{seconds:g}s"
+    # fixed-point to the microsecond parse_limit keeps: never an exponent (``1.06618e+06s`` would not parse)
+    return f"{seconds:.6f}".rstrip("0").rstrip(".") + "s"
 
 
 def parse_limit(text: str) -> Limit:
@@ -49,7 +50,8 @@ def parse_limit(text: str) -> Limit:
         raise ValueError(f"invalid limit {text!r}: expected COUNT/WINDOW such as 50/15m or 1000/24h")
     count = int(match.group(1))
     amount = float(match.group(2)) if match.group(2) else 1.0
-    window = amount * _UNITS[match.group(3)]
+    # rounded to the microsecond, so that ``1.1h`` is 3960 s (not 3960.0000000000005) and str() round-trips
+    window = round(amount * _UNITS[match.group(3)], 6)
     if count <= 0 or window <= 0:
         raise ValueError(f"invalid limit {text!r}: count and window must be positive")
     return Limit(count=count, window_s=window)

@@ -134,7 +134,8 @@ def _number(value: str | None) -> float | None:
         number = float(value.strip())
     except ValueError:
         return None
-    return number if math.isfinite(number) else None
+    # a negative count, reset or Retry-After is garbage like "abc" or "inf": ignored, never read as "now"
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +162,12 @@ def server_wait(headers: Mapping[str, str], now: float, horizon: float, *,
             continue
         label = reset_h.removesuffix("-reset")
         any_reset.append((reset, label))
-        remaining = _number(headers.get(remaining_h))
-        if remaining is None or remaining <= 0:
+        raw_remaining = headers.get(remaining_h)
+        remaining = _number(raw_remaining)
+        # An absent remaining count says nothing after a success; one that is present but unreadable
+        # (garbage, negative) is read the safe way, as spent; after a refusal either is spent.
+        if remaining is None and (rate_limited or raw_remaining is not None) or (
+                remaining is not None and remaining <= 0):
             exhausted.append((reset, label))
     retry_after = _number(headers.get("retry-after"))
     if retry_after is not None and rate_limited:

@@ -47,6 +47,7 @@ def test_precedence_flags_env_profile_file() -> None:
     ({"timeout": 0}, "must be positive"), ({"quota": ["ten/1m"]}, "invalid limit"),
     ({"min_interval": -1}, "must not be negative"), ({"profile": "nope"}, "no profile 'nope'"),
     ({"base_url": "ftp://x"}, "https"), ({"max_attempts": "x"}, "expected int"),
+    ({"quota": ["10/8d"]}, "longer than the 7 days the send ledger remembers"),
 ])
 def test_invalid_settings(flags: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
