@@ -6,18 +6,22 @@ A send is written (committed) *before* the request leaves, inside ``BEGIN IMMEDI
 processes for the same account or app serialize their decisions and a ``kill -9`` cannot lose a
 send. Each process keeps the rows in memory (``SendBook``) and reads only rows added since its
 last look; when the books say "wait", it reloads everything, because other processes may have
-shortened their sends' ``until`` in the meantime (which only ever frees room).
+shortened their sends' ``until`` in the meantime (which only ever frees room). A burst of
+unspaced sends may take several slots in one transaction (``try_reserve(ahead=...)``): each is
+still in the file before its request leaves, and one never used is given back.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import os
 from collections.abc import Sequence
 
 from bulklike.errors import JournalError
 from bulklike.journal import connect, create_private, sqlite_errors
 from bulklike.limits import Limit
-from bulklike.pacing import SendBook, free_at, margin_for
+from bulklike.pacing import SendBook, free_at, in_window, margin_for
 
 LEDGER_APP_ID = 0x424C4B47  # "BLKG"
 _SCHEMA = """
@@ -30,6 +34,8 @@ CREATE TABLE IF NOT EXISTS sends (
 );
 CREATE INDEX IF NOT EXISTS sends_app_until ON sends(app, until);
 """
+_SHORTEN = "UPDATE sends SET until = ? WHERE id = ? AND until > ?"
+_INSERT = "INSERT INTO sends(app, user, sent_at, until) VALUES (?, ?, ?, ?)"
 #: rows older than this are pruned (longer than any window anyone configures in practice)
 KEEP_S = 7 * 86400.0
 
@@ -50,6 +56,8 @@ class Ledger:
         self.user_book = SendBook()
         self.app_book = SendBook()
         self._untils: dict[int, float] = {}  # our own sends still on the books
+        self._later: list[tuple[float, int, float]] = []  # answers not yet written (see answer_later)
+        self._spares: collections.deque[tuple[int, float]] = collections.deque()  # (id, usable until)
         self._last_id = 0
         try:
             create_private(path)
@@ -63,13 +71,23 @@ class Ledger:
                 self.conn.execute("PRAGMA synchronous=NORMAL")
                 self.conn.executescript(_SCHEMA)
                 self.conn.execute(f"PRAGMA application_id = {LEDGER_APP_ID}")
-                self.conn.execute("DELETE FROM sends WHERE until < ?", (now - KEEP_S,))
+                # never the newest row: SQLite would hand its id out again, and runs already open,
+                # which catch up by "id > last seen", would never see the sends that took it
+                self.conn.execute("DELETE FROM sends WHERE until < ? AND id < (SELECT max(id) FROM sends)",
+                                  (now - KEEP_S,))
         except JournalError:
             raise
         self.reload()
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.release_spares()
+            # answers and released slots only ever shorten sends: if they cannot be written (disk
+            # full), the file errs on the safe side, and the error that got us here matters more
+            with contextlib.suppress(JournalError):
+                self.flush_answers()
+        finally:
+            self.conn.close()
 
     def reload(self) -> None:
         """Read every row of this app from the file again."""
@@ -83,8 +101,10 @@ class Ledger:
         self._last_id = max((row[0] for row in rows), default=self._last_id)
 
     def _catch_up(self) -> None:
+        # "+app": a rowid range scan from the last id seen; SQLite would otherwise pick the
+        # (app, until) index and read (and sort) every row of the app on each send
         rows = self.conn.execute(
-            "SELECT id, user, until FROM sends WHERE app = ? AND id > ? ORDER BY id", (self.app, self._last_id)
+            "SELECT id, user, until FROM sends WHERE id > ? AND +app = ? ORDER BY id", (self._last_id, self.app)
         ).fetchall()
         for send_id, user, until in rows:
             if user == self.user:
@@ -98,19 +118,31 @@ class Ledger:
         return max(free_at(self.user_book, user_limits, now, caps), free_at(self.app_book, app_limits, now, caps))
 
     def try_reserve(self, user_limits: Sequence[Limit], app_limits: Sequence[Limit], now: float,
-                    deadline: float, caps: dict[Limit, int] | None = None) -> tuple[int | None, float]:
+                    deadline: float, caps: dict[Limit, int] | None = None, *, ahead: int = 0,
+                    ahead_s: float = 0.0) -> tuple[int | None, float]:
         """Take a slot now if every limit allows it: ``(send_id, now)``, else ``(None, when)``.
 
         The check and the insert happen in one IMMEDIATE transaction, so no other process can
         take the same slot in between.
+
+        ``ahead``: up to that many more slots are taken in the same transaction while every limit
+        has room for them now, and handed out by the next calls (no transaction) for ``ahead_s``
+        seconds; their deadline is ``deadline + ahead_s``, so each still covers a send that leaves
+        that late. A transaction costs more than all the rest bulklike does for one like. Spares
+        not handed out in time, or dropped by ``release_spares`` or ``close``, end at 0 (they never
+        left): they stop counting at once, and no row is deleted whose id SQLite could reuse.
         """
+        spare = self._take_spare(now)
+        if spare is not None:
+            return spare, now
         with sqlite_errors(self.path):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                self._write_later()
                 self._catch_up()
                 when = self.free_at(user_limits, app_limits, now, caps)
                 if when > now:
-                    self.conn.execute("ROLLBACK")
+                    self.conn.execute("COMMIT")  # keeps the answers just written; nothing else was
                     self.reload()
                     when = self.free_at(user_limits, app_limits, now, caps)
                     if when > now:
@@ -121,21 +153,57 @@ class Ledger:
                     if when > now:
                         self.conn.execute("ROLLBACK")
                         return None, when
-                cur = self.conn.execute(
-                    "INSERT INTO sends(app, user, sent_at, until) VALUES (?, ?, ?, ?)",
-                    (self.app, self.user, now, deadline),
-                )
+                extra = min(ahead, self._room(user_limits, app_limits, now, caps) - 1)
+                cur = self.conn.execute(_INSERT, (self.app, self.user, now, deadline))
+                spares = [int(self.conn.execute(_INSERT, (self.app, self.user, now, deadline + ahead_s)).lastrowid
+                              or 0) for _ in range(max(0, extra))]
                 self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
         send_id = int(cur.lastrowid or 0)
-        self._last_id = max(self._last_id, send_id)
+        self._last_id = max(self._last_id, send_id, *spares)
         self.user_book.add(deadline)
         self.app_book.add(deadline)
         self._untils[send_id] = deadline
+        for spare_id in spares:
+            self.user_book.add(deadline + ahead_s)
+            self.app_book.add(deadline + ahead_s)
+            self._untils[spare_id] = deadline + ahead_s
+            self._spares.append((spare_id, now + ahead_s))
         return send_id, now
+
+    def _room(self, user_limits: Sequence[Limit], app_limits: Sequence[Limit], now: float,
+              caps: dict[Limit, int] | None) -> int:
+        """How many sends every limit allows now, by the books in memory (huge without limits)."""
+        caps = caps or {}
+        rooms = [min(limit.count, caps.get(limit, limit.count)) - in_window(book, limit, now)
+                 for book, limits in ((self.user_book, user_limits), (self.app_book, app_limits))
+                 for limit in limits]
+        return min(rooms, default=1 << 30)
+
+    def _take_spare(self, now: float) -> int | None:
+        """A slot taken ahead and still usable at ``now``; stale ones are released on the way."""
+        while self._spares:
+            send_id, usable_until = self._spares.popleft()
+            if now <= usable_until:
+                return send_id
+            self._release(send_id)
+        return None
+
+    def release_spares(self) -> None:
+        """Give back every slot taken ahead (before a wait, when the limits change, at the end)."""
+        while self._spares:
+            self._release(self._spares.popleft()[0])
+
+    def _release(self, send_id: int) -> None:
+        """A slot that never left: it ends at 0 in the books now and in the file with the next write."""
+        old = self._untils.pop(send_id, None)
+        if old is not None:
+            self.user_book.replace(old, 0.0)
+            self.app_book.replace(old, 0.0)
+            self._later.append((0.0, send_id, 0.0))
 
     def answered(self, answers: Sequence[tuple[int, float]]) -> None:
         """Shorten sends to when their answers arrived (``(send_id, at)`` pairs), in one commit."""
@@ -145,9 +213,7 @@ class Ledger:
         with sqlite_errors(self.path):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                self.conn.executemany(
-                    "UPDATE sends SET until = ? WHERE id = ? AND until > ?", [(at, i, at) for i, at in updates]
-                )
+                self.conn.executemany(_SHORTEN, [(at, i, at) for i, at in updates])
                 self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
@@ -158,6 +224,40 @@ class Ledger:
             if at < old:
                 self.user_book.replace(old, at)
                 self.app_book.replace(old, at)
+
+    def answer_later(self, send_id: int, at: float) -> None:
+        """Like ``answered([(send_id, at)])`` for this process's books at once; the file is
+        written by the next ``try_reserve`` in its own transaction (one commit per send instead
+        of two), or by ``flush_answers``/``close``.
+
+        Until then other processes read the send's deadline from the file, which only ever holds
+        them back more than needed, never less; a crash loses nothing but the shortening.
+        """
+        old = self._untils.pop(send_id, None)
+        if old is not None and at < old:
+            self.user_book.replace(old, at)
+            self.app_book.replace(old, at)
+            self._later.append((at, send_id, at))
+
+    def flush_answers(self) -> None:
+        """Write the answers noted by ``answer_later`` now, in one commit."""
+        if not self._later:
+            return
+        with sqlite_errors(self.path):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._write_later()
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    def _write_later(self) -> None:
+        """Inside a transaction: write the answers noted by ``answer_later``."""
+        if self._later:
+            later, self._later = self._later, []
+            self.conn.executemany(_SHORTEN, later)
 
     def prune(self, now: float, limits: Sequence[Limit]) -> None:
         """Drop in-memory sends that no limit can count any more (the file keeps them a week)."""

@@ -32,6 +32,10 @@ BARE_429_BACKOFF_S = 2.0
 MAX_429_EPISODES = 12
 #: re-check at least this often while waiting (other processes, a stop request, the progress line)
 _POLL_S = 1.0
+#: unspaced sends (no --min-interval): one ledger transaction may take slots for the sends expected
+#: in the next AHEAD_S seconds (at most MAX_AHEAD), judged by how many left in the last AHEAD_S
+AHEAD_S = 0.1
+MAX_AHEAD = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,9 @@ class Pacer:
         self._refused: collections.deque[float] = collections.deque()
         self._sent_at: dict[int, float] = {}
         self._all_limits = self.user_limits + self.app_limits
-        self.horizon = max((lim.window_s for lim in self._all_limits), default=86400.0)
+        self._recent: collections.deque[float] = collections.deque()  # send times, last AHEAD_S
+        # the longest wait a server's reset may impose: our longest window, or the API's 24 hours
+        self.horizon = max([86400.0, *(lim.window_s for lim in self._all_limits)])
 
     async def acquire(self) -> int | None:
         """Wait for a slot and take it; ``None`` when ``stop_at`` comes first (``--until``)."""
@@ -93,15 +99,20 @@ class Pacer:
                 await self._limiter.acquire()
             while True:
                 now = self.clock()
+                if self.stop_at is not None and now > self.stop_at:  # --until: nothing leaves after it
+                    self._set_waiting(None)
+                    return None
                 wait_until = self._paused_until
                 reason = self._pause_reason
                 if wait_until <= now:
                     send_id, when = self.ledger.try_reserve(
-                        self.user_limits, self.app_limits, now, now + self.timeout + 1.0, self._caps
+                        self.user_limits, self.app_limits, now, now + self.timeout + 1.0, self._caps,
+                        ahead=self._ahead(now), ahead_s=AHEAD_S,
                     )
                     if send_id is not None:
                         self._set_waiting(None)
                         self._sent_at[send_id] = now
+                        self._recent.append(now)
                         return send_id
                     wait_until, reason = when, self._tightest(now)
                 if self.stop_at is not None and wait_until > self.stop_at:
@@ -111,6 +122,16 @@ class Pacer:
                 nap = max(0.0, min(wait_until - now, _POLL_S))
                 await self.sleep(nap)
                 self.wait_s += nap
+
+    def _ahead(self, now: float) -> int:
+        """How many slots to take ahead: about as many as left in the last AHEAD_S, less one so
+        that a slowing run rarely leaves one unused; none when --min-interval spaces the sends."""
+        if self._limiter is not None:
+            return 0
+        recent = self._recent
+        while recent and recent[0] < now - AHEAD_S:
+            recent.popleft()
+        return min(MAX_AHEAD, max(0, len(recent) - 1))
 
     def _tightest(self, now: float) -> str:
         """Name the limit that holds us back, for the user."""
@@ -136,7 +157,7 @@ class Pacer:
         """The answer to ``send_id`` arrived: its place in the windows ends now (plus margin).
 
         Returns when the send left, for ``refused()``."""
-        self.ledger.answered([(send_id, at)])
+        self.ledger.answer_later(send_id, at)  # written with the next reservation: one commit per send
         return self._sent_at.pop(send_id, at)
 
     def succeeded(self, headers: Mapping[str, str]) -> None:
@@ -154,6 +175,7 @@ class Pacer:
         belong to the same episode and do not back off further."""
         now = self.clock()
         self.rate_limited += 1
+        self.ledger.release_spares()  # the limits may change below, and nothing leaves while paused
         self._refused.append(now)
         same_episode = sent_at < self._pause_started
         if not same_episode:
