@@ -65,8 +65,12 @@ async def run_demo(args: argparse.Namespace) -> int:
         streams = Streams(stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr)
         code = await run_command(settings, opts, streams)
         stats = emulator.stats()
+    lost = stats["faults"].get("applied_then_dropped", 0) + stats["faults"].get("truncated", 0)
     sys.stderr.write(
         f"bulklike demo: the emulator applied {stats['likes']} likes, served {stats['rate_limited']} 429s "
-        f"and {sum(stats['faults'].values())} faults; results in {results}\n"
-        f"  look inside: bulklike status --journal {settings.journal}\n")
+        f"and {sum(stats['faults'].values())} faults; results in {results}\n")
+    if lost:
+        sys.stderr.write(f"  {lost} answer(s) were lost after the like was applied; the retry came back "
+                         "already_liked (139), so each like was applied once\n")
+    sys.stderr.write(f"  look inside: bulklike status --journal {settings.journal}\n")
     return code

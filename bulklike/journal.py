@@ -100,6 +100,9 @@ def _translate(exc: sqlite3.Error, path: str) -> JournalError:
     text = str(exc)
     if "disk is full" in text or "database or disk is full" in text:
         return JournalError(f"{path}: disk full while writing the journal; free space and run again")
+    if "disk I/O error" in text:  # e.g. a write refused with EFBIG (over a file size limit) or EIO
+        return JournalError(f"{path}: disk I/O error (disk full, a file size limit, or a failing disk?);"
+                            " free space and run again")
     if "readonly" in text or "read-only" in text:
         return JournalError(f"{path}: the journal is read-only; check the file's permissions")
     if "not a database" in text or "malformed" in text:

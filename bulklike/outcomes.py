@@ -121,7 +121,19 @@ def classify(answer: Answer, action: str = "like") -> Outcome:
             return Outcome(Kind.DONE, done, status)
         return Outcome(Kind.RETRYABLE, "failed", status, None, "incomplete or malformed success body")
     code, message, problem = _first_error(answer.body)
+    if status == 403 and code is None and answer.body and not _is_json(answer.body):
+        # A 403 whose body cannot be read may be a cut-short "already favorited" (139) for a like
+        # that landed: recording it "forbidden" would hide the like. Ask again instead.
+        return Outcome(Kind.RETRYABLE, "failed", status, None, "unreadable 403 answer")
     return _classify_error(status, code, message, problem, action)
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return True
 
 
 def _classify_error(status: int, code: int | None, message: str | None, problem: str | None,

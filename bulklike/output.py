@@ -18,6 +18,8 @@ from bulklike.errors import ConfigError
 Format = Literal["jsonl", "csv"]
 RESULT_FIELDS = ("tweet_id", "status", "attempts", "http_status", "error_code", "message", "at")
 CSV_FIELDS = (*RESULT_FIELDS, "source", "input")
+#: one encoder for every line: json.dumps builds a new one per call whenever an option is given
+_JSONL = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 
 
 def iso(ts: float | None) -> str | None:
@@ -53,7 +55,7 @@ class ResultWriter:
                 self._needs_header = False
             self._csv.writerow(record)
         else:
-            self.stream.write(json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n")
+            self.stream.write(_JSONL.encode(record) + "\n")
         self.count += 1
 
     def flush(self) -> None:

@@ -33,7 +33,9 @@ class Recorder:
         self.counts: collections.Counter[str] = collections.Counter()
         self._buffer: list[Record] = []
         self._wake = asyncio.Event()
-        self._log = get_logger()
+        # bound once: the lazy proxy get_logger() returns rebuilds a logger on every call, which
+        # cost more than the log line itself on the per-like path (logging is configured by now)
+        self._log = get_logger().bind()
 
     def add(self, record: Record) -> None:
         self._buffer.append(record)

@@ -103,6 +103,7 @@ class Runner:
         self._sending: set[asyncio.Task[None]] = set()
         self._workers: list[asyncio.Task[None]] = []
         self._log = get_logger()
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by run()
 
     # -- stopping ------------------------------------------------------------------------------
 
@@ -141,7 +142,7 @@ class Runner:
 
     async def _send(self, tweet_id: str, attempts: list[int]) -> Outcome:
         """One attempt: 429s wait and go again without counting; anything else is the result."""
-        task = asyncio.current_task()
+        task = asyncio.current_task(self._loop)  # given the loop, it skips a getpid() system call
         assert task is not None
         while True:
             if self.stop_code is not None:
@@ -186,8 +187,18 @@ class Runner:
                            http_status=getattr(outcome, "http_status", None), message=getattr(outcome, "message", None))
         return log
 
-    async def _process(self, tweet_id: str) -> None:
-        attempts = [0]
+    async def _attempts(self, tweet_id: str, attempts: list[int]) -> Outcome:
+        """All attempts for one ID. Most need one, so the first is made without tenacity (setting
+        it up costs more than signing); an outcome that calls for a retry is then handed to
+        tenacity as its first attempt, so waits, logs and stopping are exactly as before."""
+        first = await self._send(tweet_id, attempts)
+        if first.kind is not Kind.RETRYABLE or self.stop_code is not None:
+            return first
+        replay = [first]
+
+        async def attempt(tweet_id: str, attempts: list[int]) -> Outcome:
+            return replay.pop() if replay else await self._send(tweet_id, attempts)
+
         policy = self.retry
         retrying = AsyncRetrying(
             stop=stop_after_attempt(policy.max_attempts),
@@ -197,8 +208,13 @@ class Runner:
             before_sleep=self._before_sleep(tweet_id),
             sleep=self.sleep,
         )
+        outcome: Outcome = await retrying(attempt, tweet_id, attempts)
+        return outcome
+
+    async def _process(self, tweet_id: str) -> None:
+        attempts = [0]
         try:
-            outcome: Outcome = await retrying(self._send, tweet_id, attempts)
+            outcome = await self._attempts(tweet_id, attempts)
         except _Stop:
             if attempts[0]:
                 self._record(tweet_id, "pending", attempts[0], None)
@@ -223,17 +239,25 @@ class Runner:
         ))
 
     async def _worker(self) -> None:
-        while (tweet_id := await self._next_id()) is not None:
+        # Once --max-likes or --until has ended sending, every further ID would only be taken and
+        # dropped: stop, or a resume walks the whole rest of the queue (seconds for a million rows).
+        while not self.limit_reached and (tweet_id := await self._next_id()) is not None:
             await self._process(tweet_id)
 
     # -- the whole run -------------------------------------------------------------------------
 
     async def run(self) -> None:
         """Work until the queue is empty and reading is done, or until a stop."""
+        self._loop = asyncio.get_running_loop()
         flusher = asyncio.create_task(self.recorder.run())
+        flusher.add_done_callback(self._on_task_done)
         self._workers = [asyncio.create_task(self._worker()) for _ in range(self.concurrency)]
+        for worker in self._workers:
+            worker.add_done_callback(self._on_task_done)
         try:
             results = await asyncio.gather(*self._workers, return_exceptions=True)
+            if flusher.done() and not flusher.cancelled() and (error := flusher.exception()) is not None:
+                raise error
             for result in results:
                 if isinstance(result, RateLimitGiveUp):
                     self.request_stop(EXIT_FATAL, f"{result}; run again later")
@@ -243,6 +267,13 @@ class Runner:
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
             self.recorder.flush()
+
+    def _on_task_done(self, task: asyncio.Task[None]) -> None:
+        """A worker or the flusher died of an error (the journal or the ledger cannot be written):
+        nothing more could be recorded, so stop sending at once rather than when each worker
+        fails in turn (a full disk once cost a run ~100 likes sent and never recorded)."""
+        if not task.cancelled() and not isinstance(task.exception(), RateLimitGiveUp | None):
+            self.hard_stop()
 
     def raise_if_fatal(self) -> None:
         if self.stop_code == EXIT_FATAL:

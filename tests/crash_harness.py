@@ -1,0 +1,368 @@
+"""Crash harness: SIGKILL ``bulklike run`` at random moments, resume it, and check the books.
+
+    python -m tests.crash_harness --kills 50 --ids 400
+
+The emulator runs in this process on a real socket, with faults on (every kind; stalls of
+``stall_s`` against a shorter client ``--timeout``), some missing/protected/blocked tweets, and a
+fast quota enforced on both sides. ``bulklike run`` is started as a subprocess again and again and
+killed with SIGKILL: at a random time (start-up, schema work, input reading) or a random moment
+after its n-th recorded outcome (sending, committing, retry waits). Each restart resumes the
+journal in one of three ways: no input at all (``--journal J`` alone), the small input file again,
+or the large one again (400 x ``repeats`` lines whose new IDs are spread over the whole file, with
+hostile lines, so that a kill lands in the reading phase). After every kill a copy of the journal
+is opened (so the next run, not this harness, recovers the real one) and checked. At the end:
+
+* every input ID has exactly one row, terminal, nothing pending, nothing extra; hostile lines are
+  ``invalid`` records;
+* the emulator's likes of this account are exactly the journal's ``liked`` + ``already_liked``,
+  plus ``failed`` IDs whose like landed but whose every answer was lost (counted, expected zero:
+  see ``max_attempts``);
+* no quota window held more than the limit, and no 429 was needed;
+* every complete line of the results file (appended across runs) parses, no ID is reported twice,
+  each agrees with the journal; a last line cut short by a kill is followed by a fresh line (a
+  kill rarely cuts a line, so after some kills the harness cuts the last one itself: "simulated").
+
+The checks live in ``tests/crash_checks.py``. Exit status 1 when any check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bulklike.emulator import DEMO_ACCOUNT, FAULT_KINDS, EmulatorConfig, run_emulator
+from bulklike.limits import parse_limit
+from tests.crash_checks import Inputs, Report, check_results, journal_state, journal_statuses, note_tail, verify
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {
+    "BULKLIKE_CONSUMER_KEY": DEMO_ACCOUNT.consumer_key,
+    "BULKLIKE_CONSUMER_SECRET": DEMO_ACCOUNT.consumer_secret,
+    "BULKLIKE_ACCESS_TOKEN": DEMO_ACCOUNT.access_token,
+    "BULKLIKE_ACCESS_TOKEN_SECRET": DEMO_ACCOUNT.access_token_secret,
+}
+#: lines that hold no usable ID; each must end as one ``invalid`` record, never stop a run
+BAD_LINES = (
+    "not-an-id",
+    "0123",
+    "-5",
+    "99999999999999999999",
+    "12.5",
+    "https://x.com.evil.example/a/status/5",
+    "１２３４",
+    "12\x0034",
+    "\x1b[31m77\x1b[0m",
+    "\u202e4321",
+    "123\u200b",
+    "caf\xe9",
+    "x" * 70_000,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HarnessConfig:
+    kills: int = 50
+    ids: int = 400
+    repeats: int = 250  # the large input has ids * repeats lines
+    read_kills: int = 5  # kills aimed at the reading phase of the large input (part of ``kills``)
+    seed: int = 1
+    fault_rate: float = 0.1
+    quota: str = "40/2s"
+    stall_s: float = 2.0
+    timeout_s: float = 1.0  # client --timeout, shorter than a stall: a stalled like is never applied
+    # A like can be applied and still be recorded ``failed``: applied_then_dropped or truncated on
+    # one attempt (p = fault_rate * 2/8), then a fault on every later attempt of that run. At 8
+    # attempts and a 10% fault rate that is ~0.025 * 0.1**7 per ID; the check below counts such
+    # IDs exactly anyway (the emulator knows what it applied), so it would be reported, not missed.
+    max_attempts: int = 8
+    tear_rate: float = 0.2  # after a kill, sometimes cut the results file's last line short on purpose
+    run_timeout_s: float = 180.0
+
+
+def make_inputs(folder: Path, cfg: HarnessConfig, rng: random.Random) -> Inputs:
+    seen: set[str] = set()
+    while len(seen) < cfg.ids:
+        seen.add(str(rng.randrange(10**17, 9 * 10**18)))
+    ids = sorted(seen, key=lambda _: rng.random())
+    total = max(cfg.ids * cfg.repeats, cfg.ids)
+    firsts = set(rng.sample(range(1, total), cfg.ids - 1)) | {0}  # where each new ID first appears
+    lines: list[str] = []
+    k = 0
+    for i in range(total):
+        if i in firsts:
+            lines.append(ids[k])
+            k += 1
+        else:
+            old = ids[rng.randrange(k)]
+            lines.append(old if rng.random() < 0.8 else f"https://x.com/someone/status/{old}")
+    for bad in BAD_LINES:
+        lines.insert(rng.randrange(1, len(lines)), bad)
+    big = folder / "big.txt"
+    big.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    small_lines = list(ids)
+    for bad in BAD_LINES[:4]:
+        small_lines.insert(rng.randrange(1, len(small_lines)), bad)
+    small = folder / "small.txt"
+    small.write_text("\n".join(small_lines) + "\n", encoding="utf-8")
+    return Inputs(ids, big, small, len(lines), len(BAD_LINES), 4)
+
+
+@dataclass
+class RunResult:
+    code: int | None  # None: killed
+    stderr: str
+    outcomes: int
+
+
+async def run_once(
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    *,
+    kill_after_s: float | None = None,
+    kill_after_outcomes: int | None = None,
+    extra_s: float = 0.0,
+    timeout_s: float = 180.0,
+) -> RunResult:
+    """One ``bulklike run``; SIGKILL at ``kill_after_s``, or ``extra_s`` after the n-th outcome."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bulklike",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        limit=1 << 20,
+    )
+    assert proc.stderr is not None
+    lines: list[bytes] = []
+    reached = asyncio.Event()
+    count = 0
+
+    async def pump() -> None:
+        nonlocal count
+        assert proc.stderr is not None
+        async for line in proc.stderr:
+            lines.append(line)
+            if b'"event": "outcome"' in line:
+                count += 1
+            if kill_after_outcomes is not None and count >= kill_after_outcomes:
+                reached.set()
+
+    pumping = asyncio.create_task(pump())
+    waiting = asyncio.create_task(proc.wait())
+    killed = False
+    try:
+        if kill_after_s is not None:
+            await asyncio.wait({waiting}, timeout=kill_after_s)
+        elif kill_after_outcomes is not None:
+            if kill_after_outcomes == 0:
+                reached.set()
+            trigger = asyncio.create_task(reached.wait())
+            await asyncio.wait({waiting, trigger}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+            trigger.cancel()
+            if not waiting.done():
+                await asyncio.wait({waiting}, timeout=extra_s)
+        else:
+            await asyncio.wait({waiting}, timeout=timeout_s)
+        if proc.returncode is None:
+            killed = True
+            proc.kill()
+        await waiting
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await pumping
+    text = b"".join(lines).decode("utf-8", "replace")
+    return RunResult(None if killed else proc.returncode, text, count)
+
+
+async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Report:
+    rng = random.Random(cfg.seed)
+    started = time.monotonic()
+    report = Report()
+    inputs = make_inputs(folder, cfg, rng)
+    report.ids, report.input_lines = len(inputs.ids), inputs.big_lines
+    report.bad_lines = inputs.big_bad + inputs.small_bad
+    journal, results = folder / "journal.db", folder / "results.jsonl"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BULKLIKE_")},
+        **ENV,
+        "XDG_STATE_HOME": str(folder / "state"),
+        "PYTHONPATH": str(ROOT),
+    }
+    limit = parse_limit(cfg.quota)
+    config = EmulatorConfig(
+        seed=cfg.seed,
+        user_limits=(limit,),
+        app_limits=(limit,),
+        fault_rate=cfg.fault_rate,
+        fault_kinds=FAULT_KINDS,
+        stall_s=cfg.stall_s,
+        missing_rate=0.05,
+        protected_rate=0.03,
+        blocked_rate=0.02,
+        latency_ms=5,
+    )
+    id_set = set(inputs.ids)
+    torn: set[str] = set()
+    async with run_emulator(config) as emu:
+        common = [
+            "--journal",
+            str(journal),
+            "--ledger",
+            str(folder / "ledger.sqlite3"),
+            "--base-url",
+            emu.base_url,
+            "--min-interval",
+            "0",
+            "--quota",
+            cfg.quota,
+            "--app-quota",
+            cfg.quota,
+            "--timeout",
+            str(cfg.timeout_s),
+            "--max-attempts",
+            str(cfg.max_attempts),
+            "--output",
+            str(results),
+            "--log-format",
+            "json",
+            "--log-level",
+            "info",
+            "--no-progress",
+        ]
+        start_s, read_s = await calibrate(inputs, folder, env)
+        log(f"calibration: start-up {start_s:.2f}s, reading the large input {read_s:.2f}s")
+        done, n, runs = 0, 0, 0
+        while report.kills < cfg.kills and n < 3 * cfg.kills and done < len(id_set):
+            n += 1
+            reading = report.kills < cfg.read_kills
+            mode = "big" if reading else rng.choices(("journal", "small", "big"), (0.45, 0.35, 0.2))[0]
+            args = ["run", *{"journal": [], "small": [str(inputs.small)], "big": [str(inputs.big)]}[mode], *common]
+            report.resume_modes[mode] += n > 1
+            if reading:
+                run = await run_once(args, folder, env, kill_after_s=rng.uniform(start_s, start_s + read_s))
+            elif rng.random() < 0.3:  # start-up, journal and ledger opening, schema work
+                run = await run_once(args, folder, env, kill_after_s=rng.uniform(0.0, 0.6))
+            else:  # sending, committing, waiting to retry: a random moment after the n-th outcome
+                per_kill = max(1, (len(id_set) - done) // (cfg.kills - report.kills + 1))
+                run = await run_once(
+                    args,
+                    folder,
+                    env,
+                    kill_after_outcomes=rng.randint(0, per_kill),
+                    extra_s=rng.uniform(0.0, 0.15),
+                    timeout_s=cfg.run_timeout_s,
+                )
+            report.runs += 1
+            _note_run(run, report)
+            state = journal_state(journal, id_set, folder / "scratch")
+            cut = run.code is None and mode == "big" and state.runs > runs and state.touched < len(id_set)
+            log(
+                f"run {n}: {mode:<7} {'killed' if run.code is None else f'exit {run.code}'}, {run.outcomes} outcomes,"
+                f" {state.rows} IDs in the journal, {state.done} done{', killed while reading' if cut else ''}"
+            )
+            report.problems += [f"after run {n}: {p}" for p in state.problems]
+            done, runs = state.done, state.runs
+            if run.code is None:
+                report.kills_while_reading += cut
+                note_tail(results, rng, cfg.tear_rate, torn, report)
+        # finish: the whole large input once more, then a resume that must find nothing to send
+        for mode in ("big", "journal"):
+            before = emu.stats()["requests"]
+            args = ["run", *([str(inputs.big)] if mode == "big" else []), *common]
+            run = await run_once(args, folder, env, timeout_s=cfg.run_timeout_s)
+            report.runs += 1
+            report.resume_modes[mode] += 1
+            _note_run(run, report)
+            if run.code is None or run.code not in (0, 1):
+                report.problems.append(f"final {mode} run exited {run.code}: {run.stderr[-500:]}")
+        if emu.stats()["requests"] != before:
+            report.problems.append("the last resume sent requests although nothing was pending")
+        verify(emu, journal, inputs, report)
+    check_results(results, torn, journal_statuses(journal), report)
+    report.elapsed_s = time.monotonic() - started
+    return report
+
+
+async def calibrate(inputs: Inputs, folder: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds to start up, and to read the large input, as dry runs on a scratch journal show."""
+    times = []
+    for path in (inputs.small, inputs.big):
+        scratch = folder / "scratch" / "calibrate.db"
+        scratch.parent.mkdir(exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+        started = time.monotonic()
+        await run_once(
+            [
+                "run",
+                str(path),
+                "--dry-run",
+                "--journal",
+                str(scratch),
+                "--ledger",
+                str(scratch.with_suffix(".ledger")),
+                "-q",
+            ],
+            folder,
+            env,
+        )
+        times.append(time.monotonic() - started)
+    return times[0], max(0.05, times[1] - times[0])
+
+
+def _note_run(run: RunResult, report: Report) -> None:
+    if run.code is not None:
+        report.exits[run.code] += 1
+        if run.code not in (0, 1):
+            report.problems.append(f"a run exited {run.code}: {run.stderr[-300:]}")
+    else:
+        report.kills += 1
+        for line in run.stderr.splitlines():  # outcomes a killed run had committed and logged
+            if '"event": "outcome"' in line:
+                report.logged_by_killed.add(str(json.loads(line).get("tweet_id")))
+    if "Traceback" in run.stderr:
+        report.problems.append(f"traceback on stderr: {run.stderr[-500:]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.crash_harness", description=__doc__.split("\n\n")[0])
+    defaults = HarnessConfig()
+    for name in ("kills", "ids", "repeats", "read_kills", "seed", "max_attempts"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
+    for name in ("fault_rate", "stall_s", "timeout_s", "tear_rate"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
+    parser.add_argument("--quota", default=defaults.quota)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder and print its path")
+    args = parser.parse_args(argv)
+    cfg = HarnessConfig(**{k: v for k, v in vars(args).items() if k != "keep"})
+    folder = Path(tempfile.mkdtemp(prefix="bulklike-crash-"))
+    try:
+        report = asyncio.run(run_harness(cfg, folder))
+    finally:
+        if args.keep:
+            print(f"work folder: {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    print(report.summary())
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""The crash harness (``tests/crash_harness.py``) in a bounded form: 10 SIGKILLs over 120 IDs.
+
+The full run is ``python -m tests.crash_harness --kills 50 --ids 400`` (about 30 s on 2 cores).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.crash_harness import BAD_LINES, HarnessConfig, run_harness
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    cfg = HarnessConfig(kills=10, ids=120, repeats=1000, read_kills=3, seed=11, tear_rate=0.5)
+    report = await run_harness(cfg, tmp_path, log=lambda _: None)
+    print(report.summary())
+    assert report.problems == []
+    assert report.kills == 10
+    assert report.kills_while_reading >= 1  # at least one kill cut the large input's reading short
+    assert sum(report.outcomes.values()) == 120 and "pending" not in report.outcomes
+    assert report.outcomes.get("not_found") and report.outcomes.get("forbidden")
+    assert report.applied == report.outcomes["liked"] + report.outcomes.get("already_liked", 0)
+    assert sum(report.faults.values()) >= 5 and report.rate_limited == 0
+    assert report.invalid_records >= len(BAD_LINES)
+    assert report.resume_modes["journal"] and report.resume_modes["small"] and report.resume_modes["big"]
+    assert report.torn_real + report.torn_simulated >= 1  # a cut line was followed by a fresh one

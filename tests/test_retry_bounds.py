@@ -1,0 +1,211 @@
+"""Every retry path ends, in bounded time and with a bounded number of requests.
+
+A server that always fails in one way (each emulator fault kind, HTML with a 200, 429s whose
+reset lies in the past or far in the future, bare 429s, garbage Retry-After), and a server whose
+quota is spent for the next hour: the run ends with failed IDs (exit 1), the pacer's give-up
+(exit 3) or ``--until`` (exit 75), or it waits without sending (exit 143 on SIGTERM).
+
+Retry waits are the built-in exponential 1 s .. 60 s with jitter (no CLI flag shortens them), so
+``--max-attempts 2`` makes one wait of 1-2 s per ID. The cases of one test run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import signal
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import web
+
+from bulklike.emulator import FAULT_KINDS
+from bulklike.limits import Limit
+from bulklike.outcomes import Answer, Kind, classify
+from tests.conftest import CliResult, EmulatorFactory, Workspace, ids
+
+pytestmark = pytest.mark.timeout(90)
+APPLIED_KINDS = ("applied_then_dropped", "truncated")
+
+
+def sub(workspace: Workspace, name: str) -> Workspace:
+    """A separate folder (journal, ledger, state) with the same environment, for concurrent runs."""
+    folder = workspace.path / name
+    folder.mkdir()
+    return Workspace(folder, {**workspace.env, "XDG_STATE_HOME": str(folder / "state")})
+
+
+def until(seconds: float) -> str:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).isoformat()
+
+
+@dataclass
+class Timed:
+    result: CliResult
+    elapsed: float
+
+
+async def timed(ws: Workspace, *args: str, timeout: float = 60.0) -> Timed:
+    started = time.monotonic()
+    result = await ws.cli(*args, timeout=timeout)
+    return Timed(result, time.monotonic() - started)
+
+
+async def test_every_fault_kind_forever_ends_failed_after_max_attempts(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    async def one(kind: str) -> tuple[str, Timed, dict[str, object], Workspace]:
+        ws = sub(workspace, kind)
+        path = ws.write("ids.txt", "\n".join(ids(10)) + "\n")
+        async with emulator(fault_rate=1.0, fault_kinds=(kind,), stall_s=3.0) as emu:
+            args = ["--max-attempts", "2", "--timeout", "0.5", "--concurrency", "10"]
+            run = await timed(ws, "run", str(path), *ws.base_args(emu), *args)
+            return kind, run, emu.stats(), ws
+
+    for kind, run, stats, ws in await asyncio.gather(*(one(k) for k in FAULT_KINDS)):
+        assert run.result.code == 1, (kind, run.result.stderr)
+        assert run.elapsed < 15, (kind, run.elapsed)  # two tries, one wait of 1-2 s, a 0.5 s timeout
+        assert stats["requests"] == 20, kind  # 10 IDs x 2 attempts, not one more
+        assert {row[:2] for row in ws.rows().values()} == {("failed", 2)}, kind
+        # the like lands and only the answer is spoilt: applied on the server, ``failed`` in the
+        # journal (attempts exhausted); ``--retry-failed`` later finds it ``already_liked``. A
+        # second answer, "already favorited" (403, code 139) cut short, was once taken for
+        # ``forbidden``: a permanent outcome hiding a like that landed.
+        assert stats["likes"] == (10 if kind in APPLIED_KINDS else 0), kind
+        assert "Traceback" not in run.result.stderr
+
+
+def test_an_unreadable_403_is_retried_never_forbidden() -> None:
+    already = b'{"errors":[{"code":139,"message":"You have already favorited this status."}]}'
+    cut = classify(Answer(403, already[: len(already) // 2]))
+    assert (cut.kind, cut.status, cut.http_status) == (Kind.RETRYABLE, "failed", 403)
+    assert classify(Answer(403, b"<html><body>Forbidden</body></html>")).kind is Kind.RETRYABLE
+    assert classify(Answer(403, already)).status == "already_liked"
+    assert classify(Answer(403, b'{"errors":[{"code":999,"message":"?"}]}')).status == "forbidden"
+    assert classify(Answer(403, b"")).status == "forbidden"  # nothing cut: a bare 403 stays per tweet
+
+
+Reply = Callable[[web.Request], web.StreamResponse]
+
+
+@asynccontextmanager
+async def hostile(answer: Reply) -> AsyncIterator[tuple[str, list[float]]]:
+    """A server that gives every request the same bad answer; yields (base URL, request times)."""
+    hits: list[float] = []
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        hits.append(time.monotonic())
+        await request.read()
+        return answer(request)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", hits
+    finally:
+        await runner.cleanup()
+
+
+def html_200(_: web.Request) -> web.StreamResponse:
+    return web.Response(status=200, text="<html><body>Welcome!</body></html>", content_type="text/html")
+
+
+def rate_limited(headers: Callable[[], dict[str, str]]) -> Reply:
+    return lambda _: web.Response(status=429, headers=headers(), text='{"title":"Too Many Requests"}')
+
+
+def reset_in(seconds: float) -> Callable[[], dict[str, str]]:
+    return lambda: {
+        "x-rate-limit-limit": "50",
+        "x-rate-limit-remaining": "0",
+        "x-rate-limit-reset": str(int(time.time() + seconds)),
+    }
+
+
+CASES: dict[str, tuple[Reply, list[str]]] = {
+    # (answer, extra flags); expectations are in the test
+    "html_200": (html_200, ["--max-attempts", "2"]),
+    "429_reset_in_the_past": (rate_limited(reset_in(-3600)), []),
+    "429_reset_in_ten_years": (rate_limited(reset_in(10 * 365 * 86400)), ["--until"]),
+    "429_bare": (rate_limited(dict), ["--until"]),
+    "429_garbage_retry_after": (rate_limited(lambda: {"retry-after": "-5"}), ["--until"]),
+}
+
+
+async def test_hostile_servers_end_in_bounded_time(workspace: Workspace) -> None:
+    async def one(name: str) -> tuple[str, Timed, list[float]]:
+        answer, extra = CASES[name]
+        ws = sub(workspace, name)
+        path = ws.write("ids.txt", "\n".join(ids(4)) + "\n")
+        flags = [f for flag in extra for f in (["--until", until(4)] if flag == "--until" else [flag])]
+        async with hostile(answer) as (url, hits):
+            args = [
+                "run",
+                str(path),
+                "--base-url",
+                url,
+                "--journal",
+                str(ws.journal),
+                "--ledger",
+                str(ws.ledger),
+                "--min-interval",
+                "0",
+                "--log-format",
+                "json",
+                "--no-progress",
+                *flags,
+            ]
+            return name, await timed(ws, *args), hits
+
+    runs = {name: (run, hits) for name, run, hits in await asyncio.gather(*(one(n) for n in CASES))}
+    for name, (run, _) in runs.items():
+        assert "Traceback" not in run.result.stderr, name
+    html, hits = runs["html_200"]
+    assert html.result.code == 1 and {r["status"] for r in html.result.results} == {"failed"}
+    assert len(hits) == 8 and html.elapsed < 15  # 4 IDs x 2 attempts
+    past, hits = runs["429_reset_in_the_past"]  # each reset is clamped to 1 s ahead: 12 pauses, then give up
+    assert past.result.code == 3, past.result.stderr
+    assert "429 after 12 waits in a row" in past.result.stderr
+    assert past.elapsed < 40 and len(hits) <= 4 * 14  # one round per pause, concurrency 4: no spinning
+    for name in ("429_reset_in_ten_years", "429_bare", "429_garbage_retry_after"):
+        run, hits = runs[name]
+        assert run.result.code == 75, (name, run.result.stderr)  # the wait ends after --until: stop now
+        assert run.elapsed < 10, name
+        assert len(hits) <= 8, (name, len(hits))
+        assert "to resume" in run.result.stderr
+
+
+async def test_quota_spent_for_an_hour_waits_without_spinning(workspace: Workspace, emulator: EmulatorFactory) -> None:
+    async def one(api: str, style: str) -> None:
+        ws, other = sub(workspace, f"{api}-{style}"), sub(workspace, f"{api}-{style}-2")
+        path = ws.write("ids.txt", "\n".join(ids(10)) + "\n")
+        spent = (Limit(1, 3600.0),)  # the server allows one like an hour; the client believes in 1000 a day
+        async with emulator(user_limits=spent, app_limits=(Limit(1000, 86400.0),), v1_429=style) as emu:
+            args = ["run", str(path), "--api", api, "--quota", "1000/24h"]
+            stopped = await timed(ws, *args, *ws.base_args(emu), "--until", until(4))
+            first = emu.stats()["requests"]
+            proc = await other.start(*args, *other.base_args(emu))  # its own ledger: it learns from the 429s
+            await asyncio.sleep(4.0)
+            waited = emu.stats()["requests"] - first
+            proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), 20)
+            stats = emu.stats()
+        case = (api, style)
+        assert stopped.result.code == 75, (case, stopped.result.stderr)
+        assert stopped.elapsed < 10, case
+        assert first <= 1 + 4 + 2, (case, first)  # one like, then the ones in flight are refused; no spinning
+        assert sum(r["status"] == "liked" for r in stopped.result.results) == 1, case
+        assert proc.returncode == 143, (case, err.decode())
+        assert waited <= 4 + 2, (case, waited)  # 4 s without --until: it sent a handful, then waited
+        assert '"event": "waiting"' in err.decode(), case
+        assert stats["likes"] == 1, case
+        assert "Traceback" not in stopped.result.stderr + err.decode(), case
+
+    await asyncio.gather(one("v1.1", "bare"), one("v1.1", "code88"), one("v2", "bare"))

@@ -1,0 +1,96 @@
+"""SIGINT and SIGTERM end to end: the requests on the wire finish and are recorded, the summary is
+printed, exit 130/143; a second SIGINT stops at once and leaves a consistent journal that resumes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from bulklike.journal import ALL_STATUSES
+from tests.conftest import EmulatorFactory, Workspace, ids
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def journal_problems(path: Path) -> list[str]:
+    """integrity_check, then every row: a known status, digits or an invalid line, sane attempts."""
+    with sqlite3.connect(path) as conn:
+        problems = [f"integrity: {row}" for row in conn.execute("PRAGMA integrity_check") if row != ("ok",)]
+        for tweet_id, status, attempts, finished_at in conn.execute(
+            "SELECT tweet_id, status, attempts, finished_at FROM items"
+        ):
+            if status not in ALL_STATUSES or attempts < 0:
+                problems.append(f"{tweet_id}: status {status!r}, attempts {attempts}")
+            elif tweet_id is not None and not str(tweet_id).isdigit():
+                problems.append(f"{tweet_id!r}: not an ID")
+            elif status not in ("pending", "invalid") and finished_at is None:
+                problems.append(f"{tweet_id}: {status} without finished_at")
+    return problems
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+async def test_signal_finishes_requests_in_flight_and_records_them(
+    workspace: Workspace, emulator: EmulatorFactory, sig: signal.Signals, code: int
+) -> None:
+    path = workspace.write("ids.txt", "\n".join(ids(60)) + "\n")
+    async with emulator(latency_ms=600) as emu:  # each request takes 0.3-0.9 s: some are always on the wire
+        proc = await workspace.start("run", str(path), *workspace.base_args(emu), "--concurrency", "4")
+        assert proc.stdout is not None
+        before = [json.loads(await asyncio.wait_for(proc.stdout.readline(), 20)) for _ in range(3)]
+        signalled = time.monotonic()
+        proc.send_signal(sig)
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+        stopped_in = time.monotonic() - signalled
+        stats = emu.stats()
+    after = [json.loads(line) for line in out.decode().splitlines()]
+    stderr = err.decode()
+    assert proc.returncode == code, stderr
+    assert after, "the requests on the wire when the signal came were not reported"
+    assert stopped_in < 0.9 + 3.0  # the last answer, then the summary: never a new request
+    rows = workspace.rows()
+    liked = {t for t, row in rows.items() if row[0] == "liked"}
+    assert liked == {r["tweet_id"] for r in before + after}
+    # every request that reached the server was answered, recorded and reported: none lost
+    assert stats["requests"] == stats["likes"] == len(liked)
+    assert all(row[0] == "pending" and row[1] == 0 for t, row in rows.items() if t not in liked)
+    assert '"event": "stopping"' in stderr
+    assert "run stopped after" in stderr and f"(exit {code})" in stderr and "to resume: bulklike run" in stderr
+    assert "Traceback" not in stderr
+    assert journal_problems(workspace.journal) == []
+
+
+async def test_second_sigint_stops_at_once_journal_consistent_and_resumable(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    path = workspace.write("ids.txt", "\n".join(ids(30)) + "\n")
+    async with emulator(latency_ms=10_000) as emu:  # each request takes 5-15 s
+        proc = await workspace.start("run", str(path), *workspace.base_args(emu), "--concurrency", "3")
+        deadline = time.monotonic() + 20
+        while emu.stats()["requests"] < 3 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert emu.stats()["requests"] == 3  # three requests on the wire, none answered yet
+        proc.send_signal(signal.SIGINT)
+        await asyncio.sleep(0.3)
+        assert proc.returncode is None  # the first SIGINT waits for the requests in flight
+        second = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+        stopped_in = time.monotonic() - second
+    stderr = err.decode()
+    assert proc.returncode == 130, stderr
+    assert stopped_in < 3.0  # did not wait the 5 s or more the requests on the wire would take
+    assert out == b""
+    assert "run stopped after" in stderr and "Traceback" not in stderr
+    assert journal_problems(workspace.journal) == []
+    assert workspace.statuses() == {"pending": 30}  # nothing was answered, so nothing is terminal
+    async with emulator() as emu:
+        resumed = await workspace.cli("run", *workspace.base_args(emu))
+    assert resumed.code == 0, resumed.stderr
+    assert workspace.statuses() == {"liked": 30}
+    assert journal_problems(workspace.journal) == []
