@@ -160,6 +160,11 @@ class Pacer:
         self.ledger.answer_later(send_id, at)  # written with the next reservation: one commit per send
         return self._sent_at.pop(send_id, at)
 
+    def unanswered(self, send_id: int) -> None:
+        """No answer came (timeout, reset): the request may still reach the server, so the send
+        keeps its place in the windows until its deadline."""
+        self._sent_at.pop(send_id, None)
+
     def succeeded(self, headers: Mapping[str, str]) -> None:
         """A request went through: reset the 429 back-off, and heed exhausted-limit headers."""
         self._episodes = 0

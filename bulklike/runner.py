@@ -163,7 +163,11 @@ class Runner:
                 finally:
                     self._sending.discard(task)
                     self.in_flight -= 1
-                sent_at = self.pacer.answered(send_id, self.clock())
+                sent_at = self.clock()
+                if answer.status:
+                    sent_at = self.pacer.answered(send_id, sent_at)
+                else:
+                    self.pacer.unanswered(send_id)
                 outcome = classify(answer, self.action)
                 used = outcome.status in ("liked", "unliked")
             finally:

@@ -141,3 +141,19 @@ async def test_pacing_with_fake_clock_spreads_sends(tmp_path: Path) -> None:
     runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 26)], client, limits=(Limit(10, 60.0),))
     assert journal.counts() == {"liked": 25}
     assert runner.pacer.wait_s >= 120.0  # 25 sends at 10 per minute: two full windows of waiting
+
+
+async def test_unanswered_send_keeps_its_deadline_in_the_ledger(tmp_path: Path) -> None:
+    """A timed-out request may still reach the server: its place in the windows lasts to its deadline."""
+    import sqlite3
+
+    timeout = Answer(0, transport_error="timeout")
+    client = FakeClient(lambda _id, n: timeout if n == 1 else OK)
+    runner, journal, _ = await _run(tmp_path, ["1"], client, limits=(Limit(100, 60.0),))
+    assert journal.counts() == {"liked": 1}
+    runner.pacer.ledger.flush_answers()
+    with sqlite3.connect(tmp_path / "l.db") as conn:
+        (first_sent, first_until), (second_sent, second_until) = conn.execute(
+            "SELECT sent_at, until FROM sends ORDER BY id").fetchall()
+    assert first_until == first_sent + 5.0 + 1.0  # the deadline: timeout + 1 s, never shortened
+    assert second_until < second_sent + 1.0  # an answered send ends when its answer came
