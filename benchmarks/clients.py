@@ -1,0 +1,78 @@
+"""The three clients as measured child processes: ``bulklike run``, the bare aiohttp loop, tweepy.
+
+Each run likes a fresh block of tweet IDs on the shared emulator and is checked twice: by the
+client's own report (results file or JSON line) and by the emulator's counters, which move only
+for requests whose OAuth signature verified. A run that likes fewer tweets than asked is broken,
+not slow, and stops the benchmark.
+
+Start-up: every client is also run with nothing to do (``n = 0``: same imports, same set-up,
+no likes); the median of those is subtracted from wall and CPU time for every client alike, so
+per-like figures are the cost of liking, not of starting Python.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+from benchmarks.common import PYTHON, BenchError, EmulatorProcess, Measured, liked_lines, run_child, write_ids
+
+Kind = Literal["bulklike", "bare", "tweepy"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRun:
+    kind: Kind
+    likes: int
+    measured: Measured
+
+
+def bulklike_argv(base_url: str, workdir: str, concurrency: int, results: str) -> list[str]:
+    """``bulklike run`` as the issue prescribes: full path, pacing on with room to spare."""
+    return [PYTHON, "-m", "bulklike", "run", "-", "--base-url", base_url,
+            "--journal", os.path.join(workdir, "journal.db"), "--ledger", os.path.join(workdir, "ledger.sqlite3"),
+            "--min-interval", "0", "--quota", "1000000/24h", "--app-quota", "1000000/24h",
+            "--concurrency", str(concurrency), "-q", "--no-progress", "--output", results]
+
+
+def _fresh(workdir: str) -> None:
+    os.makedirs(workdir, exist_ok=True)
+    for name in os.listdir(workdir):
+        os.unlink(os.path.join(workdir, name))
+
+
+def run_client(kind: Kind, emu: EmulatorProcess, env: dict[str, str], workdir: str, start: int, n: int,
+               concurrency: int) -> ClientRun:
+    """Like ``n`` tweets from ``start`` with one client; checked by the client and by the server."""
+    _fresh(workdir)
+    before = emu.stats()
+    if kind == "bulklike":
+        ids, results = os.path.join(workdir, "ids.txt"), os.path.join(workdir, "results.jsonl")
+        write_ids(ids, start, n)
+        measured = run_child(bulklike_argv(emu.base_url, workdir, concurrency, results), env=env, stdin=ids)
+        _check_exit(kind, measured)
+        liked = liked_lines(results)
+    elif kind == "bare":
+        measured = run_child([PYTHON, "-m", "benchmarks.bare_loop", emu.base_url, str(start), str(n),
+                              str(concurrency)], env=env)
+        _check_exit(kind, measured)
+        liked = int(json.loads(measured.stdout)["statuses"].get("200", 0))
+    else:
+        measured = run_child([PYTHON, "-m", "benchmarks.tweepy_loop", emu.base_url, str(start), str(n)], env=env)
+        _check_exit(kind, measured)
+        liked = int(json.loads(measured.stdout)["liked"])
+    after = emu.stats()
+    applied = after["likes"] - before["likes"]
+    refused = after["auth_failures"] - before["auth_failures"]
+    if liked != n or applied != n or refused:
+        raise BenchError(f"{kind}: asked for {n} likes; the client reports {liked}, the emulator applied "
+                         f"{applied} and refused {refused} signatures")
+    _fresh(workdir)
+    return ClientRun(kind, n, measured)
+
+
+def _check_exit(kind: str, measured: Measured) -> None:
+    if measured.returncode != 0:
+        raise BenchError(f"{kind} exited {measured.returncode}: {measured.stderr[-800:]}")

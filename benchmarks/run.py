@@ -1,0 +1,151 @@
+"""``python -m benchmarks`` / ``python benchmarks/run.py``: run the suite, print the table, save markdown.
+
+Exit status: 0 when every measurement ran and checked out, whether or not the targets were met
+(they are printed, never enforced: timings belong to the machine); 1 when something is broken —
+a client failed, liked too few tweets, or a signature did not verify.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import BenchError  # noqa: E402
+from benchmarks.report import Row, markdown, num, text_table  # noqa: E402
+from benchmarks.suite import SECTIONS, SMOKE, Plan, Results, paired, run_suite, with_overrides  # noqa: E402
+
+LATEST = Path(__file__).resolve().parent / "latest.md"
+
+
+def rows(results: Results) -> list[Row]:
+    """The table; every ratio is bulklike / baseline except signing, shown as a speedup."""
+    plan, out = results.plan, []
+    if results.runs:
+        ours, bare, tweepy = (results.client(k) for k in ("bulklike", "bare", "tweepy"))
+        tp, cpu = paired(ours.per_s, bare.per_s), paired(ours.cpu_us_runs, bare.cpu_us_runs)
+        vs_tp, vs_cpu = paired(ours.per_s, tweepy.per_s), paired(ours.cpu_us_runs, tweepy.cpu_us_runs)
+        out += [
+            Row(f"throughput, likes/s ({plan.likes:,} likes, concurrency {plan.concurrency}) vs bare aiohttp loop",
+                num(ours.likes_per_s), num(bare.likes_per_s), f"{tp:.2f}x", ">= 0.80x", tp >= 0.8),
+            Row("client CPU, µs per like vs bare aiohttp loop", num(ours.cpu_us), num(bare.cpu_us), f"{cpu:.2f}x",
+                "<= 1.50x", cpu <= 1.5),
+            Row(f"likes/s vs tweepy API.create_favorite loop ({plan.tweepy_likes:,} likes)", num(ours.likes_per_s),
+                num(tweepy.likes_per_s), f"{vs_tp:.1f}x", ">= 5x", vs_tp >= 5),
+            Row("client CPU, µs per like vs tweepy", num(ours.cpu_us), num(tweepy.cpu_us), f"{vs_cpu:.2f}x",
+                "<= 0.33x", vs_cpu <= 1 / 3),
+        ]
+    if results.signing:
+        sign = results.signing
+        speedup = sign["oauthlib_us"] / sign["bulklike_us"]
+        out.append(Row("signing, µs per request vs oauthlib Client.sign", num(sign["bulklike_us"], 1),
+                       num(sign["oauthlib_us"], 1), f"{speedup:.0f}x faster", ">= 4x faster", speedup >= 4))
+    if results.scale:
+        dry_s = statistics.median(r.dry.wall_s for r in results.scale)
+        dry_mb = statistics.median(r.dry.maxrss_mb for r in results.scale)
+        res_s = statistics.median(r.resume.wall_s for r in results.scale)
+        res_mb = statistics.median(r.resume.maxrss_mb for r in results.scale)
+        out += [
+            Row(f"--dry-run of {plan.scale_ids:,} IDs from stdin, s", num(dry_s, 2), "", "", "< 10 s", dry_s < 10),
+            Row("--dry-run peak RSS, MB", num(dry_mb), "", "", "< 150 MB", dry_mb < 150),
+            Row(f"--max-likes {plan.scale_max_likes} resume on that journal, s", num(res_s, 2), "", "", "< 3 s",
+                res_s < 3),
+            Row("--max-likes resume peak RSS, MB", num(res_mb), "", "", "< 150 MB", res_mb < 150),
+        ]
+    if results.emulator:
+        emu = statistics.median(float(e["requests_per_s"]) for e in results.emulator)
+        out.append(Row("emulator: verified like requests/s on one core", num(emu), "", "", ">= 2,500", emu >= 2500))
+    return out
+
+
+def notes(results: Results) -> list[str]:
+    plan = results.plan
+    pinned = (f"the emulator pinned to core {sorted(results.pinned[0])}, every client to "
+              f"{sorted(results.pinned[1])}" if results.pinned else "nothing pinned")
+    return [
+        "- One emulator process (quotas off, no latency) serves every client; " + pinned + ".",
+        "- Each client is a child process: CPU is user + system time of all its threads and peak RSS is "
+        "`ru_maxrss`, both from `os.wait4`; the server's CPU is never counted.",
+        "- Ratios against the bare loop and tweepy are medians of per-round ratios (each round: one run of "
+        "each client against one fresh emulator process).",
+        f"- Medians of {plan.repeats} interleaved runs per client (scale: {plan.scale_repeats}, signing: "
+        f"{plan.sign_repeats} batches, emulator: {plan.emulator_repeats}).",
+        f"- Start-up is subtracted for every client alike: each also ran {plan.startup_repeats}x with nothing "
+        "to do (same imports and set-up, zero likes); the median wall and CPU time of those are subtracted. "
+        "The scale rows are whole-program figures, start-up included.",
+        "- bulklike: `bulklike run -` with the full path (signing, ledger pacing with `--min-interval 0` and "
+        "1,000,000/24h quotas, journal, results to a file). Bare loop: aiohttp, same concurrency, a minimal "
+        "hand-written HMAC-SHA1 signer, writes nothing. tweepy: `API.create_favorite` in a plain loop over "
+        "plain http (see README).",
+        "- Every run is checked: the client's own count and the emulator's verified-like counter must both "
+        "equal the likes asked for.",
+    ]
+
+
+def details(results: Results) -> list[str]:
+    out: list[str] = []
+    if not results.runs:
+        return out
+    for kind, label in (("bulklike", "bulklike run"), ("bare", "bare loop"), ("tweepy", "tweepy loop")):
+        s = results.client(kind)  # type: ignore[arg-type]
+        out.append(f"- {label}: {s.likes:,} likes; runs {_spread(s.per_s)} likes/s, {_spread(s.cpu_us_runs)} µs "
+                   f"CPU per like; start-up {s.startup_wall_s:.2f} s wall, {s.startup_cpu_s:.2f} s CPU; with "
+                   f"start-up: {s.raw_likes_per_s:,.0f} likes/s, {s.raw_cpu_us:,.0f} µs CPU per like; peak RSS "
+                   f"{s.maxrss_mb:.0f} MB")
+    return out
+
+
+def _spread(values: list[float]) -> str:
+    return f"{min(values):,.0f}-{max(values):,.0f}" if len(values) > 1 else f"{values[0]:,.0f}"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--smoke", action="store_true", help="a few hundred likes, for CI: checks it works, not speed")
+    p.add_argument("--likes", type=int, help="likes per throughput run (default 20,000)")
+    p.add_argument("--concurrency", type=int, help="requests in flight, bulklike and bare loop (default 8)")
+    p.add_argument("--repeats", type=int, help="runs per client (default 5)")
+    p.add_argument("--only", action="append", choices=SECTIONS, help="run only this part (repeatable)")
+    p.add_argument("--no-pin", action="store_true", help="do not pin the emulator and the clients to cores")
+    p.add_argument("--markdown", metavar="PATH",
+                   help=f"write the markdown table here (default {LATEST.name} for a full run; none for --smoke)")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = with_overrides(SMOKE if args.smoke else Plan(), likes=args.likes, concurrency=args.concurrency,
+                          repeats=args.repeats, pin=False if args.no_pin else None,
+                          sections=tuple(args.only) if args.only else None)
+    started = time.monotonic()
+    try:
+        results = run_suite(plan, say=lambda text: print(f"[{time.monotonic() - started:5.0f}s] {text}",
+                                                         flush=True))
+    except BenchError as exc:
+        print(f"benchmark broken: {exc}", file=sys.stderr)
+        return 1
+    table = rows(results)
+    print()
+    if plan.smoke:
+        print("smoke run: too small to mean anything; targets shown only to exercise the table")
+    print(text_table(table))
+    for line in details(results):
+        print(line)
+    missed = [row.metric for row in table if row.met is False]
+    print(f"\n{len(table) - len(missed)}/{len(table)} targets met; {time.monotonic() - started:.0f} s in all")
+    path = Path(args.markdown) if args.markdown else (None if plan.smoke else LATEST)
+    if path is not None:
+        path.write_text(markdown(table, notes(results), details(results)), encoding="utf-8")
+        print(f"markdown written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
