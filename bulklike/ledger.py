@@ -59,25 +59,38 @@ class Ledger:
         self._later: list[tuple[float, int, float]] = []  # answers not yet written (see answer_later)
         self._spares: collections.deque[tuple[int, float]] = collections.deque()  # (id, usable until)
         self._last_id = 0
-        try:
-            create_private(path)
-            with sqlite_errors(path):
-                self.conn = connect(path)
-                app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
-                tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-                if app_id not in (0, LEDGER_APP_ID) or (app_id == 0 and tables):
-                    raise JournalError(f"{path}: not a bulklike send ledger; file left untouched")
-                self.conn.execute("PRAGMA journal_mode=WAL")
-                self.conn.execute("PRAGMA synchronous=NORMAL")
-                self.conn.executescript(_SCHEMA)
-                self.conn.execute(f"PRAGMA application_id = {LEDGER_APP_ID}")
-                # never the newest row: SQLite would hand its id out again, and runs already open,
-                # which catch up by "id > last seen", would never see the sends that took it
-                self.conn.execute("DELETE FROM sends WHERE until < ? AND id < (SELECT max(id) FROM sends)",
-                                  (now - KEEP_S,))
-        except JournalError:
-            raise
+        create_private(path)
+        with sqlite_errors(path):
+            self.conn = connect(path)
+            self._initialise(now)
         self.reload()
+
+    def _initialise(self, now: float) -> None:
+        """Check the file is ours and create the schema, in one IMMEDIATE transaction: a process
+        creating the same new ledger at the same instant holds the lock until its schema and
+        application id are in, so nobody ever sees a half-made ledger and calls it foreign."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if app_id not in (0, LEDGER_APP_ID) or (app_id == 0 and tables):
+                raise JournalError(f"{self.path}: not a bulklike send ledger; file left untouched")
+            if app_id == 0:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA application_id = {LEDGER_APP_ID}")
+            # never the newest row: SQLite would hand its id out again, and runs already open,
+            # which catch up by "id > last seen", would never see the sends that took it
+            conn.execute("DELETE FROM sends WHERE until < ? AND id < (SELECT max(id) FROM sends)", (now - KEEP_S,))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
 
     def close(self) -> None:
         try:
