@@ -13,6 +13,7 @@ timestamp more than 300 s off (401 code 135), reused nonce (401 code 32).
 from __future__ import annotations
 
 import base64
+import collections
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,28 +71,30 @@ class NonceCache:
     request rate times the tolerance.
     """
 
-    __slots__ = ("_expiry",)
+    __slots__ = ("_expiry", "_order")
 
     def __init__(self) -> None:
         self._expiry: dict[tuple[str, str], float] = {}
+        # insertion order, for O(1) eviction: popping a dict's oldest key with next(iter(dict))
+        # walks over every slot deleted before it, which made a long-running emulator crawl
+        self._order: collections.deque[tuple[float, tuple[str, str]]] = collections.deque()
 
     def __len__(self) -> int:
         return len(self._expiry)
 
     def add(self, consumer_key: str, nonce: str, expires: float, now: float) -> bool:
         """Record a nonce; ``False`` if it is already in use."""
-        expiry = self._expiry
-        while expiry:
-            oldest = next(iter(expiry))
-            if expiry[oldest] >= now:
-                break
-            del expiry[oldest]
+        expiry, order = self._expiry, self._order
+        while order and order[0][0] < now:
+            old_expires, old_key = order.popleft()
+            if expiry.get(old_key) == old_expires:
+                del expiry[old_key]
         key = (consumer_key, nonce)
         seen = expiry.get(key)
         if seen is not None and seen >= now:
             return False
-        expiry.pop(key, None)  # re-insert at the young end
         expiry[key] = expires
+        order.append((expires, key))
         return True
 
 

@@ -84,6 +84,17 @@ def test_nonce_cache_refuses_reuse_until_expiry() -> None:
     assert not cache.add("key", "n2", expires=300.0, now=299.0)
 
 
+def test_nonce_cache_stays_bounded_over_a_long_run() -> None:
+    """A day of 50 requests/s keeps only the last 300 s of nonces, in the map and in the queue."""
+    cache = NonceCache()
+    for i in range(200_000):
+        now = i / 50
+        assert cache.add("key", f"n{i}", expires=now + 300.0, now=now)
+    assert len(cache) <= 300 * 50 + 1 and len(cache._order) <= 300 * 50 + 1
+    assert not cache.add("key", "n199999", expires=4300.0, now=3999.99)  # a recent one is still refused
+    assert cache.add("key", "n0", expires=4300.0, now=3999.99)  # an expired one is gone
+
+
 async def test_signed_requests_of_every_user_are_accepted(start: Start) -> None:
     caller = await start(accounts=ACCOUNTS)
     for account in (ALICE, BOB, CAROL):
