@@ -56,13 +56,20 @@ class Source:
 def open_sources(paths: list[str], stdin: BinaryIO, fmt: InputFormat | None, column: str | None) -> list[Source]:
     """Open every input and read as far as its first record, so whole-input problems (missing
     file, directory, no ID column) stop the run before anything is sent."""
-    sources = []
-    for path in paths:
-        stream, name = open_input(path, stdin)
-        records = read_records(stream, name=name, fmt=detect_format(name if path != "-" else "", fmt),
-                               column=column)
-        first = list(itertools.islice(records, 1))
-        sources.append(Source(name, itertools.chain(first, records), stream))
+    sources: list[Source] = []
+    try:
+        for path in paths:
+            stream, name = open_input(path, stdin)
+            sources.append(Source(name, iter(()), stream))
+            records = read_records(stream, name=name, fmt=detect_format(name if path != "-" else "", fmt),
+                                   column=column)
+            first = list(itertools.islice(records, 1))
+            sources[-1] = Source(name, itertools.chain(first, records), stream)
+    except BaseException:
+        for source in sources:  # an unusable input stops the run: close what was opened
+            if source.name != "<stdin>":
+                source.stream.close()
+        raise
     return sources
 
 
