@@ -56,7 +56,7 @@ async def test_stdin_pipe_and_resume_with_journal_only(workspace: Workspace, emu
     assert stats["likes"] == 8 and stats["requests"] == 8
 
 
-async def test_no_input_on_terminal_and_empty_journal_is_usage_error(workspace: Workspace) -> None:
+async def test_empty_pipe_is_nothing_to_do(workspace: Workspace) -> None:
     result = await workspace.cli("run", "--journal", str(workspace.journal), "--base-url", "http://127.0.0.1:9",
                                  stdin=b"")
     assert result.code == 0  # a closed pipe is an empty input: nothing to do
@@ -252,3 +252,30 @@ def test_journal_file_is_private_and_wal(workspace: Workspace) -> None:
     assert workspace.journal.stat().st_mode & 0o777 == 0o600
     with sqlite3.connect(workspace.journal) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def _run_with_terminal_stdin(workspace: Workspace, *args: str) -> tuple[int, str, str]:
+    import os
+    import pty
+    import sys
+
+    main_fd, replica = pty.openpty()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bulklike", *args, cwd=workspace.path, env=workspace.env, stdin=replica,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    os.close(replica)
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    os.close(main_fd)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_no_input_with_terminal_stdin_resumes_or_explains(workspace: Workspace,
+                                                                emulator: EmulatorFactory) -> None:
+    async with emulator() as emu:
+        code, _, err = await _run_with_terminal_stdin(workspace, "run", *workspace.base_args(emu))
+        assert code == 2 and "nothing pending" in err and "pipe tweet IDs in" in err
+        await workspace.cli("run", "-", "--dry-run", *workspace.base_args(emu), stdin=b"31\n32\n")
+        code, out, err = await _run_with_terminal_stdin(workspace, "run", *workspace.base_args(emu))
+    assert code == 0, err
+    assert sorted(json.loads(line)["tweet_id"] for line in out.splitlines()) == ["31", "32"]
