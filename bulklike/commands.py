@@ -21,7 +21,7 @@ from bulklike.auth import BearerSigner, OAuth1Signer, Signer
 from bulklike.client import XClient
 from bulklike.config import Settings, require_credentials
 from bulklike.errors import ConfigError, FatalApiError, InputError
-from bulklike.ingest import Ingestor, Source, open_sources
+from bulklike.ingest import Ingestor, Source, close_sources, open_sources
 from bulklike.journal import Journal
 from bulklike.ledger import Ledger, default_ledger_path
 from bulklike.logs import STDERR, get_logger
@@ -133,11 +133,16 @@ async def run_command(settings: Settings, opts: RunOptions, streams: Streams, *,
         if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
             raise InputError(f"no input given and nothing pending in {settings.journal}: "
                              "pass files or '-', or pipe tweet IDs in")
-        sources = await asyncio.to_thread(open_sources, inputs, streams.stdin, opts.input_format, opts.column)
         ledger = Ledger(settings.ledger or default_ledger_path(), app=settings.credentials.app_id,
                         user=settings.credentials.user_id, now=clock())
-        try:
-            return await RunSession(settings, opts, streams, journal, ledger, sources, clock, sleep).execute()
+        try:  # inputs last: open_sources closes what it opened if one is unusable, the ingest thread after
+            sources = await asyncio.to_thread(open_sources, inputs, streams.stdin, opts.input_format, opts.column)
+            try:
+                session = RunSession(settings, opts, streams, journal, ledger, sources, clock, sleep)
+            except BaseException:
+                close_sources(sources)
+                raise
+            return await session.execute()
         finally:
             ledger.close()
     finally:

@@ -66,11 +66,16 @@ def open_sources(paths: list[str], stdin: BinaryIO, fmt: InputFormat | None, col
             first = list(itertools.islice(records, 1))
             sources[-1] = Source(name, itertools.chain(first, records), stream)
     except BaseException:
-        for source in sources:  # an unusable input stops the run: close what was opened
-            if source.name != "<stdin>":
-                source.stream.close()
+        close_sources(sources)  # an unusable input stops the run: close what was opened
         raise
     return sources
+
+
+def close_sources(sources: list[Source]) -> None:
+    """Close the opened files (never stdin)."""
+    for source in sources:
+        if source.name != "<stdin>":
+            source.stream.close()
 
 
 class Ingestor:
@@ -107,9 +112,7 @@ class Ingestor:
         except (BulklikeError, sqlite3.Error, OSError) as exc:
             self.stats.error = exc if isinstance(exc, BulklikeError) else JournalError(f"{self.path}: {exc}")
         finally:
-            for source in self.sources:
-                if source.name != "<stdin>":
-                    source.stream.close()
+            close_sources(self.sources)
             self.done.set()
             self.on_commit([])
 

@@ -279,3 +279,15 @@ async def test_no_input_with_terminal_stdin_resumes_or_explains(workspace: Works
         code, out, err = await _run_with_terminal_stdin(workspace, "run", *workspace.base_args(emu))
     assert code == 0, err
     assert sorted(json.loads(line)["tweet_id"] for line in out.splitlines()) == ["31", "32"]
+
+
+async def test_unwritable_results_path_is_exit_2_before_sending(workspace: Workspace,
+                                                                emulator: EmulatorFactory) -> None:
+    path = workspace.write("ids.txt", "1\n")
+    async with emulator() as emu:
+        result = await workspace.cli("run", str(path), "--output", "/nonexistent/dir/r.jsonl",
+                                     *workspace.base_args(emu), env={"PYTHONWARNINGS": "always::ResourceWarning"})
+        stats = emu.stats()
+    assert result.code == 2 and "/nonexistent/dir/r.jsonl: cannot open results file" in result.stderr
+    assert "Traceback" not in result.stderr and "ResourceWarning" not in result.stderr
+    assert stats["requests"] == 0
