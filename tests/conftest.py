@@ -63,12 +63,14 @@ class Workspace:
         return ["--base-url", emu.base_url, "--journal", str(self.journal), "--ledger", str(self.ledger),
                 "--min-interval", "0", "--log-format", "json", "--no-progress"]
 
-    async def start(self, *args: str, stdin: bytes | None = None,
-                    env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+    async def start(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
+                    preexec_fn: Callable[[], object] | None = None) -> asyncio.subprocess.Process:
+        """Start ``python -m bulklike ARGS``; ``preexec_fn`` sets up the child (limits, umask)."""
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bulklike", *args, cwd=self.path,
             stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**self.env, **(env or {})})
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**self.env, **(env or {})},
+            preexec_fn=preexec_fn)
 
     async def cli(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
                   timeout: float = 60.0) -> CliResult:

@@ -17,7 +17,6 @@ import signal
 import sqlite3
 import stat
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -168,19 +167,7 @@ async def test_disk_full_stops_at_once_with_a_clear_message(workspace: Workspace
             "--output",
             str(workspace.path / "results.jsonl"),
         ]
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bulklike",
-            "run",
-            *args,
-            cwd=workspace.path,
-            env=workspace.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            preexec_fn=lambda: _file_size_limit(1 << 20),
-        )
+        proc = await workspace.start("run", *args, preexec_fn=lambda: _file_size_limit(1 << 20))
         out, err = await asyncio.wait_for(proc.communicate(), 60)
         full = CliResult(proc.returncode or 0, out.decode(), err.decode())
         sent = emu.stats()["requests"]
@@ -256,24 +243,13 @@ async def test_files_are_private_and_named_without_credentials(workspace: Worksp
             "--concurrency",
             "2",
         ]  # the default ledger, under XDG_STATE_HOME
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bulklike",
-            "run",
-            *args,
-            cwd=workspace.path,
-            env=workspace.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=lambda: os.umask(0),
-        )  # the modes must not depend on the umask
+        proc = await workspace.start("run", *args, preexec_fn=lambda: os.umask(0))  # modes must not depend on it
         while not results.exists() or results.stat().st_size == 0:
             await asyncio.sleep(0.05)
         while_running = {p: p.stat().st_mode for p in workspace.path.rglob("*") if p.is_file()}
         proc.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(proc.wait(), 20) == 143
+        await asyncio.wait_for(proc.communicate(), 20)  # drains the pipes while it stops
+        assert proc.returncode == 143
     ledger = workspace.path / "state" / "bulklike" / "ledger.sqlite3"
     expected = [
         workspace.journal,
