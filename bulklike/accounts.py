@@ -12,7 +12,7 @@ from typing import Any
 from bulklike.client import XClient
 from bulklike.commands import make_signer
 from bulklike.config import ENV_NAMES, Settings, build_settings, read_config_file
-from bulklike.errors import BulklikeError, ConfigError
+from bulklike.errors import EXIT_FATAL, EXIT_OK, BulklikeError, ConfigError
 from bulklike.outcomes import Kind, classify
 
 
@@ -75,4 +75,4 @@ def list_accounts(args: argparse.Namespace) -> int:
             refused += not ok
             line += f"  {'ok ' + said if ok else 'REFUSED: ' + said}"
         sys.stdout.write(line + "\n")
-    return 3 if refused else 0
+    return EXIT_FATAL if refused else EXIT_OK

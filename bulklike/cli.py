@@ -14,10 +14,8 @@ from collections.abc import Sequence
 
 from bulklike import logs
 from bulklike.clitime import parse_until
-from bulklike.errors import BulklikeError
+from bulklike.errors import EXIT_SIGINT, EXIT_USAGE, BulklikeError
 from bulklike.parser import build_parser
-
-EXIT_USAGE = 2
 
 
 def _configure_logging(args: argparse.Namespace, secrets: Sequence[str] = ()) -> None:
@@ -48,6 +46,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("bulklike: interrupted\n")
-        return 130
+        return EXIT_SIGINT
     except BrokenPipeError:
         return 1

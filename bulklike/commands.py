@@ -20,7 +20,17 @@ from bulklike import plan
 from bulklike.auth import BearerSigner, OAuth1Signer, Signer
 from bulklike.client import XClient
 from bulklike.config import Settings, require_credentials
-from bulklike.errors import ConfigError, FatalApiError, InputError
+from bulklike.errors import (
+    EXIT_FATAL,
+    EXIT_LIMIT,
+    EXIT_OK,
+    EXIT_SIGINT,
+    EXIT_SIGTERM,
+    EXIT_SOME_FAILED,
+    ConfigError,
+    FatalApiError,
+    InputError,
+)
 from bulklike.ingest import Ingestor, Source, close_sources, open_sources
 from bulklike.journal import Journal
 from bulklike.ledger import Ledger, default_ledger_path
@@ -31,9 +41,7 @@ from bulklike.pacer import Pacer, Waiting
 from bulklike.progress import LiveLine, Snapshot, clock_time, summary_text
 from bulklike.readers import InputFormat, InvalidLine
 from bulklike.recorder import Recorder
-from bulklike.runner import EXIT_FATAL, EXIT_LIMIT, EXIT_OK, EXIT_SOME_FAILED, RetryPolicy, Runner
-
-EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+from bulklike.runner import RetryPolicy, Runner
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -256,7 +264,7 @@ class RunSession:
             title=("undo" if self.opts.undo else "run") + (" stopped" if pending else " finished"),
             run_counts={**dict(self.recorder.counts), "invalid": self.invalid, "pending": pending},
             journal_counts=self.journal.counts(), elapsed=self.clock() - self.started, wait_s=self.pacer.wait_s,
-            journal=self.settings.journal, resume=resume, exit_code=code))
+            journal=self.settings.journal, resume=resume, exit_code=code, refused=self.pacer.rate_limited))
         self.streams.stderr.flush()
         if self.runner.stop_code == EXIT_FATAL:
             raise FatalApiError(self.runner.stop_message or "stopped by the API")

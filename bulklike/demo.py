@@ -17,6 +17,7 @@ from bulklike.commands import RunOptions, Streams, run_command
 from bulklike.config import Settings
 from bulklike.credentials import Credentials, Secret
 from bulklike.emulator import DEMO_ACCOUNT, EmulatorConfig, run_emulator
+from bulklike.errors import EXIT_USAGE
 from bulklike.limits import Limit
 from bulklike.runner import RetryPolicy
 
@@ -45,7 +46,7 @@ async def run_demo(args: argparse.Namespace) -> int:
     inputs = list(args.inputs or sample_inputs())
     if not inputs:
         sys.stderr.write("bulklike: error: no sample inputs found; pass --inputs FILE ...\n")
-        return 2
+        return EXIT_USAGE
     workdir = tempfile.mkdtemp(prefix="bulklike-demo-")
     emulator_config = EmulatorConfig(
         user_limits=DEMO_USER_LIMITS, app_limits=DEMO_APP_LIMITS, seed=7, fault_rate=0.06,

@@ -15,6 +15,15 @@ a bad answer for one tweet must never unwind the run.
 
 from __future__ import annotations
 
+# Exit codes, one table for the whole program (the README's "Exit codes" section).
+EXIT_OK = 0  # nothing left to do, nothing failed or invalid
+EXIT_SOME_FAILED = 1  # finished with some failed or invalid records
+EXIT_USAGE = 2  # usage, config, input or journal error
+EXIT_FATAL = 3  # stopped by a fatal API answer
+EXIT_LIMIT = 75  # stopped by --max-likes / --until with work pending (EX_TEMPFAIL)
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
+
 
 class BulklikeError(Exception):
     """Base of every error bulklike reports to the user as one line."""

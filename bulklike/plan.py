@@ -6,13 +6,11 @@ import json
 from typing import TextIO
 
 from bulklike.config import Settings
-from bulklike.errors import FatalApiError
+from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, FatalApiError
 from bulklike.ingest import IngestStats
 from bulklike.journal import Journal
 from bulklike.pacer import Pacer
 from bulklike.progress import clock_time, duration
-
-EXIT_OK, EXIT_INVALID = 0, 1
 
 
 def user_id_from(body: bytes) -> str:
@@ -50,4 +48,4 @@ def print_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, 
         finish = pacer.estimate_finish(pending)
         lines.append(f"  estimate: done by {clock_time(finish)} (in {duration(finish - now)})")
     out.write("\n".join(lines) + "\n")
-    return EXIT_INVALID if stats.invalid else EXIT_OK
+    return EXIT_SOME_FAILED if stats.invalid else EXIT_OK

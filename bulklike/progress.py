@@ -103,7 +103,7 @@ class LiveLine:
 
 
 def summary_text(*, title: str, run_counts: dict[str, int], journal_counts: dict[str, int], elapsed: float,
-                 wait_s: float, journal: str, resume: str | None, exit_code: int) -> str:
+                 wait_s: float, journal: str, resume: str | None, exit_code: int, refused: int = 0) -> str:
     """The end-of-run summary for stderr."""
     order = ("liked", "unliked", "already_liked", "not_found", "forbidden", "failed", "invalid", "pending")
     this_run = ", ".join(f"{k} {run_counts[k]}" for k in order if run_counts.get(k))
@@ -114,7 +114,8 @@ def summary_text(*, title: str, run_counts: dict[str, int], journal_counts: dict
         f"bulklike: {title} after {duration(elapsed)} (exit {exit_code})",
         f"  this run: {this_run or 'nothing sent'}",
         f"  journal:  {overall or 'empty'}",
-        f"  pace:     {per_hour:.0f} per hour achieved; {duration(wait_s)} spent waiting on quota",
+        f"  pace:     {per_hour:.0f} per hour achieved; {duration(wait_s)} spent waiting on quota"
+        + (f"; {refused} refused with 429" if refused else ""),
         f"  journal file: {journal}",
     ]
     if resume:

@@ -18,14 +18,12 @@ from typing import Protocol
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
-from bulklike.errors import FatalApiError
+from bulklike.errors import EXIT_FATAL
 from bulklike.journal import Journal, Record
 from bulklike.logs import get_logger
 from bulklike.outcomes import Answer, Kind, Outcome, classify, fatal_hint
 from bulklike.pacer import Pacer, RateLimitGiveUp
 from bulklike.recorder import Recorder
-
-EXIT_OK, EXIT_SOME_FAILED, EXIT_FATAL, EXIT_LIMIT = 0, 1, 3, 75
 
 
 class LikeClient(Protocol):
@@ -94,7 +92,6 @@ class Runner:
         self.stop_code: int | None = None
         self.stop_message: str | None = None
         self.limit_reached = False
-        self.in_flight = 0
         self.reading = asyncio.Event()  # set while an ingestor may still add rows
         self.new_rows = asyncio.Event()
         self._cursor = 0
@@ -157,12 +154,10 @@ class Runner:
                     self.limit_reached = True
                     raise _Stop
                 self._sending.add(task)
-                self.in_flight += 1
                 try:
                     answer = await (self.client.unlike(tweet_id) if self.undo else self.client.like(tweet_id))
                 finally:
                     self._sending.discard(task)
-                    self.in_flight -= 1
                 sent_at = self.clock()
                 if answer.status:
                     sent_at = self.pacer.answered(send_id, sent_at)
@@ -278,7 +273,3 @@ class Runner:
         fails in turn (a full disk once cost a run ~100 likes sent and never recorded)."""
         if not task.cancelled() and not isinstance(task.exception(), RateLimitGiveUp | None):
             self.hard_stop()
-
-    def raise_if_fatal(self) -> None:
-        if self.stop_code == EXIT_FATAL:
-            raise FatalApiError(self.stop_message or "stopped by the API")

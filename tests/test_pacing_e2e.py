@@ -118,3 +118,4 @@ async def test_server_limit_lower_than_configured(workspace: Workspace, emulator
     # After the first refusals the run keeps to the server's count: at most the requests in flight
     # (concurrency 4) are refused per episode, and there are few episodes.
     assert 0 < stats["rate_limited"] <= 12, stats["rate_limited"]
+    assert f"; {stats['rate_limited']} refused with 429" in result.stderr  # the summary says so

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from bulklike.errors import EXIT_FATAL
 from bulklike.ingest import Ingestor, Source
 from bulklike.journal import Journal
 from bulklike.ledger import Ledger
@@ -17,7 +18,7 @@ from bulklike.outcomes import Answer
 from bulklike.output import ResultWriter
 from bulklike.pacer import Pacer
 from bulklike.recorder import Recorder
-from bulklike.runner import EXIT_FATAL, RetryPolicy, Runner
+from bulklike.runner import RetryPolicy, Runner
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')
 BUSY = Answer(503, b'{"errors":[{"code":130,"message":"Over capacity"}]}')
