@@ -256,14 +256,15 @@ class RunSession:
         return self.finish()
 
     def finish(self) -> int:
-        code = _exit_code(self.journal, self.runner, self.signalled, self.opts.undo, self.recorder, self.invalid)
-        self.journal.finish_run(self.run_id, code, self.clock())
         pending = self.journal.count_pending(undo=self.opts.undo)
+        counts = self.journal.counts()  # counted once: on a large journal each is a scan
+        code = _exit_code(self.runner, self.signalled, self.opts.undo, self.recorder, self.invalid, pending, counts)
+        self.journal.finish_run(self.run_id, code, self.clock())
         resume = self.opts.resume_command if pending and code != EXIT_OK else None
         self.streams.stderr.write(summary_text(
             title=("undo" if self.opts.undo else "run") + (" stopped" if pending else " finished"),
             run_counts={**dict(self.recorder.counts), "invalid": self.invalid, "pending": pending},
-            journal_counts=self.journal.counts(), elapsed=self.clock() - self.started, wait_s=self.pacer.wait_s,
+            journal_counts=counts, elapsed=self.clock() - self.started, wait_s=self.pacer.wait_s,
             journal=self.settings.journal, resume=resume, exit_code=code, refused=self.pacer.rate_limited))
         self.streams.stderr.flush()
         if self.runner.stop_code == EXIT_FATAL:
@@ -296,18 +297,16 @@ class SnapshotMaker:
                         waiting=s.pacer.waiting, reading=not s.ingestor.done.is_set())
 
 
-def _exit_code(journal: Journal, runner: Runner, signalled: list[int], undo: bool, recorder: Recorder,
-               invalid: int) -> int:
+def _exit_code(runner: Runner, signalled: list[int], undo: bool, recorder: Recorder, invalid: int, pending: int,
+               counts: dict[str, int]) -> int:
     if runner.stop_code == EXIT_FATAL:
         return EXIT_FATAL
     if signalled:
         return signalled[0]
-    pending = journal.count_pending(undo=undo)
     if pending and (runner.limit_reached or runner.stop_code == EXIT_LIMIT):
         return EXIT_LIMIT
     if undo:
         return EXIT_SOME_FAILED if recorder.counts.get("failed") else EXIT_OK
-    counts = journal.counts()
     return EXIT_SOME_FAILED if counts.get("failed") or counts.get("invalid") or invalid else EXIT_OK
 
 
