@@ -107,14 +107,17 @@ def test_config_file_permissions_warning(tmp_path: Path) -> None:
     assert warnings == []
 
 
-def test_config_file_errors(tmp_path: Path) -> None:
+def test_config_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="not found"):
         read_config_file(str(tmp_path / "missing.toml"), warn=[])
     bad = tmp_path / "bad.toml"
     bad.write_text("api = \n")
     with pytest.raises(ConfigError, match="invalid TOML"):
         read_config_file(str(bad), warn=[])
-    assert read_config_file(None, warn=[]) == {} or os.path.exists("bulklike.toml")
+    monkeypatch.chdir(tmp_path)
+    assert read_config_file(None, warn=[]) == {}  # no ./bulklike.toml: no config, not an error
+    (tmp_path / "bulklike.toml").write_text("concurrency = 2\n")
+    assert read_config_file(None, warn=[]) == {"concurrency": 2}  # the default file is read when present
 
 
 def test_credentials_defaults_are_empty() -> None:
