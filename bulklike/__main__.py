@@ -2,6 +2,6 @@
 
 import sys
 
-from bulklike.cli import main
+from bulklike.cli.main import main
 
 sys.exit(main())

@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
-from bulklike.ledger import KEEP_S as MAX_WINDOW_S
-from bulklike.limits import Limit, default_limits, parse_limit
+from bulklike.pacing.ledger import KEEP_S as MAX_WINDOW_S
+from bulklike.pacing.limits import Limit, default_limits, parse_limit
 
 Api = Literal["v1.1", "v2"]
 

@@ -13,9 +13,9 @@ import collections
 from collections.abc import Callable
 from typing import Any
 
-from bulklike.journal import Journal, Record
 from bulklike.logs import get_logger
-from bulklike.output import ResultWriter, result_line
+from bulklike.results import ResultWriter, result_line
+from bulklike.store.journal import Journal, Record
 
 FLUSH_EVERY = 64
 FLUSH_AFTER_S = 0.02

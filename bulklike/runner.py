@@ -18,12 +18,12 @@ from typing import Protocol
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
+from bulklike.api.classify import Answer, Kind, Outcome, classify, fatal_hint
 from bulklike.errors import EXIT_FATAL
-from bulklike.journal import Journal, Record
 from bulklike.logs import get_logger
-from bulklike.outcomes import Answer, Kind, Outcome, classify, fatal_hint
-from bulklike.pacer import Pacer, RateLimitGiveUp
+from bulklike.pacing.pacer import Pacer, RateLimitGiveUp
 from bulklike.recorder import Recorder
+from bulklike.store.journal import Journal, Record
 
 
 class LikeClient(Protocol):

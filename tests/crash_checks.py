@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bulklike.emulator import DEMO_ACCOUNT, RunningEmulator
-from bulklike.journal import ALL_STATUSES
+from bulklike.store.journal import ALL_STATUSES
 
 TERMINAL = frozenset({"liked", "already_liked", "not_found", "forbidden", "failed"})
 

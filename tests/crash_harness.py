@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bulklike.emulator import DEMO_ACCOUNT, FAULT_KINDS, EmulatorConfig, run_emulator
-from bulklike.limits import parse_limit
+from bulklike.pacing.limits import parse_limit
 from tests.crash_checks import Inputs, Report, check_results, journal_state, journal_statuses, note_tail, verify
 
 ROOT = Path(__file__).resolve().parent.parent

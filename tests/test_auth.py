@@ -15,8 +15,8 @@ from oauthlib.common import Request
 from oauthlib.oauth1 import Client
 from oauthlib.oauth1.rfc5849 import signature, utils
 
-from bulklike import auth
-from bulklike.auth import BearerSigner, OAuth1Signer, Signer
+from bulklike.api import signing as auth
+from bulklike.api.signing import BearerSigner, OAuth1Signer, Signer
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
 

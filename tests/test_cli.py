@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from bulklike.cli import main
-from bulklike.clitime import parse_until
+from bulklike.cli.main import main
+from bulklike.cli.parser import build_parser
+from bulklike.cli.timeparse import parse_until
 from bulklike.errors import ConfigError
-from bulklike.parser import build_parser
 
 COMMANDS = ["run", "undo", "status", "export", "accounts", "emulate", "demo"]
 

@@ -22,12 +22,13 @@ from oauthlib.common import Request
 from oauthlib.oauth1.rfc5849 import signature, utils
 from yarl import URL
 
-from bulklike import __version__, client
-from bulklike.auth import BearerSigner, OAuth1Signer, Signer
-from bulklike.client import MAX_BODY, XClient
+from bulklike import __version__
+from bulklike.api import client
+from bulklike.api.classify import Answer, Kind, classify
+from bulklike.api.client import MAX_BODY, XClient
+from bulklike.api.signing import BearerSigner, OAuth1Signer, Signer
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
-from bulklike.outcomes import Answer, Kind, classify
 
 DATA = Path(__file__).parent / "data"
 CASSETTES = DATA / "cassettes"

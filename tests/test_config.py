@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bulklike.auth import OAuth1Signer
+from bulklike.api.signing import OAuth1Signer
 from bulklike.config import Settings, build_settings, check_base_url, read_config_file, require_credentials
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
-from bulklike.limits import Limit
+from bulklike.pacing.limits import Limit
 
 ENV = {"BULKLIKE_CONSUMER_KEY": "env-ck", "BULKLIKE_CONSUMER_SECRET": "env-cs",
        "BULKLIKE_ACCESS_TOKEN": "1-env-at", "BULKLIKE_ACCESS_TOKEN_SECRET": "env-ats"}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bulklike.cli import main
-from bulklike.lines import InvalidLine, ParsedId
+from bulklike.cli.main import main
+from bulklike.input.lines import InvalidLine, ParsedId
 from tests.conftest import DEMO_ENV
 from tests.test_hostile_inputs import BIG, CORPUS, Expected
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bulklike.errors import InputError
-from bulklike.readers import InputFormat, InputRecord, InvalidLine, ParsedId, open_input, read_records
+from bulklike.input.readers import InputFormat, InputRecord, InvalidLine, ParsedId, open_input, read_records
 
 NOT_REF = "not a tweet ID or status URL"
 NOT_INT = "ID is not an integer"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bulklike import ids
-from bulklike.ids import MAX_TWEET_ID, InvalidTweetRef, parse_tweet_ref
+from bulklike.input import ids
+from bulklike.input.ids import MAX_TWEET_ID, InvalidTweetRef, parse_tweet_ref
 
 HOST = "host is not twitter.com or x.com"
 SCHEME = "scheme is not http or https"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bulklike.errors import JournalError
-from bulklike.ingest import Ingestor, IngestStats, Source
-from bulklike.journal import _SCHEMA_V1, APPLICATION_ID, SCHEMA_VERSION, Journal, Record
-from bulklike.lines import InvalidLine, ParsedId
+from bulklike.input.ingest import Ingestor, IngestStats, Source
+from bulklike.input.lines import InvalidLine, ParsedId
+from bulklike.store.journal import _SCHEMA_V1, APPLICATION_ID, SCHEMA_VERSION, Journal, Record
 
 
 def _ingest(path: Path, run_id: int, records: list[ParsedId | InvalidLine]) -> IngestStats:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from bulklike.emulator import DEMO_ACCOUNT
-from bulklike.journal import _SCHEMA_V1, APPLICATION_ID, SCHEMA_VERSION, Journal
+from bulklike.store.journal import _SCHEMA_V1, APPLICATION_ID, SCHEMA_VERSION, Journal
 from tests.conftest import CliResult, EmulatorFactory, Workspace, ids
 from tests.test_signals import journal_problems
 

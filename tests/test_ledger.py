@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulklike.errors import JournalError
-from bulklike.ledger import KEEP_S, LEDGER_APP_ID, Ledger, default_ledger_path
-from bulklike.limits import Limit
-from bulklike.pacing import free_at, margin_for
+from bulklike.pacing.ledger import KEEP_S, LEDGER_APP_ID, Ledger, default_ledger_path
+from bulklike.pacing.limits import Limit
+from bulklike.pacing.windows import free_at, margin_for
 from tests.test_pacing import DAY, NOW, limits_st, most_in_window, worst_window
 
 Ops = list[tuple[str, int, float, int]]  # (send|answer|restart|crash, which run, gap before, pick)
@@ -357,8 +357,8 @@ def test_default_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 _HAMMER = textwrap.dedent("""
     import sys
-    from bulklike.ledger import Ledger
-    from bulklike.limits import Limit
+    from bulklike.pacing.ledger import Ledger
+    from bulklike.pacing.limits import Limit
     path, user, now = sys.argv[1], sys.argv[2], float(sys.argv[3])
     ledger = Ledger(path, app="a", user=user, now=now)
     got = sum(ledger.try_reserve([Limit(25, 1000.0)], [Limit(40, 1000.0)], now + i * 0.01, now + 99)[0] is not None

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bulklike.ledger import Ledger
-from bulklike.limits import Limit
-from bulklike.pacer import AHEAD_S, Pacer
+from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.limits import Limit
+from bulklike.pacing.pacer import AHEAD_S, Pacer
 from tests.test_pacer import FakeTime
 from tests.test_pacing import DAY, NOW
 

@@ -6,7 +6,7 @@ import multiprocessing
 import sqlite3
 from pathlib import Path
 
-from bulklike.ledger import LEDGER_APP_ID, Ledger
+from bulklike.pacing.ledger import LEDGER_APP_ID, Ledger
 
 
 def _open(path: str, start: multiprocessing.synchronize.Barrier, out: multiprocessing.Queue[str]) -> None:

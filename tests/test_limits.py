@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulklike.limits import (
+from bulklike.pacing.limits import (
     V1_APP_LIMITS,
     V1_USER_LIMITS,
     V2_APP_LIMITS,

@@ -47,7 +47,7 @@ async def test_v2_with_bearer_token_only(workspace: Workspace, emulator: Emulato
 
 async def test_v2_rate_limit_headers_pause_and_nothing_fails(workspace: Workspace,
                                                              emulator: EmulatorFactory) -> None:
-    from bulklike.limits import Limit
+    from bulklike.pacing.limits import Limit
 
     path = workspace.write("ids.txt", "\n".join(ids(12)) + "\n")
     async with emulator(user_limits=(Limit(5, 3.0),)) as emu:
@@ -175,7 +175,7 @@ async def _run_on_pty(workspace: Workspace, args: list[str]) -> tuple[int, str]:
 
 async def test_progress_line_on_a_terminal_and_not_on_a_pipe(workspace: Workspace,
                                                              emulator: EmulatorFactory) -> None:
-    from bulklike.limits import Limit
+    from bulklike.pacing.limits import Limit
 
     path = workspace.write("ids.txt", "\n".join(ids(15)) + "\n")
     async with emulator(user_limits=(Limit(5, 1.0),)) as emu:

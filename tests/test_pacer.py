@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulklike.ledger import Ledger
-from bulklike.limits import Limit
-from bulklike.pacer import BARE_429_BACKOFF_S, MAX_429_EPISODES, Pacer, RateLimitGiveUp, Waiting
-from bulklike.pacing import ServerWait, margin_for, server_wait
+from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.limits import Limit
+from bulklike.pacing.pacer import BARE_429_BACKOFF_S, MAX_429_EPISODES, Pacer, RateLimitGiveUp, Waiting
+from bulklike.pacing.windows import ServerWait, margin_for, server_wait
 from tests.test_pacing import DAY, NOW, A, R, U, most_in_window
 
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulklike.limits import Limit
-from bulklike.pacing import (
+from bulklike.pacing.limits import Limit
+from bulklike.pacing.windows import (
     SendBook,
     ServerWait,
     estimate_finish,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bulklike.emulator import DEMO_ACCOUNT, RunningEmulator
-from bulklike.limits import Limit
+from bulklike.pacing.limits import Limit
 from tests.conftest import EmulatorFactory, Workspace, ids
 
 QUOTA = Limit(20, 4.0)

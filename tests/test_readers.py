@@ -12,8 +12,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bulklike.errors import InputError
-from bulklike.ids import MAX_TWEET_ID
-from bulklike.readers import (
+from bulklike.input.ids import MAX_TWEET_ID
+from bulklike.input.readers import (
     InputFormat,
     InputRecord,
     InvalidLine,

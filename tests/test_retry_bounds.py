@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import pytest
 from aiohttp import web
 
+from bulklike.api.classify import Answer, Kind, classify
 from bulklike.emulator import FAULT_KINDS
-from bulklike.limits import Limit
-from bulklike.outcomes import Answer, Kind, classify
+from bulklike.pacing.limits import Limit
 from tests.conftest import CliResult, EmulatorFactory, Workspace, ids
 
 pytestmark = pytest.mark.timeout(90)

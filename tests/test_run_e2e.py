@@ -239,13 +239,13 @@ async def test_results_file_continues_on_fresh_line(workspace: Workspace, emulat
 
 
 def _limits(text: str) -> tuple[object, ...]:
-    from bulklike.limits import parse_limit
+    from bulklike.pacing.limits import parse_limit
 
     return (parse_limit(text),)
 
 
 def test_journal_file_is_private_and_wal(workspace: Workspace) -> None:
-    from bulklike.journal import Journal
+    from bulklike.store.journal import Journal
 
     with Journal(str(workspace.journal)):
         pass

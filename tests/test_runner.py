@@ -8,17 +8,17 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from bulklike.api.classify import Answer
 from bulklike.errors import EXIT_FATAL
-from bulklike.ingest import Ingestor, Source
-from bulklike.journal import Journal
-from bulklike.ledger import Ledger
-from bulklike.limits import Limit
-from bulklike.lines import ParsedId
-from bulklike.outcomes import Answer
-from bulklike.output import ResultWriter
-from bulklike.pacer import Pacer
+from bulklike.input.ingest import Ingestor, Source
+from bulklike.input.lines import ParsedId
+from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.limits import Limit
+from bulklike.pacing.pacer import Pacer
 from bulklike.recorder import Recorder
+from bulklike.results import ResultWriter
 from bulklike.runner import RetryPolicy, Runner
+from bulklike.store.journal import Journal
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')
 BUSY = Answer(503, b'{"errors":[{"code":130,"message":"Over capacity"}]}')

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bulklike.auth import BearerSigner, OAuth1Signer
-from bulklike.client import XClient
+from bulklike.api.client import XClient
+from bulklike.api.signing import BearerSigner, OAuth1Signer
 from bulklike.config import build_settings
 from bulklike.emulator import Account
 from bulklike.errors import ConfigError

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bulklike.journal import ALL_STATUSES
+from bulklike.store.journal import ALL_STATUSES
 from tests.conftest import EmulatorFactory, Workspace, ids
 
 pytestmark = pytest.mark.timeout(60)

@@ -1,6 +1,6 @@
 """A local X API emulator: likes, quotas, faults and stats on a real socket, for tests and demos.
 
-It shares only the vocabulary (``bulklike.apicodes``, ``bulklike.limits``) with the client and
+It shares only the vocabulary (``bulklike.api.codes``, ``bulklike.pacing.limits``) with the client and
 verifies OAuth itself with oauthlib's primitives, so a bug in the client's signing or pacing
 cannot hide behind the same bug here.
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from bulklike import apicodes
+from bulklike.api import codes as apicodes
 from bulklike.emulator import responses as r
 from bulklike.emulator.accounts import Account, AccountBook
 from bulklike.emulator.config import Api, EmulatorConfig

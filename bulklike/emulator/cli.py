@@ -20,7 +20,7 @@ from bulklike.emulator.config import (
     EmulatorConfig,
 )
 from bulklike.errors import ConfigError
-from bulklike.limits import Limit, parse_limit
+from bulklike.pacing.limits import Limit, parse_limit
 
 
 def _fraction(text: str) -> float:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from bulklike.emulator.accounts import DEMO_ACCOUNT, Account
-from bulklike.limits import Limit, default_limits
+from bulklike.pacing.limits import Limit, default_limits
 
 WindowMode = Literal["rolling", "fixed"]
 V1RateLimitStyle = Literal["bare", "code88"]

@@ -21,7 +21,7 @@ from typing import Final
 
 from oauthlib.oauth1.rfc5849 import signature, utils
 
-from bulklike import apicodes
+from bulklike.api import codes as apicodes
 from bulklike.emulator.accounts import Account, AccountBook
 from bulklike.emulator.config import TIMESTAMP_TOLERANCE_S
 

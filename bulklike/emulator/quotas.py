@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bulklike.emulator.config import Api, EmulatorConfig
-from bulklike.limits import Limit
+from bulklike.pacing.limits import Limit
 
 APIS: tuple[Api, ...] = ("v1.1", "v2")
 

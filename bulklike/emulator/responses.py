@@ -14,9 +14,9 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from bulklike import apicodes
+from bulklike.api import codes as apicodes
 from bulklike.emulator.quotas import LimitState, Verdict
-from bulklike.limits import DAY
+from bulklike.pacing.limits import DAY
 
 #: X codes the shared vocabulary does not name
 PARAMETER_MISSING: Final = (38, "id parameter is missing.", 400)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bulklike import apicodes
+from bulklike.api import codes as apicodes
 from bulklike.emulator.tweets import Fate, created_at_for, fate, format_created_at
 
 from .conftest import ACCOUNTS, ALICE, BOB, Start

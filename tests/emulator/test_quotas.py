@@ -7,10 +7,10 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulklike import apicodes
+from bulklike.api import codes as apicodes
 from bulklike.emulator.config import EmulatorConfig, WindowMode
 from bulklike.emulator.quotas import QuotaBook
-from bulklike.limits import Limit, parse_limit
+from bulklike.pacing.limits import Limit, parse_limit
 
 from .conftest import ACCOUNTS, ALICE, BOB, CAROL, T0, FakeClock, Start
 

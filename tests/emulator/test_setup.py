@@ -18,7 +18,7 @@ from bulklike.emulator.accounts import AccountBook, accounts_from_env
 from bulklike.emulator.cli import add_emulator_arguments, config_from_args
 from bulklike.emulator.server import serve_forever
 from bulklike.errors import ConfigError
-from bulklike.limits import Limit
+from bulklike.pacing.limits import Limit
 
 from .conftest import Start
 

@@ -13,13 +13,13 @@ import os
 import sys
 import tempfile
 
-from bulklike.commands import RunOptions, Streams, run_command
 from bulklike.config import Settings
 from bulklike.credentials import Credentials, Secret
 from bulklike.emulator import DEMO_ACCOUNT, EmulatorConfig, run_emulator
 from bulklike.errors import EXIT_USAGE
-from bulklike.limits import Limit
+from bulklike.pacing.limits import Limit
 from bulklike.runner import RetryPolicy
+from bulklike.session import RunOptions, Streams, run_command
 
 DEMO_USER_LIMITS = (Limit(60, 10.0),)
 DEMO_APP_LIMITS = (Limit(600, 60.0),)
@@ -29,7 +29,7 @@ _SAMPLE_PATTERNS = ("*.txt", "*.csv", "*.jsonl")
 def sample_inputs() -> list[str]:
     """``./sample_inputs`` if present, else the copy beside the package (an editable install)."""
     here = os.path.join(os.getcwd(), "sample_inputs")
-    beside = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sample_inputs")
+    beside = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "sample_inputs")
     folder = here if os.path.isdir(here) else beside
     files = sorted(f for pattern in _SAMPLE_PATTERNS for f in glob.glob(os.path.join(folder, pattern)))
     return files

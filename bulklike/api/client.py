@@ -21,10 +21,11 @@ import aiohttp
 from multidict import CIMultiDictProxy, istr
 from yarl import URL
 
-from bulklike import __version__, apicodes
-from bulklike.auth import Signer
+from bulklike import __version__
+from bulklike.api import codes as apicodes
+from bulklike.api.classify import Answer
+from bulklike.api.signing import Signer
 from bulklike.errors import ConfigError
-from bulklike.outcomes import Answer
 
 #: the most body bytes kept from one answer; a like answer is a few KiB, so more means trouble
 MAX_BODY: Final = 1 << 20

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bulklike import apicodes
+from bulklike.api import codes as apicodes
 
 
 class Kind(enum.Enum):

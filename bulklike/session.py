@@ -16,9 +16,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
-from bulklike import plan
-from bulklike.auth import BearerSigner, OAuth1Signer, Signer
-from bulklike.client import XClient
+from bulklike.api.classify import Kind, classify, fatal_hint
+from bulklike.api.client import XClient
+from bulklike.api.signing import BearerSigner, OAuth1Signer, Signer
+from bulklike.cli import plan
+from bulklike.cli.progress import LiveLine, Snapshot, clock_time, summary_text
 from bulklike.config import Settings, require_credentials
 from bulklike.errors import (
     EXIT_FATAL,
@@ -31,17 +33,15 @@ from bulklike.errors import (
     FatalApiError,
     InputError,
 )
-from bulklike.ingest import Ingestor, Source, close_sources, open_sources
-from bulklike.journal import Journal
-from bulklike.ledger import Ledger, default_ledger_path
+from bulklike.input.ingest import Ingestor, Source, close_sources, open_sources
+from bulklike.input.readers import InputFormat, InvalidLine
 from bulklike.logs import STDERR, get_logger
-from bulklike.outcomes import Kind, classify, fatal_hint
-from bulklike.output import Format, ResultWriter, invalid_line, open_results
-from bulklike.pacer import Pacer, Waiting
-from bulklike.progress import LiveLine, Snapshot, clock_time, summary_text
-from bulklike.readers import InputFormat, InvalidLine
+from bulklike.pacing.ledger import Ledger, default_ledger_path
+from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.recorder import Recorder
+from bulklike.results import Format, ResultWriter, invalid_line, open_results
 from bulklike.runner import RetryPolicy, Runner
+from bulklike.store.journal import Journal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from bulklike.errors import BulklikeError, JournalError
-from bulklike.journal import connect, sqlite_errors
-from bulklike.readers import InputFormat, InvalidLine, ParsedId, detect_format, open_input, read_records
+from bulklike.input.readers import InputFormat, InvalidLine, ParsedId, detect_format, open_input, read_records
+from bulklike.store.journal import connect, sqlite_errors
 
 BATCH = 2000
 BATCH_SECONDS = 0.2

@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Iterator
 
 from bulklike.errors import InputError
-from bulklike.ids import InvalidTweetRef, parse_tweet_ref
-from bulklike.lines import MAX_LINE, InputRecord, InvalidLine, ParsedId, TooLong, long_line, printable
+from bulklike.input.ids import InvalidTweetRef, parse_tweet_ref
+from bulklike.input.lines import MAX_LINE, InputRecord, InvalidLine, ParsedId, TooLong, long_line, printable
 
 _MAX_RECORD = 4 * MAX_LINE  # a CSV record spanning lines (a quoted field with newlines) is cut here
 _CSV_COLUMNS = ("tweet_id", "id", "id_str", "tweet_url", "url")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bulklike.errors import JournalError
-from bulklike.filelock import FileLock
+from bulklike.store.lock import FileLock
 
 APPLICATION_ID = 0x424C4B4C  # "BLKL"
 SCHEMA_VERSION = 2

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bulklike import logs
-from bulklike.commands import RunOptions, run_command, stdin_streams
 from bulklike.config import Settings, build_settings, read_config_file
-from bulklike.journal import Journal
-from bulklike.output import ResultWriter, iso
+from bulklike.results import ResultWriter, iso
+from bulklike.session import RunOptions, run_command, stdin_streams
+from bulklike.store.journal import Journal
 
 
 def load_settings(args: argparse.Namespace, env: dict[str, str] | None = None) -> tuple[Settings, list[str]]:
@@ -132,7 +132,7 @@ def cmd_export(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_accounts(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from bulklike.accounts import list_accounts
+    from bulklike.cli.profiles import list_accounts
 
     return list_accounts(args)
 
@@ -153,7 +153,7 @@ def cmd_emulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from bulklike.demo import run_demo
+    from bulklike.cli.demo import run_demo
 
     _settings_free_logging(args)
     return asyncio.run(run_demo(args))

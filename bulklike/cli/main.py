@@ -13,9 +13,9 @@ import traceback
 from collections.abc import Sequence
 
 from bulklike import logs
-from bulklike.clitime import parse_until
+from bulklike.cli.parser import build_parser
+from bulklike.cli.timeparse import parse_until
 from bulklike.errors import EXIT_SIGINT, EXIT_USAGE, BulklikeError
-from bulklike.parser import build_parser
 
 
 def _configure_logging(args: argparse.Namespace, secrets: Sequence[str] = ()) -> None:

@@ -19,9 +19,9 @@ import os
 from collections.abc import Sequence
 
 from bulklike.errors import JournalError
-from bulklike.journal import connect, create_private, sqlite_errors
-from bulklike.limits import Limit
-from bulklike.pacing import SendBook, free_at, in_window, margin_for
+from bulklike.pacing.limits import Limit
+from bulklike.pacing.windows import SendBook, free_at, in_window, margin_for
+from bulklike.store.journal import connect, create_private, sqlite_errors
 
 LEDGER_APP_ID = 0x424C4B47  # "BLKG"
 _SCHEMA = """

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from aiolimiter import AsyncLimiter
 
-from bulklike.ledger import Ledger
-from bulklike.limits import Limit
-from bulklike.pacing import ServerWait, estimate_finish, in_window, margin_for, quota_left, server_wait
+from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.limits import Limit
+from bulklike.pacing.windows import ServerWait, estimate_finish, in_window, margin_for, quota_left, server_wait
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from bulklike import __version__, handlers
+from bulklike import __version__
+from bulklike.cli import handlers
 
 EPILOG = """exit codes: 0 done; 1 done with some failed or invalid; 2 usage, config, input or journal
 error; 3 stopped by a fatal API answer; 75 stopped by --max-likes/--until with work pending;

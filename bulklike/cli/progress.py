@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from bulklike.limits import Limit
-from bulklike.pacer import Waiting
+from bulklike.pacing.limits import Limit
+from bulklike.pacing.pacer import Waiting
 
 _SHOWN = (("liked", "liked"), ("unliked", "unliked"), ("already_liked", "already"), ("not_found", "not found"),
           ("forbidden", "forbidden"), ("failed", "failed"))

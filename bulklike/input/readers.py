@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from typing import BinaryIO, Literal
 
 from bulklike.errors import InputError
-from bulklike.ids import InvalidTweetRef, parse_tweet_ref
-from bulklike.lines import (
+from bulklike.input.delimited import read_table
+from bulklike.input.ids import InvalidTweetRef, parse_tweet_ref
+from bulklike.input.lines import (
     MAX_LINE,
     InputRecord,
     InvalidLine,
@@ -25,7 +26,6 @@ from bulklike.lines import (
     physical_lines,
     printable,
 )
-from bulklike.tables import read_table
 
 __all__ = [
     "MAX_LINE",

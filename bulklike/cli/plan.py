@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from bulklike.cli.progress import clock_time, duration
 from bulklike.config import Settings
 from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, FatalApiError
-from bulklike.ingest import IngestStats
-from bulklike.journal import Journal
-from bulklike.pacer import Pacer
-from bulklike.progress import clock_time, duration
+from bulklike.input.ingest import IngestStats
+from bulklike.pacing.pacer import Pacer
+from bulklike.store.journal import Journal
 
 
 def user_id_from(body: bytes) -> str:
