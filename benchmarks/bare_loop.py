@@ -45,9 +45,11 @@ def make_signer(base_url: str) -> tuple[str, Callable[[str], str]]:
         base = f"{head}{tweet_id}{mid}{nonce}%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D{ts}{tail}"
         sig = base64.b64encode(hmac.digest(key, base.encode(), "sha1")).decode()
         sig = sig.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-        return (f'OAuth oauth_consumer_key="{ck}", oauth_nonce="{nonce}", oauth_signature="{sig}", '
-                f'oauth_signature_method="HMAC-SHA1", oauth_timestamp="{ts}", oauth_token="{tok}", '
-                f'oauth_version="1.0"')
+        return (
+            f'OAuth oauth_consumer_key="{ck}", oauth_nonce="{nonce}", oauth_signature="{sig}", '
+            f'oauth_signature_method="HMAC-SHA1", oauth_timestamp="{ts}", oauth_token="{tok}", '
+            f'oauth_version="1.0"'
+        )
 
     return endpoint + "?id=", sign
 

@@ -31,10 +31,31 @@ class ClientRun:
 
 def bulklike_argv(base_url: str, workdir: str, concurrency: int, results: str) -> list[str]:
     """``bulklike run`` as the issue prescribes: full path, pacing on with room to spare."""
-    return [PYTHON, "-m", "bulklike", "run", "-", "--base-url", base_url,
-            "--journal", os.path.join(workdir, "journal.db"), "--ledger", os.path.join(workdir, "ledger.sqlite3"),
-            "--min-interval", "0", "--quota", "1000000/24h", "--app-quota", "1000000/24h",
-            "--concurrency", str(concurrency), "-q", "--no-progress", "--output", results]
+    return [
+        PYTHON,
+        "-m",
+        "bulklike",
+        "run",
+        "-",
+        "--base-url",
+        base_url,
+        "--journal",
+        os.path.join(workdir, "journal.db"),
+        "--ledger",
+        os.path.join(workdir, "ledger.sqlite3"),
+        "--min-interval",
+        "0",
+        "--quota",
+        "1000000/24h",
+        "--app-quota",
+        "1000000/24h",
+        "--concurrency",
+        str(concurrency),
+        "-q",
+        "--no-progress",
+        "--output",
+        results,
+    ]
 
 
 def _fresh(workdir: str) -> None:
@@ -43,8 +64,9 @@ def _fresh(workdir: str) -> None:
         os.unlink(os.path.join(workdir, name))
 
 
-def run_client(kind: Kind, emu: EmulatorProcess, env: dict[str, str], workdir: str, start: int, n: int,
-               concurrency: int) -> ClientRun:
+def run_client(
+    kind: Kind, emu: EmulatorProcess, env: dict[str, str], workdir: str, start: int, n: int, concurrency: int
+) -> ClientRun:
     """Like ``n`` tweets from ``start`` with one client; checked by the client and by the server."""
     _fresh(workdir)
     before = emu.stats()
@@ -55,8 +77,9 @@ def run_client(kind: Kind, emu: EmulatorProcess, env: dict[str, str], workdir: s
         _check_exit(kind, measured)
         liked = liked_lines(results)
     elif kind == "bare":
-        measured = run_child([PYTHON, "-m", "benchmarks.bare_loop", emu.base_url, str(start), str(n),
-                              str(concurrency)], env=env)
+        measured = run_child(
+            [PYTHON, "-m", "benchmarks.bare_loop", emu.base_url, str(start), str(n), str(concurrency)], env=env
+        )
         _check_exit(kind, measured)
         liked = int(json.loads(measured.stdout)["statuses"].get("200", 0))
     else:
@@ -67,8 +90,10 @@ def run_client(kind: Kind, emu: EmulatorProcess, env: dict[str, str], workdir: s
     applied = after["likes"] - before["likes"]
     refused = after["auth_failures"] - before["auth_failures"]
     if liked != n or applied != n or refused:
-        raise BenchError(f"{kind}: asked for {n} likes; the client reports {liked}, the emulator applied "
-                         f"{applied} and refused {refused} signatures")
+        raise BenchError(
+            f"{kind}: asked for {n} likes; the client reports {liked}, the emulator applied "
+            f"{applied} and refused {refused} signatures"
+        )
     _fresh(workdir)
     return ClientRun(kind, n, measured)
 

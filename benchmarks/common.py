@@ -47,20 +47,23 @@ def child_env(state_dir: str) -> dict[str, str]:
     """The demo account's credentials, a private state dir (ledger default), the repo importable."""
     a = DEMO_ACCOUNT
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULKLIKE_")}
-    env.update({
-        "BULKLIKE_CONSUMER_KEY": a.consumer_key,
-        "BULKLIKE_CONSUMER_SECRET": a.consumer_secret,
-        "BULKLIKE_ACCESS_TOKEN": a.access_token,
-        "BULKLIKE_ACCESS_TOKEN_SECRET": a.access_token_secret,
-        "XDG_STATE_HOME": state_dir,
-        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
+    env.update(
+        {
+            "BULKLIKE_CONSUMER_KEY": a.consumer_key,
+            "BULKLIKE_CONSUMER_SECRET": a.consumer_secret,
+            "BULKLIKE_ACCESS_TOKEN": a.access_token,
+            "BULKLIKE_ACCESS_TOKEN_SECRET": a.access_token_secret,
+            "XDG_STATE_HOME": state_dir,
+            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     return env
 
 
-def run_child(argv: list[str], *, env: dict[str, str], stdin: str | None = None, timeout: float = 300.0,
-              cwd: str | None = None) -> Measured:
+def run_child(
+    argv: list[str], *, env: dict[str, str], stdin: str | None = None, timeout: float = 300.0, cwd: str | None = None
+) -> Measured:
     """Run ``argv`` to the end; wall time, CPU time and peak RSS from ``wait4`` (not sampled)."""
     stdin_file: IO[bytes] | int = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
     try:
@@ -77,9 +80,14 @@ def run_child(argv: list[str], *, env: dict[str, str], stdin: str | None = None,
             proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
             out.seek(0)
             err.seek(0)
-            return Measured(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime, maxrss_mb=usage.ru_maxrss / 1024.0,
-                            returncode=proc.returncode, stdout=out.read().decode("utf-8", "replace"),
-                            stderr=err.read().decode("utf-8", "replace"))
+            return Measured(
+                wall_s=wall,
+                cpu_s=usage.ru_utime + usage.ru_stime,
+                maxrss_mb=usage.ru_maxrss / 1024.0,
+                returncode=proc.returncode,
+                stdout=out.read().decode("utf-8", "replace"),
+                stderr=err.read().decode("utf-8", "replace"),
+            )
     finally:
         if not isinstance(stdin_file, int):
             stdin_file.close()
@@ -138,8 +146,14 @@ class EmulatorProcess:
     """
 
     def __init__(self, env: dict[str, str], core: set[int] | None) -> None:
-        self._proc = subprocess.Popen([PYTHON, "-m", "benchmarks.server"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, env=env, cwd=REPO, text=True)
+        self._proc = subprocess.Popen(
+            [PYTHON, "-m", "benchmarks.server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
+            text=True,
+        )
         if core is not None:
             os.sched_setaffinity(self._proc.pid, core)
         assert self._proc.stdout is not None

@@ -32,13 +32,17 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("journal commits", ("bulklike/journal.py",)),
     ("result lines + logging", ("bulklike/output.py", "structlog", "Recorder._report")),
     ("classifying answers (JSON parse)", ("bulklike/outcomes.py",)),
-    ("ingest thread (reading stdin)", ("bulklike/ingest.py", "bulklike/readers.py", "bulklike/ids.py",
-                                       "bulklike/lines.py")),
+    (
+        "ingest thread (reading stdin)",
+        ("bulklike/ingest.py", "bulklike/readers.py", "bulklike/ids.py", "bulklike/lines.py"),
+    ),
     ("tenacity", ("tenacity/",)),
     ("aiohttp + sockets", ("aiohttp/", "yarl/", "multidict/", "selector_events.py", "selectors.py")),
     ("runner, recorder, client glue", ("bulklike/runner.py", "bulklike/recorder.py", "bulklike/client.py")),
-    ("start-up (imports, set-up)", ("importlib", "<module>", "bulklike/config.py", "bulklike/handlers.py",
-                                    "bulklike/commands.py")),
+    (
+        "start-up (imports, set-up)",
+        ("importlib", "<module>", "bulklike/config.py", "bulklike/handlers.py", "bulklike/commands.py"),
+    ),
 )
 #: innermost frames of a thread that is waiting, not working (py-spy cannot always tell)
 IDLE = ("concurrent/futures/thread.py", "threading.py", "EpollSelector.select")
@@ -83,14 +87,17 @@ def main(argv: list[str]) -> int:
             os.sched_setaffinity(0, client_cores)
         with EmulatorProcess(env, server_core) as emu:
             run = bulklike_argv(emu.base_url, tmp, concurrency, os.path.join(tmp, "results.jsonl"))
-            measured = run_child([spy, "record", "-r", str(RATE), "-f", "raw", "-o", raw, "--", *run],
-                                 env=env, stdin=ids)
+            measured = run_child(
+                [spy, "record", "-r", str(RATE), "-f", "raw", "-o", raw, "--", *run], env=env, stdin=ids
+            )
             if measured.returncode != 0:
                 print(measured.stderr[-2000:], file=sys.stderr)
                 return 1
         parts, total = attribute(Path(raw).read_text("utf-8"))
-    print(f"{likes:,} likes, concurrency {concurrency}: {total:,} working samples at {RATE}/s "
-          f"(~{total / RATE / likes * 1e6:,.0f} µs of CPU per like under the profiler)")
+    print(
+        f"{likes:,} likes, concurrency {concurrency}: {total:,} working samples at {RATE}/s "
+        f"(~{total / RATE / likes * 1e6:,.0f} µs of CPU per like under the profiler)"
+    )
     for part, n in parts.most_common():
         print(f"{100 * n / total:5.1f}%  {n / RATE / likes * 1e6:6.1f} µs/like  {part}")
     return 0

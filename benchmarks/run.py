@@ -32,20 +32,52 @@ def rows(results: Results) -> list[Row]:
         tp, cpu = paired(ours.per_s, bare.per_s), paired(ours.cpu_us_runs, bare.cpu_us_runs)
         vs_tp, vs_cpu = paired(ours.per_s, tweepy.per_s), paired(ours.cpu_us_runs, tweepy.cpu_us_runs)
         out += [
-            Row(f"throughput, likes/s ({plan.likes:,} likes, concurrency {plan.concurrency}) vs bare aiohttp loop",
-                num(ours.likes_per_s), num(bare.likes_per_s), f"{tp:.2f}x", ">= 0.80x", tp >= 0.8),
-            Row("client CPU, µs per like vs bare aiohttp loop", num(ours.cpu_us), num(bare.cpu_us), f"{cpu:.2f}x",
-                "<= 1.50x", cpu <= 1.5),
-            Row(f"likes/s vs tweepy API.create_favorite loop ({plan.tweepy_likes:,} likes)", num(ours.likes_per_s),
-                num(tweepy.likes_per_s), f"{vs_tp:.1f}x", ">= 5x", vs_tp >= 5),
-            Row("client CPU, µs per like vs tweepy", num(ours.cpu_us), num(tweepy.cpu_us), f"{vs_cpu:.2f}x",
-                "<= 0.33x", vs_cpu <= 1 / 3),
+            Row(
+                f"throughput, likes/s ({plan.likes:,} likes, concurrency {plan.concurrency}) vs bare aiohttp loop",
+                num(ours.likes_per_s),
+                num(bare.likes_per_s),
+                f"{tp:.2f}x",
+                ">= 0.80x",
+                tp >= 0.8,
+            ),
+            Row(
+                "client CPU, µs per like vs bare aiohttp loop",
+                num(ours.cpu_us),
+                num(bare.cpu_us),
+                f"{cpu:.2f}x",
+                "<= 1.50x",
+                cpu <= 1.5,
+            ),
+            Row(
+                f"likes/s vs tweepy API.create_favorite loop ({plan.tweepy_likes:,} likes)",
+                num(ours.likes_per_s),
+                num(tweepy.likes_per_s),
+                f"{vs_tp:.1f}x",
+                ">= 5x",
+                vs_tp >= 5,
+            ),
+            Row(
+                "client CPU, µs per like vs tweepy",
+                num(ours.cpu_us),
+                num(tweepy.cpu_us),
+                f"{vs_cpu:.2f}x",
+                "<= 0.33x",
+                vs_cpu <= 1 / 3,
+            ),
         ]
     if results.signing:
         sign = results.signing
         speedup = sign["oauthlib_us"] / sign["bulklike_us"]
-        out.append(Row("signing, µs per request vs oauthlib Client.sign", num(sign["bulklike_us"], 1),
-                       num(sign["oauthlib_us"], 1), f"{speedup:.0f}x faster", ">= 4x faster", speedup >= 4))
+        out.append(
+            Row(
+                "signing, µs per request vs oauthlib Client.sign",
+                num(sign["bulklike_us"], 1),
+                num(sign["oauthlib_us"], 1),
+                f"{speedup:.0f}x faster",
+                ">= 4x faster",
+                speedup >= 4,
+            )
+        )
     if results.scale:
         dry_s = statistics.median(r.dry.wall_s for r in results.scale)
         dry_mb = statistics.median(r.dry.maxrss_mb for r in results.scale)
@@ -54,8 +86,14 @@ def rows(results: Results) -> list[Row]:
         out += [
             Row(f"--dry-run of {plan.scale_ids:,} IDs from stdin, s", num(dry_s, 2), "", "", "< 10 s", dry_s < 10),
             Row("--dry-run peak RSS, MB", num(dry_mb), "", "", "< 150 MB", dry_mb < 150),
-            Row(f"--max-likes {plan.scale_max_likes} resume on that journal, s", num(res_s, 2), "", "", "< 3 s",
-                res_s < 3),
+            Row(
+                f"--max-likes {plan.scale_max_likes} resume on that journal, s",
+                num(res_s, 2),
+                "",
+                "",
+                "< 3 s",
+                res_s < 3,
+            ),
             Row("--max-likes resume peak RSS, MB", num(res_mb), "", "", "< 150 MB", res_mb < 150),
         ]
     if results.emulator:
@@ -66,8 +104,11 @@ def rows(results: Results) -> list[Row]:
 
 def notes(results: Results) -> list[str]:
     plan = results.plan
-    pinned = (f"the emulator pinned to core {sorted(results.pinned[0])}, every client to "
-              f"{sorted(results.pinned[1])}" if results.pinned else "nothing pinned")
+    pinned = (
+        f"the emulator pinned to core {sorted(results.pinned[0])}, every client to {sorted(results.pinned[1])}"
+        if results.pinned
+        else "nothing pinned"
+    )
     return [
         "- One emulator process (quotas off, no latency) serves every client; " + pinned + ".",
         "- Each client is a child process: CPU is user + system time of all its threads and peak RSS is "
@@ -94,10 +135,12 @@ def details(results: Results) -> list[str]:
         return out
     for kind, label in (("bulklike", "bulklike run"), ("bare", "bare loop"), ("tweepy", "tweepy loop")):
         s = results.client(kind)  # type: ignore[arg-type]
-        out.append(f"- {label}: {s.likes:,} likes; runs {_spread(s.per_s)} likes/s, {_spread(s.cpu_us_runs)} µs "
-                   f"CPU per like; start-up {s.startup_wall_s:.2f} s wall, {s.startup_cpu_s:.2f} s CPU; with "
-                   f"start-up: {s.raw_likes_per_s:,.0f} likes/s, {s.raw_cpu_us:,.0f} µs CPU per like; peak RSS "
-                   f"{s.maxrss_mb:.0f} MB")
+        out.append(
+            f"- {label}: {s.likes:,} likes; runs {_spread(s.per_s)} likes/s, {_spread(s.cpu_us_runs)} µs "
+            f"CPU per like; start-up {s.startup_wall_s:.2f} s wall, {s.startup_cpu_s:.2f} s CPU; with "
+            f"start-up: {s.raw_likes_per_s:,.0f} likes/s, {s.raw_cpu_us:,.0f} µs CPU per like; peak RSS "
+            f"{s.maxrss_mb:.0f} MB"
+        )
     return out
 
 
@@ -106,28 +149,36 @@ def _spread(values: list[float]) -> str:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--smoke", action="store_true", help="a few hundred likes, for CI: checks it works, not speed")
     p.add_argument("--likes", type=int, help="likes per throughput run (default 20,000)")
     p.add_argument("--concurrency", type=int, help="requests in flight, bulklike and bare loop (default 8)")
     p.add_argument("--repeats", type=int, help="runs per client (default 5)")
     p.add_argument("--only", action="append", choices=SECTIONS, help="run only this part (repeatable)")
     p.add_argument("--no-pin", action="store_true", help="do not pin the emulator and the clients to cores")
-    p.add_argument("--markdown", metavar="PATH",
-                   help=f"write the markdown table here (default {LATEST.name} for a full run; none for --smoke)")
+    p.add_argument(
+        "--markdown",
+        metavar="PATH",
+        help=f"write the markdown table here (default {LATEST.name} for a full run; none for --smoke)",
+    )
     return p.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    plan = with_overrides(SMOKE if args.smoke else Plan(), likes=args.likes, concurrency=args.concurrency,
-                          repeats=args.repeats, pin=False if args.no_pin else None,
-                          sections=tuple(args.only) if args.only else None)
+    plan = with_overrides(
+        SMOKE if args.smoke else Plan(),
+        likes=args.likes,
+        concurrency=args.concurrency,
+        repeats=args.repeats,
+        pin=False if args.no_pin else None,
+        sections=tuple(args.only) if args.only else None,
+    )
     started = time.monotonic()
     try:
-        results = run_suite(plan, say=lambda text: print(f"[{time.monotonic() - started:5.0f}s] {text}",
-                                                         flush=True))
+        results = run_suite(plan, say=lambda text: print(f"[{time.monotonic() - started:5.0f}s] {text}", flush=True))
     except BenchError as exc:
         print(f"benchmark broken: {exc}", file=sys.stderr)
         return 1

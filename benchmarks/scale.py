@@ -30,8 +30,16 @@ def _count(journal: str, status: str) -> int:
         conn.close()
 
 
-def measure_scale(workdir: str, env: dict[str, str], base_url: str, ids: IdBlocks, *, n: int = 1_000_000,
-                  max_likes: int = 200, concurrency: int = 8) -> ScaleRun:
+def measure_scale(
+    workdir: str,
+    env: dict[str, str],
+    base_url: str,
+    ids: IdBlocks,
+    *,
+    n: int = 1_000_000,
+    max_likes: int = 200,
+    concurrency: int = 8,
+) -> ScaleRun:
     """One dry run of ``n`` fresh IDs, then one ``--max-likes`` resume on its journal; both checked."""
     os.makedirs(workdir, exist_ok=True)
     inputs = os.path.join(workdir, "ids.txt")
@@ -46,9 +54,30 @@ def measure_scale(workdir: str, env: dict[str, str], base_url: str, ids: IdBlock
     if _count(journal, "pending") != n:
         raise BenchError(f"dry run left {_count(journal, 'pending')} pending rows, not {n}")
     os.unlink(inputs)
-    resume = run_child([PYTHON, "-m", "bulklike", "run", *common, "--base-url", base_url, "--min-interval", "0",
-                        "--quota", "1000000/24h", "--app-quota", "1000000/24h", "--concurrency", str(concurrency),
-                        "--max-likes", str(max_likes), "--output", results], env=env)
+    resume = run_child(
+        [
+            PYTHON,
+            "-m",
+            "bulklike",
+            "run",
+            *common,
+            "--base-url",
+            base_url,
+            "--min-interval",
+            "0",
+            "--quota",
+            "1000000/24h",
+            "--app-quota",
+            "1000000/24h",
+            "--concurrency",
+            str(concurrency),
+            "--max-likes",
+            str(max_likes),
+            "--output",
+            results,
+        ],
+        env=env,
+    )
     if resume.returncode != EXIT_LIMIT:
         raise BenchError(f"--max-likes resume exited {resume.returncode}, not {EXIT_LIMIT}: {resume.stderr[-500:]}")
     if liked_lines(results) != max_likes or _count(journal, "liked") != max_likes:

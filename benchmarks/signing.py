@@ -29,8 +29,13 @@ TWEET_ID = "1234567890123456789"
 
 def _oauthlib_client(**fixed: str) -> Client:
     a = DEMO_ACCOUNT
-    return Client(a.consumer_key, client_secret=a.consumer_secret, resource_owner_key=a.access_token,
-                  resource_owner_secret=a.access_token_secret, **fixed)
+    return Client(
+        a.consumer_key,
+        client_secret=a.consumer_secret,
+        resource_owner_key=a.access_token,
+        resource_owner_secret=a.access_token_secret,
+        **fixed,
+    )
 
 
 def check_agreement() -> None:

@@ -47,9 +47,20 @@ class Plan:
     sections: tuple[str, ...] = SECTIONS
 
 
-SMOKE = Plan(smoke=True, likes=300, tweepy_likes=100, repeats=1, startup_repeats=1, scale_ids=20_000,
-             scale_max_likes=50, scale_repeats=1, sign_number=2_000, sign_repeats=3, emulator_requests=500,
-             emulator_repeats=1)
+SMOKE = Plan(
+    smoke=True,
+    likes=300,
+    tweepy_likes=100,
+    repeats=1,
+    startup_repeats=1,
+    scale_ids=20_000,
+    scale_max_likes=50,
+    scale_repeats=1,
+    sign_number=2_000,
+    sign_repeats=3,
+    emulator_requests=500,
+    emulator_repeats=1,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +109,15 @@ class Results:
         n = runs[0].likes
         # never below 1 ms of wall or 1 µs per like of CPU: a smoke run can be shorter than the noise
         return ClientSummary(
-            likes=n, per_s=[n / max(r.measured.wall_s - start_wall, 1e-3) for r in runs],
+            likes=n,
+            per_s=[n / max(r.measured.wall_s - start_wall, 1e-3) for r in runs],
             cpu_us_runs=[max(r.measured.cpu_s - start_cpu, n * 1e-6) / n * 1e6 for r in runs],
             raw_likes_per_s=n / statistics.median(r.measured.wall_s for r in runs),
             raw_cpu_us=statistics.median(r.measured.cpu_s for r in runs) / n * 1e6,
-            startup_wall_s=start_wall, startup_cpu_s=start_cpu,
-            maxrss_mb=statistics.median(r.measured.maxrss_mb for r in runs))
+            startup_wall_s=start_wall,
+            startup_cpu_s=start_cpu,
+            maxrss_mb=statistics.median(r.measured.maxrss_mb for r in runs),
+        )
 
 
 @contextlib.contextmanager
@@ -147,20 +161,37 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
         if "clients" in plan.sections:
             _clients(plan, results, env, server_core, os.path.join(tmp, "run"), ids, say)
         for i in range(plan.scale_repeats if "scale" in plan.sections else 0):
-            say(f"scale: dry run of {plan.scale_ids:,} IDs, then --max-likes {plan.scale_max_likes} "
-                f"({i + 1}/{plan.scale_repeats})")
+            say(
+                f"scale: dry run of {plan.scale_ids:,} IDs, then --max-likes {plan.scale_max_likes} "
+                f"({i + 1}/{plan.scale_repeats})"
+            )
             with EmulatorProcess(env, server_core) as emu:
-                results.scale.append(measure_scale(os.path.join(tmp, "scale"), env, emu.base_url, ids,
-                                                   n=plan.scale_ids, max_likes=plan.scale_max_likes,
-                                                   concurrency=plan.concurrency))
+                results.scale.append(
+                    measure_scale(
+                        os.path.join(tmp, "scale"),
+                        env,
+                        emu.base_url,
+                        ids,
+                        n=plan.scale_ids,
+                        max_likes=plan.scale_max_likes,
+                        concurrency=plan.concurrency,
+                    )
+                )
     for i in range(plan.emulator_repeats if "emulator" in plan.sections else 0):
         say(f"emulator: {plan.emulator_requests:,} verified likes ({i + 1}/{plan.emulator_repeats})")
         results.emulator.append(_emulator_bench(plan))
     return results
 
 
-def _clients(plan: Plan, results: Results, env: dict[str, str], server_core: set[int] | None, workdir: str,
-             ids: IdBlocks, say: Callable[[str], None]) -> None:
+def _clients(
+    plan: Plan,
+    results: Results,
+    env: dict[str, str],
+    server_core: set[int] | None,
+    workdir: str,
+    ids: IdBlocks,
+    say: Callable[[str], None],
+) -> None:
     """Start-up runs, then rounds of bulklike, bare loop and tweepy.
 
     Every round gets a fresh emulator: its nonce cache and like book grow with every request, so
@@ -178,8 +209,10 @@ def _clients(plan: Plan, results: Results, env: dict[str, str], server_core: set
                 run = run_client(kind, emu, env, workdir, ids.take(0), 0, plan.concurrency)
                 results.startup[kind].append(run.measured)
     for i in range(plan.repeats):
-        say(f"throughput: {plan.likes:,} likes, bulklike run vs bare loop, concurrency {plan.concurrency} "
-            f"({i + 1}/{plan.repeats}); tweepy: {plan.tweepy_likes:,} likes")
+        say(
+            f"throughput: {plan.likes:,} likes, bulklike run vs bare loop, concurrency {plan.concurrency} "
+            f"({i + 1}/{plan.repeats}); tweepy: {plan.tweepy_likes:,} likes"
+        )
         order: tuple[Kind, ...] = ("bulklike", "bare", "tweepy") if i % 2 == 0 else ("bare", "bulklike", "tweepy")
         with EmulatorProcess(env, server_core) as emu:
             for kind in order:

@@ -32,7 +32,7 @@ def make_api(base_url: str) -> tweepy.API:
 
     def request(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         if url.startswith(secure):
-            url = plain + url[len(secure):]
+            url = plain + url[len(secure) :]
         return send(method, url, *args, **kwargs)
 
     api.session.request = request

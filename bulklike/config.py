@@ -34,8 +34,20 @@ BASE_URLS: dict[str, str] = {"v1.1": "https://api.twitter.com", "v2": "https://a
 
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token")
 ENV_NAMES = {key: f"BULKLIKE_{key.upper()}" for key in CREDENTIAL_KEYS}
-SETTING_KEYS = ("api", "base_url", "concurrency", "timeout", "max_attempts", "min_interval", "spread",
-                "quota", "app_quota", "journal", "ledger", "user_id")
+SETTING_KEYS = (
+    "api",
+    "base_url",
+    "concurrency",
+    "timeout",
+    "max_attempts",
+    "min_interval",
+    "spread",
+    "quota",
+    "app_quota",
+    "journal",
+    "ledger",
+    "user_id",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -76,6 +76,11 @@ class Credentials:
 
     def secrets(self) -> tuple[str, ...]:
         """Every non-empty secret value, for leak checks in tests and in the log filter."""
-        values = (self.consumer_key, self.consumer_secret, self.access_token,
-                  self.access_token_secret, self.bearer_token)
+        values = (
+            self.consumer_key,
+            self.consumer_secret,
+            self.access_token,
+            self.access_token_secret,
+            self.bearer_token,
+        )
         return tuple(v.reveal() for v in values if v)

@@ -37,8 +37,9 @@ def _redactor(secrets: Iterable[str]) -> Processor:
 class _StderrProxy:
     """Resolves ``sys.stderr`` at write time (tests swap it), through an optional live-line hook."""
 
-    def __init__(self, before_write: Callable[[], None] | None = None,
-                 after_write: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, before_write: Callable[[], None] | None = None, after_write: Callable[[], None] | None = None
+    ) -> None:
         self.before_write = before_write
         self.after_write = after_write
 
@@ -67,8 +68,9 @@ def default_level(quiet: bool, level: str | None) -> str:
     return "warning" if sys.stderr.isatty() else "info"
 
 
-def configure(level: str = "info", fmt: str | None = None, secrets: Iterable[str] = (),
-              stream: TextIO | None = None) -> None:
+def configure(
+    level: str = "info", fmt: str | None = None, secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> None:
     """Configure structlog for the process. ``fmt`` is ``console`` or ``json``; None picks by TTY."""
     out: Any = stream if stream is not None else STDERR
     if fmt is None:

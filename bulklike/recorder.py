@@ -24,8 +24,14 @@ FLUSH_AFTER_S = 0.02
 class Recorder:
     """Buffers Records; ``flush()`` commits them in one transaction, then writes their results."""
 
-    def __init__(self, journal: Journal, writer: ResultWriter, *, undo: bool = False,
-                 on_reported: Callable[[Record], None] | None = None) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        writer: ResultWriter,
+        *,
+        undo: bool = False,
+        on_reported: Callable[[Record], None] | None = None,
+    ) -> None:
         self.journal = journal
         self.writer = writer
         self.undo = undo
@@ -61,10 +67,23 @@ class Recorder:
         if record.status == "pending":  # attempts noted, the ID waits for the next run
             return
         self.counts[record.status] += 1
-        self.writer.write(result_line(record.tweet_id, record.status, record.attempts, record.http_status,
-                                      record.error_code, record.message, record.at))
-        event: dict[str, Any] = {"tweet_id": record.tweet_id, "status": record.status, "attempts": record.attempts,
-                                 "http_status": record.http_status}
+        self.writer.write(
+            result_line(
+                record.tweet_id,
+                record.status,
+                record.attempts,
+                record.http_status,
+                record.error_code,
+                record.message,
+                record.at,
+            )
+        )
+        event: dict[str, Any] = {
+            "tweet_id": record.tweet_id,
+            "status": record.status,
+            "attempts": record.attempts,
+            "http_status": record.http_status,
+        }
         if record.error_code is not None:
             event["error_code"] = record.error_code
         if record.status == "failed":

@@ -27,10 +27,24 @@ def iso(ts: float | None) -> str | None:
     return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-def result_line(tweet_id: str, status: str, attempts: int, http_status: int | None, error_code: int | None,
-                message: str | None, at: float) -> dict[str, Any]:
-    return {"tweet_id": tweet_id, "status": status, "attempts": attempts, "http_status": http_status,
-            "error_code": error_code, "message": message, "at": iso(at)}
+def result_line(
+    tweet_id: str,
+    status: str,
+    attempts: int,
+    http_status: int | None,
+    error_code: int | None,
+    message: str | None,
+    at: float,
+) -> dict[str, Any]:
+    return {
+        "tweet_id": tweet_id,
+        "status": status,
+        "attempts": attempts,
+        "http_status": http_status,
+        "error_code": error_code,
+        "message": message,
+        "at": iso(at),
+    }
 
 
 def invalid_line(text: str, source: str, reason: str) -> dict[str, Any]:
@@ -43,8 +57,11 @@ class ResultWriter:
     def __init__(self, stream: TextIO, fmt: Format, *, header: bool = True) -> None:
         self.stream = stream
         self.fmt = fmt
-        self._csv = csv.DictWriter(stream, fieldnames=CSV_FIELDS, extrasaction="ignore",
-                                   lineterminator="\n") if fmt == "csv" else None
+        self._csv = (
+            csv.DictWriter(stream, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+            if fmt == "csv"
+            else None
+        )
         self._needs_header = header and fmt == "csv"
         self.count = 0
 

@@ -74,10 +74,20 @@ class Budget:
 class Runner:
     """Drives one journal's queue (likes, or unlikes for undo) to the end or to a stop."""
 
-    def __init__(self, journal: Journal, pacer: Pacer, client: LikeClient, recorder: Recorder, *,
-                 concurrency: int, retry: RetryPolicy, undo: bool = False, max_likes: int | None = None,
-                 clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        pacer: Pacer,
+        client: LikeClient,
+        recorder: Recorder,
+        *,
+        concurrency: int,
+        retry: RetryPolicy,
+        undo: bool = False,
+        max_likes: int | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.journal = journal
         self.pacer = pacer
         self.client = client
@@ -170,8 +180,12 @@ class Runner:
                     await asyncio.shield(self.budget.give_back(used=used))
             if outcome.kind is Kind.RATE_LIMITED:
                 self.pacer.refused(sent_at, answer.headers)
-                self._log.info("rate_limited", tweet_id=tweet_id, http_status=answer.status,
-                               wait_until=self.pacer.waiting.until if self.pacer.waiting else None)
+                self._log.info(
+                    "rate_limited",
+                    tweet_id=tweet_id,
+                    http_status=answer.status,
+                    wait_until=self.pacer.waiting.until if self.pacer.waiting else None,
+                )
                 continue
             if answer.status:
                 self.pacer.succeeded(answer.headers)
@@ -182,8 +196,15 @@ class Runner:
         def log(state: RetryCallState) -> None:
             outcome = state.outcome.result() if state.outcome is not None else None
             wait = state.next_action.sleep if state.next_action is not None else 0.0
-            self._log.info("retry", tweet_id=tweet_id, attempt=state.attempt_number, wait_s=round(wait, 3),
-                           http_status=getattr(outcome, "http_status", None), message=getattr(outcome, "message", None))
+            self._log.info(
+                "retry",
+                tweet_id=tweet_id,
+                attempt=state.attempt_number,
+                wait_s=round(wait, 3),
+                http_status=getattr(outcome, "http_status", None),
+                message=getattr(outcome, "message", None),
+            )
+
         return log
 
     async def _attempts(self, tweet_id: str, attempts: list[int]) -> Outcome:
@@ -230,12 +251,17 @@ class Runner:
             self._record(tweet_id, outcome.status, attempts[0], outcome)
 
     def _record(self, tweet_id: str, status: str, attempts: int, outcome: Outcome | None) -> None:
-        self.recorder.add(Record(
-            tweet_id=tweet_id, status=status, attempts=attempts,
-            http_status=outcome.http_status if outcome else None,
-            error_code=outcome.error_code if outcome else None,
-            message=outcome.message if outcome else None, at=self.clock(),
-        ))
+        self.recorder.add(
+            Record(
+                tweet_id=tweet_id,
+                status=status,
+                attempts=attempts,
+                http_status=outcome.http_status if outcome else None,
+                error_code=outcome.error_code if outcome else None,
+                message=outcome.message if outcome else None,
+                at=self.clock(),
+            )
+        )
 
     async def _worker(self) -> None:
         # Once --max-likes or --until has ended sending, every further ID would only be taken and

@@ -86,8 +86,10 @@ def check_account(journal: Journal, settings: Settings, *, force: bool) -> None:
     if saved is None or force:
         journal.set_meta("account", key)
     elif saved != key:
-        raise ConfigError(f"{journal.path} was made with another account; use that account, "
-                          "another --journal, or --force to take it over")
+        raise ConfigError(
+            f"{journal.path} was made with another account; use that account, "
+            "another --journal, or --force to take it over"
+        )
 
 
 def make_signer(settings: Settings) -> Signer:
@@ -105,8 +107,10 @@ async def resolve_user_id(client: XClient, journal: Journal, settings: Settings)
         outcome = classify(answer, "whoami")
         if outcome.kind is not Kind.DONE:
             said = outcome.message or answer.transport_error or f"HTTP {answer.status}"
-            raise FatalApiError(f"could not look up the account (GET /2/users/me): {said} — "
-                                f"{fatal_hint(outcome.error_code, outcome.http_status)}")
+            raise FatalApiError(
+                f"could not look up the account (GET /2/users/me): {said} — "
+                f"{fatal_hint(outcome.error_code, outcome.http_status)}"
+            )
         user_id = plan.user_id_from(answer.body)
         journal.set_meta("user_id", user_id)
     client.user_id = user_id
@@ -127,9 +131,14 @@ def signals(on_signal: Callable[[int], None], enabled: bool) -> Iterator[None]:
             loop.remove_signal_handler(signal.SIGTERM)
 
 
-async def run_command(settings: Settings, opts: RunOptions, streams: Streams, *,
-                      clock: Callable[[], float] = time.time,
-                      sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> int:
+async def run_command(
+    settings: Settings,
+    opts: RunOptions,
+    streams: Streams,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> int:
     """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
     require_credentials(settings)
     inputs = list(opts.inputs)
@@ -139,10 +148,15 @@ async def run_command(settings: Settings, opts: RunOptions, streams: Streams, *,
     try:
         check_account(journal, settings, force=opts.force)
         if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
-            raise InputError(f"no input given and nothing pending in {settings.journal}: "
-                             "pass files or '-', or pipe tweet IDs in")
-        ledger = Ledger(settings.ledger or default_ledger_path(), app=settings.credentials.app_id,
-                        user=settings.credentials.user_id, now=clock())
+            raise InputError(
+                f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
+            )
+        ledger = Ledger(
+            settings.ledger or default_ledger_path(),
+            app=settings.credentials.app_id,
+            user=settings.credentials.user_id,
+            now=clock(),
+        )
         try:  # inputs last: open_sources closes what it opened if one is unusable, the ingest thread after
             sources = await asyncio.to_thread(open_sources, inputs, streams.stdin, opts.input_format, opts.column)
             try:
@@ -160,8 +174,17 @@ async def run_command(settings: Settings, opts: RunOptions, streams: Streams, *,
 class RunSession:
     """One run's moving parts, and the callbacks that connect them."""
 
-    def __init__(self, settings: Settings, opts: RunOptions, streams: Streams, journal: Journal, ledger: Ledger,
-                 sources: list[Source], clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        opts: RunOptions,
+        streams: Streams,
+        journal: Journal,
+        ledger: Ledger,
+        sources: list[Source],
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
         self.settings, self.opts, self.streams, self.journal, self.clock = settings, opts, streams, journal, clock
         self.log = get_logger()
         self.started = clock()
@@ -172,16 +195,44 @@ class RunSession:
             journal.prepare_undo(include_already=opts.include_already)
         stream, header = open_results(opts.output, opts.output_format) if opts.output else (streams.stdout, True)
         self.writer = ResultWriter(stream, opts.output_format, header=header)
-        self.pacer = Pacer(ledger, settings.user_limits, settings.app_limits, timeout=settings.timeout,
-                           min_interval=settings.interval, clock=clock, sleep=sleep, stop_at=opts.until,
-                           on_wait=self._on_wait)
+        self.pacer = Pacer(
+            ledger,
+            settings.user_limits,
+            settings.app_limits,
+            timeout=settings.timeout,
+            min_interval=settings.interval,
+            clock=clock,
+            sleep=sleep,
+            stop_at=opts.until,
+            on_wait=self._on_wait,
+        )
         self.recorder = Recorder(journal, self.writer, undo=opts.undo)
-        self.client = XClient(base_url=settings.base_url, api=settings.api, signer=make_signer(settings),
-                              timeout=settings.timeout, concurrency=settings.concurrency, user_id=settings.user_id)
-        retry = RetryPolicy(max_attempts=settings.max_attempts, initial_s=opts.retry.initial_s,
-                            max_wait_s=opts.retry.max_wait_s, jitter_s=opts.retry.jitter_s)
-        self.runner = Runner(journal, self.pacer, self.client, self.recorder, concurrency=settings.concurrency,
-                             retry=retry, undo=opts.undo, max_likes=opts.max_likes, clock=clock, sleep=sleep)
+        self.client = XClient(
+            base_url=settings.base_url,
+            api=settings.api,
+            signer=make_signer(settings),
+            timeout=settings.timeout,
+            concurrency=settings.concurrency,
+            user_id=settings.user_id,
+        )
+        retry = RetryPolicy(
+            max_attempts=settings.max_attempts,
+            initial_s=opts.retry.initial_s,
+            max_wait_s=opts.retry.max_wait_s,
+            jitter_s=opts.retry.jitter_s,
+        )
+        self.runner = Runner(
+            journal,
+            self.pacer,
+            self.client,
+            self.recorder,
+            concurrency=settings.concurrency,
+            retry=retry,
+            undo=opts.undo,
+            max_likes=opts.max_likes,
+            clock=clock,
+            sleep=sleep,
+        )
         self.loop = asyncio.get_running_loop()
         self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=clock, on_commit=self._from_thread)
         self.invalid = 0
@@ -191,8 +242,12 @@ class RunSession:
 
     def _on_wait(self, waiting: Waiting | None) -> None:
         if waiting is not None and waiting.until - self.clock() >= 1.0:  # sub-second waits are just pacing
-            self.log.info("waiting", reason=waiting.reason, until=clock_time(waiting.until),
-                          wait_s=round(max(0.0, waiting.until - self.clock()), 1))
+            self.log.info(
+                "waiting",
+                reason=waiting.reason,
+                until=clock_time(waiting.until),
+                wait_s=round(max(0.0, waiting.until - self.clock()), 1),
+            )
 
     def _from_thread(self, invalid: list[InvalidLine]) -> None:
         self.loop.call_soon_threadsafe(self._on_commit, invalid)
@@ -225,8 +280,9 @@ class RunSession:
         if self.ingestor.stats.error is not None:
             raise self.ingestor.stats.error
         await asyncio.sleep(0)  # let the last on_commit run
-        code = plan.print_plan(self.journal, self.run_id, self.ingestor.stats, self.pacer, self.settings,
-                               self.streams.stderr, self.clock())
+        code = plan.print_plan(
+            self.journal, self.run_id, self.ingestor.stats, self.pacer, self.settings, self.streams.stderr, self.clock()
+        )
         self.journal.finish_run(self.run_id, code, self.clock())
         self.writer.flush()
         return code
@@ -261,11 +317,19 @@ class RunSession:
         code = _exit_code(self.runner, self.signalled, self.opts.undo, self.recorder, self.invalid, pending, counts)
         self.journal.finish_run(self.run_id, code, self.clock())
         resume = self.opts.resume_command if pending and code != EXIT_OK else None
-        self.streams.stderr.write(summary_text(
-            title=("undo" if self.opts.undo else "run") + (" stopped" if pending else " finished"),
-            run_counts={**dict(self.recorder.counts), "invalid": self.invalid, "pending": pending},
-            journal_counts=counts, elapsed=self.clock() - self.started, wait_s=self.pacer.wait_s,
-            journal=self.settings.journal, resume=resume, exit_code=code, refused=self.pacer.rate_limited))
+        self.streams.stderr.write(
+            summary_text(
+                title=("undo" if self.opts.undo else "run") + (" stopped" if pending else " finished"),
+                run_counts={**dict(self.recorder.counts), "invalid": self.invalid, "pending": pending},
+                journal_counts=counts,
+                elapsed=self.clock() - self.started,
+                wait_s=self.pacer.wait_s,
+                journal=self.settings.journal,
+                resume=resume,
+                exit_code=code,
+                refused=self.pacer.rate_limited,
+            )
+        )
         self.streams.stderr.flush()
         if self.runner.stop_code == EXIT_FATAL:
             raise FatalApiError(self.runner.stop_message or "stopped by the API")
@@ -292,13 +356,27 @@ class SnapshotMaker:
         done = sum(counts.values())
         quota = s.pacer.quota_left()
         tightest = min(quota, key=lambda q: q[2] / q[1].count, default=None)
-        return Snapshot(done=done, total=done + pending, counts=counts,
-                        rate_per_s=done / max(1e-6, now - s.started), quota=tightest, eta=self._eta[1],
-                        waiting=s.pacer.waiting, reading=not s.ingestor.done.is_set())
+        return Snapshot(
+            done=done,
+            total=done + pending,
+            counts=counts,
+            rate_per_s=done / max(1e-6, now - s.started),
+            quota=tightest,
+            eta=self._eta[1],
+            waiting=s.pacer.waiting,
+            reading=not s.ingestor.done.is_set(),
+        )
 
 
-def _exit_code(runner: Runner, signalled: list[int], undo: bool, recorder: Recorder, invalid: int, pending: int,
-               counts: dict[str, int]) -> int:
+def _exit_code(
+    runner: Runner,
+    signalled: list[int],
+    undo: bool,
+    recorder: Recorder,
+    invalid: int,
+    pending: int,
+    counts: dict[str, int],
+) -> int:
     if runner.stop_code == EXIT_FATAL:
         return EXIT_FATAL
     if signalled:

@@ -60,20 +60,44 @@ class Workspace:
         return target
 
     def base_args(self, emu: RunningEmulator) -> list[str]:
-        return ["--base-url", emu.base_url, "--journal", str(self.journal), "--ledger", str(self.ledger),
-                "--min-interval", "0", "--log-format", "json", "--no-progress"]
+        return [
+            "--base-url",
+            emu.base_url,
+            "--journal",
+            str(self.journal),
+            "--ledger",
+            str(self.ledger),
+            "--min-interval",
+            "0",
+            "--log-format",
+            "json",
+            "--no-progress",
+        ]
 
-    async def start(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
-                    preexec_fn: Callable[[], object] | None = None) -> asyncio.subprocess.Process:
+    async def start(
+        self,
+        *args: str,
+        stdin: bytes | None = None,
+        env: dict[str, str] | None = None,
+        preexec_fn: Callable[[], object] | None = None,
+    ) -> asyncio.subprocess.Process:
         """Start ``python -m bulklike ARGS``; ``preexec_fn`` sets up the child (limits, umask)."""
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bulklike", *args, cwd=self.path,
+            sys.executable,
+            "-m",
+            "bulklike",
+            *args,
+            cwd=self.path,
             stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**self.env, **(env or {})},
-            preexec_fn=preexec_fn)
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={**self.env, **(env or {})},
+            preexec_fn=preexec_fn,
+        )
 
-    async def cli(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
-                  timeout: float = 60.0) -> CliResult:
+    async def cli(
+        self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 60.0
+    ) -> CliResult:
         proc = await self.start(*args, stdin=stdin, env=env)
         out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
         assert proc.returncode is not None

@@ -58,8 +58,7 @@ def test_parse_until() -> None:
     now = dt.datetime(2026, 11, 27, 22, 0, tzinfo=dt.UTC)
     assert parse_until("07:30", now) == dt.datetime(2026, 11, 28, 7, 30, tzinfo=dt.UTC).timestamp()
     assert parse_until("23:15:10", now) == dt.datetime(2026, 11, 27, 23, 15, 10, tzinfo=dt.UTC).timestamp()
-    assert parse_until("2026-11-28T07:30:00+01:00", now) == dt.datetime(
-        2026, 11, 28, 6, 30, tzinfo=dt.UTC).timestamp()
+    assert parse_until("2026-11-28T07:30:00+01:00", now) == dt.datetime(2026, 11, 28, 6, 30, tzinfo=dt.UTC).timestamp()
     for bad in ("25:00", "tomorrow", "2026-11-28T07:30"):
         with pytest.raises(ConfigError):
             parse_until(bad, now)

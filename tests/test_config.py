@@ -13,12 +13,22 @@ from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
 from bulklike.pacing.limits import Limit
 
-ENV = {"BULKLIKE_CONSUMER_KEY": "env-ck", "BULKLIKE_CONSUMER_SECRET": "env-cs",
-       "BULKLIKE_ACCESS_TOKEN": "1-env-at", "BULKLIKE_ACCESS_TOKEN_SECRET": "env-ats"}
+ENV = {
+    "BULKLIKE_CONSUMER_KEY": "env-ck",
+    "BULKLIKE_CONSUMER_SECRET": "env-cs",
+    "BULKLIKE_ACCESS_TOKEN": "1-env-at",
+    "BULKLIKE_ACCESS_TOKEN_SECRET": "env-ats",
+}
 DATA = {
-    "concurrency": 2, "quota": ["10/1m"], "min_interval": 0.5,
-    "credentials": {"consumer_key": "file-ck", "consumer_secret": "file-cs", "access_token": "1-file-at",
-                    "access_token_secret": "file-ats"},
+    "concurrency": 2,
+    "quota": ["10/1m"],
+    "min_interval": 0.5,
+    "credentials": {
+        "consumer_key": "file-ck",
+        "consumer_secret": "file-cs",
+        "access_token": "1-file-at",
+        "access_token_secret": "file-ats",
+    },
     "profiles": {"work": {"consumer_key": "work-ck", "api": "v2", "quota": ["5/15m"], "concurrency": 3}},
 }
 
@@ -26,7 +36,11 @@ DATA = {
 def test_defaults_follow_the_api() -> None:
     v1 = build_settings({}, {}, {})
     assert (v1.api, v1.base_url, v1.user_limits, v1.app_limits) == (
-        "v1.1", "https://api.twitter.com", (Limit(1000, 86400.0),), (Limit(1000, 86400.0),))
+        "v1.1",
+        "https://api.twitter.com",
+        (Limit(1000, 86400.0),),
+        (Limit(1000, 86400.0),),
+    )
     v2 = build_settings({"api": "v2"}, {}, {})
     assert v2.base_url == "https://api.x.com" and v2.user_limits == (Limit(50, 900.0), Limit(1000, 86400.0))
     assert (v1.concurrency, v1.timeout, v1.max_attempts, v1.min_interval) == (4, 30.0, 5, 1.0)
@@ -42,26 +56,51 @@ def test_precedence_flags_env_profile_file() -> None:
     assert profile.credentials.consumer_secret.reveal() == "file-cs"  # the rest from [credentials]
 
 
-@pytest.mark.parametrize(("flags", "message"), [
-    ({"api": "v3"}, "api: expected v1.1 or v2"), ({"concurrency": 0}, "at least 1"),
-    ({"timeout": 0}, "must be positive"), ({"quota": ["ten/1m"]}, "invalid limit"),
-    ({"min_interval": -1}, "must not be negative"), ({"profile": "nope"}, "no profile 'nope'"),
-    ({"base_url": "ftp://x"}, "https"), ({"max_attempts": "x"}, "expected int"),
-    ({"quota": ["10/8d"]}, "longer than the 7 days the send ledger remembers"),
-])
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"api": "v3"}, "api: expected v1.1 or v2"),
+        ({"concurrency": 0}, "at least 1"),
+        ({"timeout": 0}, "must be positive"),
+        ({"quota": ["ten/1m"]}, "invalid limit"),
+        ({"min_interval": -1}, "must not be negative"),
+        ({"profile": "nope"}, "no profile 'nope'"),
+        ({"base_url": "ftp://x"}, "https"),
+        ({"max_attempts": "x"}, "expected int"),
+        ({"quota": ["10/8d"]}, "longer than the 7 days the send ledger remembers"),
+    ],
+)
 def test_invalid_settings(flags: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         build_settings(flags, {}, DATA)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost", "http://[::1]:9/", "http://127.9.9.9",
-                                 "https://api.twitter.com", "https://example.org/prefix/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080",
+        "http://localhost",
+        "http://[::1]:9/",
+        "http://127.9.9.9",
+        "https://api.twitter.com",
+        "https://example.org/prefix/",
+    ],
+)
 def test_base_url_allowed(url: str) -> None:
     assert check_base_url(url) == url.rstrip("/")
 
 
-@pytest.mark.parametrize("url", ["http://example.com", "http://10.0.0.1", "http://localhost.evil.com",
-                                 "http://128.0.0.1", "file:///etc/passwd", "https://"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com",
+        "http://10.0.0.1",
+        "http://localhost.evil.com",
+        "http://128.0.0.1",
+        "file:///etc/passwd",
+        "https://",
+    ],
+)
 def test_base_url_refused(url: str) -> None:
     with pytest.raises(ConfigError):
         check_base_url(url)
@@ -78,8 +117,7 @@ def test_missing_credentials_named() -> None:
 def test_secrets_masked_everywhere() -> None:
     settings = build_settings({}, ENV, {})
     creds = settings.credentials
-    for text in (repr(settings), str(settings), repr(creds), f"{creds.consumer_secret}",
-                 repr(OAuth1Signer(creds))):
+    for text in (repr(settings), str(settings), repr(creds), f"{creds.consumer_secret}", repr(OAuth1Signer(creds))):
         for secret in ENV.values():
             assert secret not in text
     assert creds.secrets() == tuple(ENV.values())

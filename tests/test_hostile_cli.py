@@ -27,8 +27,9 @@ def _demo_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "fmt", "data", "expected"), SMALL, ids=[c[0] for c in SMALL])
-def test_hostile_input_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, fmt: str,
-                                       data: bytes, expected: Expected) -> None:
+def test_hostile_input_through_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, fmt: str, data: bytes, expected: Expected
+) -> None:
     path = tmp_path / f"in{EXTENSION[fmt]}"
     path.write_bytes(data)
     code = main(["run", path.name, "--dry-run", "--journal", "j.db", "--log-format", "json", "--no-progress"])

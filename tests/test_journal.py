@@ -54,9 +54,13 @@ def test_records_and_counts_and_rerun_counts(tmp_path: Path) -> None:
     with Journal(str(path)) as journal:
         run = journal.begin_run("run", 1.0)
         _ingest(path, run, [*_ids("1", "2", "3"), InvalidLine("x", "t:4", "not a tweet ID")])
-        journal.record_many([Record("1", "liked", 1, 200, None, None, 5.0),
-                             Record("2", "failed", 5, 503, 130, "Over capacity", 6.0),
-                             Record("3", "pending", 2, None, None, None, 7.0)])
+        journal.record_many(
+            [
+                Record("1", "liked", 1, 200, None, None, 5.0),
+                Record("2", "failed", 5, 503, 130, "Over capacity", 6.0),
+                Record("3", "pending", 2, None, None, None, 7.0),
+            ]
+        )
         assert journal.counts() == {"liked": 1, "failed": 1, "pending": 1, "invalid": 1}
         rows = {r.tweet_id: r for r in journal.rows()}
         assert rows["2"].attempts == 5 and rows["2"].error_code == 130 and rows["2"].message == "Over capacity"
@@ -74,14 +78,19 @@ def test_undo_queue(tmp_path: Path) -> None:
     with Journal(str(path)) as journal:
         run = journal.begin_run("run", 1.0)
         _ingest(path, run, _ids("1", "2", "3"))
-        journal.record_many([Record("1", "liked", 1, 200, None, None, 1.0),
-                             Record("2", "already_liked", 1, 403, 139, None, 1.0),
-                             Record("3", "not_found", 1, 404, 144, None, 1.0)])
+        journal.record_many(
+            [
+                Record("1", "liked", 1, 200, None, None, 1.0),
+                Record("2", "already_liked", 1, 403, 139, None, 1.0),
+                Record("3", "not_found", 1, 404, 144, None, 1.0),
+            ]
+        )
         assert journal.prepare_undo(include_already=False) == 1
         assert journal.pending_after(0, 10, undo=True) == [(1, "1")]
         assert journal.prepare_undo(include_already=True) == 1  # idempotent for "1", adds "2"
-        journal.record_undo_many([Record("1", "unliked", 1, 200, None, None, 2.0),
-                                  Record("2", "failed", 3, 503, None, None, 2.0)])
+        journal.record_undo_many(
+            [Record("1", "unliked", 1, 200, None, None, 2.0), Record("2", "failed", 3, 503, None, None, 2.0)]
+        )
         assert journal.counts() == {"unliked": 1, "already_liked": 1, "not_found": 1}
         assert journal.count_pending(undo=True) == 0
         assert journal.prepare_undo(include_already=True) == 1  # a failed unlike is queued again

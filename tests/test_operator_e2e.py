@@ -31,13 +31,21 @@ async def test_v2_with_oauth1_likes_and_caches_user_id(workspace: Workspace, emu
 
 async def test_v2_with_bearer_token_only(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(3)) + "\n")
-    env = {k: "" for k in ("BULKLIKE_CONSUMER_KEY", "BULKLIKE_CONSUMER_SECRET", "BULKLIKE_ACCESS_TOKEN",
-                           "BULKLIKE_ACCESS_TOKEN_SECRET")}
+    env = {
+        k: ""
+        for k in (
+            "BULKLIKE_CONSUMER_KEY",
+            "BULKLIKE_CONSUMER_SECRET",
+            "BULKLIKE_ACCESS_TOKEN",
+            "BULKLIKE_ACCESS_TOKEN_SECRET",
+        )
+    }
     env["BULKLIKE_BEARER_TOKEN"] = DEMO_ACCOUNT.bearer_token
     async with emulator() as emu:
         result = await workspace.cli("run", str(path), "--api", "v2", *workspace.base_args(emu), env=env)
-        refused = await workspace.cli("run", str(path), *workspace.base_args(emu), "--journal",
-                                      str(workspace.path / "v1.db"), env=env)
+        refused = await workspace.cli(
+            "run", str(path), *workspace.base_args(emu), "--journal", str(workspace.path / "v1.db"), env=env
+        )
         stats = emu.stats()
     assert result.code == 0, result.stderr
     assert [r["status"] for r in result.results] == ["liked"] * 3
@@ -45,15 +53,13 @@ async def test_v2_with_bearer_token_only(workspace: Workspace, emulator: Emulato
     assert refused.code == 2 and "BULKLIKE_CONSUMER_KEY" in refused.stderr  # v1.1 needs OAuth 1.0a
 
 
-async def test_v2_rate_limit_headers_pause_and_nothing_fails(workspace: Workspace,
-                                                             emulator: EmulatorFactory) -> None:
+async def test_v2_rate_limit_headers_pause_and_nothing_fails(workspace: Workspace, emulator: EmulatorFactory) -> None:
     from bulklike.pacing.limits import Limit
 
     path = workspace.write("ids.txt", "\n".join(ids(12)) + "\n")
     async with emulator(user_limits=(Limit(5, 3.0),)) as emu:
         # the client believes in 50/15m: only the server's headers can hold it back
-        result = await workspace.cli("run", str(path), "--api", "v2", "--quota", "50/15m",
-                                     *workspace.base_args(emu))
+        result = await workspace.cli("run", str(path), "--api", "v2", "--quota", "50/15m", *workspace.base_args(emu))
         stats = emu.stats()
     assert result.code == 0, result.stderr
     assert [r["status"] for r in result.results] == ["liked"] * 12
@@ -65,8 +71,14 @@ async def test_v2_rate_limit_headers_pause_and_nothing_fails(workspace: Workspac
 async def test_undo_returns_like_count_to_where_it_was(workspace: Workspace, emulator: EmulatorFactory) -> None:
     tweet_ids = ids(8)
     async with emulator() as emu:
-        pre = await workspace.cli("run", "-", *workspace.base_args(emu), "--journal", str(workspace.path / "pre.db"),
-                                  stdin=f"{tweet_ids[0]}\n".encode())
+        pre = await workspace.cli(
+            "run",
+            "-",
+            *workspace.base_args(emu),
+            "--journal",
+            str(workspace.path / "pre.db"),
+            stdin=f"{tweet_ids[0]}\n".encode(),
+        )
         assert pre.code == 0
         before = emu.stats()["liked_now"]  # one tweet liked before our run
         path = workspace.write("ids.txt", "\n".join(tweet_ids) + "\n")
@@ -88,8 +100,9 @@ async def test_undo_returns_like_count_to_where_it_was(workspace: Workspace, emu
 
 async def test_undo_include_already(workspace: Workspace, emulator: EmulatorFactory) -> None:
     async with emulator() as emu:
-        await workspace.cli("run", "-", *workspace.base_args(emu), "--journal", str(workspace.path / "pre.db"),
-                            stdin=b"42\n")
+        await workspace.cli(
+            "run", "-", *workspace.base_args(emu), "--journal", str(workspace.path / "pre.db"), stdin=b"42\n"
+        )
         await workspace.cli("run", "-", *workspace.base_args(emu), stdin=b"42\n43\n")
         undo = await workspace.cli("undo", "--include-already", *workspace.base_args(emu))
         stats = emu.stats()
@@ -98,14 +111,14 @@ async def test_undo_include_already(workspace: Workspace, emulator: EmulatorFact
     assert stats["liked_now"] == 0
 
 
-async def test_journal_refuses_another_account_unless_forced(workspace: Workspace,
-                                                             emulator: EmulatorFactory) -> None:
+async def test_journal_refuses_another_account_unless_forced(workspace: Workspace, emulator: EmulatorFactory) -> None:
     other = {"BULKLIKE_ACCESS_TOKEN": "1500000000000000009-another", "BULKLIKE_ACCESS_TOKEN_SECRET": "x" * 20}
     async with emulator() as emu:
         first = await workspace.cli("run", "-", *workspace.base_args(emu), stdin=b"1\n")
         mismatch = await workspace.cli("run", "-", *workspace.base_args(emu), stdin=b"2\n", env=other)
-        forced = await workspace.cli("run", "-", "--force", "--dry-run", *workspace.base_args(emu), stdin=b"2\n",
-                                     env=other)
+        forced = await workspace.cli(
+            "run", "-", "--force", "--dry-run", *workspace.base_args(emu), stdin=b"2\n", env=other
+        )
     assert first.code == 0
     assert mismatch.code == 2 and "another account" in mismatch.stderr and "--force" in mismatch.stderr
     assert forced.code == 0, forced.stderr
@@ -114,7 +127,9 @@ async def test_journal_refuses_another_account_unless_forced(workspace: Workspac
 async def test_profiles_and_accounts_check(workspace: Workspace, emulator: EmulatorFactory) -> None:
     a = DEMO_ACCOUNT
     async with emulator() as emu:
-        config = workspace.write("bulklike.toml", f"""
+        config = workspace.write(
+            "bulklike.toml",
+            f"""
 [profiles.demo]
 consumer_key = "{a.consumer_key}"
 consumer_secret = "{a.consumer_secret}"
@@ -133,14 +148,34 @@ consumer_secret = "nope"
 access_token = "{a.access_token}"
 access_token_secret = "nope"
 base_url = "{emu.base_url}"
-""")
+""",
+        )
         os.chmod(config, 0o600)
-        no_env = {k: "" for k in ("BULKLIKE_CONSUMER_KEY", "BULKLIKE_CONSUMER_SECRET", "BULKLIKE_ACCESS_TOKEN",
-                                  "BULKLIKE_ACCESS_TOKEN_SECRET")}
+        no_env = {
+            k: ""
+            for k in (
+                "BULKLIKE_CONSUMER_KEY",
+                "BULKLIKE_CONSUMER_SECRET",
+                "BULKLIKE_ACCESS_TOKEN",
+                "BULKLIKE_ACCESS_TOKEN_SECRET",
+            )
+        }
         listing = await workspace.cli("accounts", env=no_env)
         checked = await workspace.cli("accounts", "--check", env=no_env)
-        run = await workspace.cli("run", "-", "--profile", "demo", "--journal", str(workspace.journal), "--ledger",
-                                  str(workspace.ledger), "--min-interval", "0", stdin=b"5\n", env=no_env)
+        run = await workspace.cli(
+            "run",
+            "-",
+            "--profile",
+            "demo",
+            "--journal",
+            str(workspace.journal),
+            "--ledger",
+            str(workspace.ledger),
+            "--min-interval",
+            "0",
+            stdin=b"5\n",
+            env=no_env,
+        )
         unknown = await workspace.cli("run", "-", "--profile", "nosuch", stdin=b"5\n", env=no_env)
     assert listing.code == 0
     assert [line.split()[0] for line in listing.stdout.splitlines()] == ["broken", "demo", "v2bearer"]
@@ -156,8 +191,16 @@ base_url = "{emu.base_url}"
 async def _run_on_pty(workspace: Workspace, args: list[str]) -> tuple[int, str]:
     main, replica = pty.openpty()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bulklike", *args, cwd=workspace.path, env=workspace.env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=replica)
+        sys.executable,
+        "-m",
+        "bulklike",
+        *args,
+        cwd=workspace.path,
+        env=workspace.env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=replica,
+    )
     os.close(replica)
     chunks: list[bytes] = []
     loop = asyncio.get_running_loop()
@@ -173,14 +216,25 @@ async def _run_on_pty(workspace: Workspace, args: list[str]) -> tuple[int, str]:
     return await proc.wait(), b"".join(chunks).decode(errors="replace")
 
 
-async def test_progress_line_on_a_terminal_and_not_on_a_pipe(workspace: Workspace,
-                                                             emulator: EmulatorFactory) -> None:
+async def test_progress_line_on_a_terminal_and_not_on_a_pipe(workspace: Workspace, emulator: EmulatorFactory) -> None:
     from bulklike.pacing.limits import Limit
 
     path = workspace.write("ids.txt", "\n".join(ids(15)) + "\n")
     async with emulator(user_limits=(Limit(5, 1.0),)) as emu:
-        args = ["run", str(path), "--base-url", emu.base_url, "--journal", str(workspace.journal), "--ledger",
-                str(workspace.ledger), "--min-interval", "0", "--quota", "5/1s"]
+        args = [
+            "run",
+            str(path),
+            "--base-url",
+            emu.base_url,
+            "--journal",
+            str(workspace.journal),
+            "--ledger",
+            str(workspace.ledger),
+            "--min-interval",
+            "0",
+            "--quota",
+            "5/1s",
+        ]
         code, screen = await _run_on_pty(workspace, args)
         piped = await workspace.cli("run", str(path), *args[2:], "--journal", str(workspace.path / "b.db"))
     assert code == 0, screen

@@ -29,8 +29,13 @@ def _body(entry: dict[str, Any]) -> bytes | None:
     return None
 
 
-EXPECTED = {139: ("done", "already_liked"), 144: ("permanent", "not_found"), 32: ("fatal", "fatal"),
-            34: ("permanent", "not_found"), 88: ("rate_limited", "rate_limited")}
+EXPECTED = {
+    139: ("done", "already_liked"),
+    144: ("permanent", "not_found"),
+    32: ("fatal", "fatal"),
+    34: ("permanent", "not_found"),
+    88: ("rate_limited", "rate_limited"),
+}
 
 
 @pytest.mark.parametrize("entry", [e for e in _entries() if e["http_status"] != 200], ids=lambda e: e["id"])
@@ -60,24 +65,44 @@ def test_recorded_v1_successes(uri: str, status: int, body: bytes) -> None:
     assert outcome.kind is Kind.DONE and outcome.status == ("unliked" if action == "unlike" else "liked")
 
 
-@pytest.mark.parametrize(("body", "action", "status"), [
-    (b'{"data":{"liked":true}}', "like", "liked"),
-    (b'{"data":{"liked":false}}', "unlike", "unliked"),
-    (b'{"data":{"id":"1072250532645998596","name":"x","username":"x"}}', "whoami", "ok"),
-])
+@pytest.mark.parametrize(
+    ("body", "action", "status"),
+    [
+        (b'{"data":{"liked":true}}', "like", "liked"),
+        (b'{"data":{"liked":false}}', "unlike", "unliked"),
+        (b'{"data":{"id":"1072250532645998596","name":"x","username":"x"}}', "whoami", "ok"),
+    ],
+)
 def test_recorded_v2_successes(body: bytes, action: str, status: str) -> None:
     outcome = classify(Answer(200, body), action)
     assert outcome.kind is Kind.DONE and outcome.status == status
 
 
 TABLE = [
-    (403, 139, "done", "already_liked"), (404, 144, "permanent", "not_found"), (404, 421, "permanent", "not_found"),
-    (404, 422, "permanent", "not_found"), (403, 179, "permanent", "forbidden"), (403, 136, "permanent", "forbidden"),
-    (401, 136, "permanent", "forbidden"), (403, 425, "permanent", "forbidden"), (429, 88, "rate_limited", None),
-    (503, 130, "retryable", "failed"), (500, 131, "retryable", "failed"), (401, 32, "fatal", None),
-    (401, 135, "fatal", None), (401, 89, "fatal", None), (403, 89, "fatal", None), (400, 215, "fatal", None),
-    (403, 220, "fatal", None), (403, 99, "fatal", None), (403, 63, "fatal", None), (403, 64, "fatal", None),
-    (403, 326, "fatal", None), (403, 261, "fatal", None), (403, 185, "rate_limited", None), (403, 226, "fatal", None),
+    (403, 139, "done", "already_liked"),
+    (404, 144, "permanent", "not_found"),
+    (404, 421, "permanent", "not_found"),
+    (404, 422, "permanent", "not_found"),
+    (403, 179, "permanent", "forbidden"),
+    (403, 136, "permanent", "forbidden"),
+    (401, 136, "permanent", "forbidden"),
+    (403, 425, "permanent", "forbidden"),
+    (429, 88, "rate_limited", None),
+    (503, 130, "retryable", "failed"),
+    (500, 131, "retryable", "failed"),
+    (401, 32, "fatal", None),
+    (401, 135, "fatal", None),
+    (401, 89, "fatal", None),
+    (403, 89, "fatal", None),
+    (400, 215, "fatal", None),
+    (403, 220, "fatal", None),
+    (403, 99, "fatal", None),
+    (403, 63, "fatal", None),
+    (403, 64, "fatal", None),
+    (403, 326, "fatal", None),
+    (403, 261, "fatal", None),
+    (403, 185, "rate_limited", None),
+    (403, 226, "fatal", None),
 ]
 
 
@@ -96,24 +121,34 @@ def test_fatal_hints_say_what_to_do() -> None:
     assert "credentials" in fatal_hint(None, 401)
 
 
-@pytest.mark.parametrize(("status", "body", "kind"), [
-    (429, b"", Kind.RATE_LIMITED),  # v1.1's bare daily-cap answer
-    (429, b'{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}',
-     Kind.RATE_LIMITED),
-    (429, b'{"title":"x","type":"https://api.twitter.com/2/problems/usage-capped"}', Kind.RATE_LIMITED),
-    (502, b"<html><body>Bad Gateway</body></html>", Kind.RETRYABLE),
-    (504, b"", Kind.RETRYABLE),
-    (200, b'{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1,"id_st', Kind.RETRYABLE),  # truncated
-    (200, b"<html>maintenance</html>", Kind.RETRYABLE),
-    (200, b"[]", Kind.RETRYABLE),
-    (0, b"", Kind.RETRYABLE),  # no answer at all
-    (400, b'{"errors":[{"message":"This tweet cannot be found."}],"title":"Invalid Request",'
-          b'"type":"https://api.twitter.com/2/problems/invalid-request"}', Kind.PERMANENT),
-    (404, b"not json", Kind.PERMANENT),
-    (401, b"<html>", Kind.FATAL),
-    (403, b'{"errors":[{"code":"139","message":"string code"}]}', Kind.PERMANENT),  # a lying body is not trusted
-    (418, b"", Kind.RETRYABLE),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "kind"),
+    [
+        (429, b"", Kind.RATE_LIMITED),  # v1.1's bare daily-cap answer
+        (
+            429,
+            b'{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}',
+            Kind.RATE_LIMITED,
+        ),
+        (429, b'{"title":"x","type":"https://api.twitter.com/2/problems/usage-capped"}', Kind.RATE_LIMITED),
+        (502, b"<html><body>Bad Gateway</body></html>", Kind.RETRYABLE),
+        (504, b"", Kind.RETRYABLE),
+        (200, b'{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1,"id_st', Kind.RETRYABLE),  # truncated
+        (200, b"<html>maintenance</html>", Kind.RETRYABLE),
+        (200, b"[]", Kind.RETRYABLE),
+        (0, b"", Kind.RETRYABLE),  # no answer at all
+        (
+            400,
+            b'{"errors":[{"message":"This tweet cannot be found."}],"title":"Invalid Request",'
+            b'"type":"https://api.twitter.com/2/problems/invalid-request"}',
+            Kind.PERMANENT,
+        ),
+        (404, b"not json", Kind.PERMANENT),
+        (401, b"<html>", Kind.FATAL),
+        (403, b'{"errors":[{"code":"139","message":"string code"}]}', Kind.PERMANENT),  # a lying body is not trusted
+        (418, b"", Kind.RETRYABLE),
+    ],
+)
 def test_hostile_and_edge_answers(status: int, body: bytes, kind: Kind) -> None:
     assert classify(Answer(status, body, transport_error="timeout" if status == 0 else None)).kind is kind
 

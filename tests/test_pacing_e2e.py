@@ -31,8 +31,11 @@ def _span(journal: str) -> float:
 
 
 def _max_in_window(stats: dict[str, Any], scope: str, limit: Limit = QUOTA) -> int:
-    return next(int(m["max"]) for m in stats["max_in_window"]
-                if m["scope"] == scope and m["limit"] == limit.count and m["window_s"] == limit.window_s)
+    return next(
+        int(m["max"])
+        for m in stats["max_in_window"]
+        if m["scope"] == scope and m["limit"] == limit.count and m["window_s"] == limit.window_s
+    )
 
 
 def _args(workspace: Workspace, emu: RunningEmulator, journal: str | None = None) -> list[str]:
@@ -43,8 +46,9 @@ def _args(workspace: Workspace, emu: RunningEmulator, journal: str | None = None
 
 
 @pytest.mark.parametrize("window", ["rolling", "fixed"])
-async def test_paced_run_never_over_and_uses_the_quota(workspace: Workspace, emulator: EmulatorFactory,
-                                                       window: str) -> None:
+async def test_paced_run_never_over_and_uses_the_quota(
+    workspace: Workspace, emulator: EmulatorFactory, window: str
+) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(60)) + "\n")
     async with emulator(user_limits=(QUOTA,), window=window) as emu:
         result = await workspace.cli("run", str(path), *_args(workspace, emu))
@@ -77,28 +81,36 @@ async def test_two_concurrent_runs_share_one_account(workspace: Workspace, emula
     async with emulator(user_limits=(QUOTA,)) as emu:
         runs = await asyncio.gather(
             workspace.cli("run", str(a), *_args(workspace, emu, str(workspace.path / "a.db"))),
-            workspace.cli("run", str(b), *_args(workspace, emu, str(workspace.path / "b.db"))))
+            workspace.cli("run", str(b), *_args(workspace, emu, str(workspace.path / "b.db"))),
+        )
         stats = emu.stats()
     assert [r.code for r in runs] == [0, 0], [r.stderr for r in runs]
     assert stats["rate_limited"] == 0 and stats["likes"] == 60
     assert _max_in_window(stats, "user") == 20
 
 
-async def test_two_accounts_of_one_app_share_the_app_limit(workspace: Workspace,
-                                                          emulator: EmulatorFactory) -> None:
-    second = replace(DEMO_ACCOUNT, user_id="1500000000000000002", screen_name="second",
-                     access_token="1500000000000000002-secondtoken00000000000000000",
-                     access_token_secret="second-token-secret-0000000000000000000000")
+async def test_two_accounts_of_one_app_share_the_app_limit(workspace: Workspace, emulator: EmulatorFactory) -> None:
+    second = replace(
+        DEMO_ACCOUNT,
+        user_id="1500000000000000002",
+        screen_name="second",
+        access_token="1500000000000000002-secondtoken00000000000000000",
+        access_token_secret="second-token-secret-0000000000000000000000",
+    )
     a = workspace.write("a.txt", "\n".join(ids(25, start=1_000)) + "\n")
     b = workspace.write("b.txt", "\n".join(ids(25, start=2_000)) + "\n")
-    async with emulator(accounts=(DEMO_ACCOUNT, second), user_limits=(Limit(1000, 3600.0),),
-                        app_limits=(QUOTA,)) as emu:
+    async with emulator(
+        accounts=(DEMO_ACCOUNT, second), user_limits=(Limit(1000, 3600.0),), app_limits=(QUOTA,)
+    ) as emu:
         base = [*workspace.base_args(emu), "--quota", "1000/1h", "--app-quota", "20/4s"]
-        env_b = {"BULKLIKE_ACCESS_TOKEN": second.access_token,
-                 "BULKLIKE_ACCESS_TOKEN_SECRET": second.access_token_secret}
+        env_b = {
+            "BULKLIKE_ACCESS_TOKEN": second.access_token,
+            "BULKLIKE_ACCESS_TOKEN_SECRET": second.access_token_secret,
+        }
         runs = await asyncio.gather(
             workspace.cli("run", str(a), *base, "--journal", str(workspace.path / "a.db")),
-            workspace.cli("run", str(b), *base, "--journal", str(workspace.path / "b.db"), env=env_b))
+            workspace.cli("run", str(b), *base, "--journal", str(workspace.path / "b.db"), env=env_b),
+        )
         stats = emu.stats()
     assert [r.code for r in runs] == [0, 0], [r.stderr for r in runs]
     assert stats["rate_limited"] == 0 and stats["likes"] == 50

@@ -12,8 +12,14 @@ from tests.conftest import EmulatorFactory, Workspace, ids
 
 async def test_text_file_liked_and_results_streamed(workspace: Workspace, emulator: EmulatorFactory) -> None:
     tweet_ids = ids(12)
-    lines = ["# a comment", "", *tweet_ids[:10], f"https://x.com/someone/status/{tweet_ids[10]}/photo/1",
-             f"twitter.com/i/web/status/{tweet_ids[11]}", tweet_ids[0]]
+    lines = [
+        "# a comment",
+        "",
+        *tweet_ids[:10],
+        f"https://x.com/someone/status/{tweet_ids[10]}/photo/1",
+        f"twitter.com/i/web/status/{tweet_ids[11]}",
+        tweet_ids[0],
+    ]
     path = workspace.write("ids.txt", "\r\n".join(lines) + "\r\n")
     async with emulator() as emu:
         result = await workspace.cli("run", str(path), *workspace.base_args(emu))
@@ -57,8 +63,9 @@ async def test_stdin_pipe_and_resume_with_journal_only(workspace: Workspace, emu
 
 
 async def test_empty_pipe_is_nothing_to_do(workspace: Workspace) -> None:
-    result = await workspace.cli("run", "--journal", str(workspace.journal), "--base-url", "http://127.0.0.1:9",
-                                 stdin=b"")
+    result = await workspace.cli(
+        "run", "--journal", str(workspace.journal), "--base-url", "http://127.0.0.1:9", stdin=b""
+    )
     assert result.code == 0  # a closed pipe is an empty input: nothing to do
     assert result.results == []
 
@@ -104,8 +111,9 @@ async def test_csv_named_column_and_csv_results(workspace: Workspace, emulator: 
     path = workspace.write("list.csv", "Author,Tweet Link,Note\n" + rows + "\n")
     async with emulator() as emu:
         missing = await workspace.cli("run", str(path), *workspace.base_args(emu))
-        result = await workspace.cli("run", str(path), "--column", "tweet link", "--format", "csv",
-                                     *workspace.base_args(emu))
+        result = await workspace.cli(
+            "run", str(path), "--column", "tweet link", "--format", "csv", *workspace.base_args(emu)
+        )
     assert missing.code == 2
     assert "Author" in missing.stderr and "Tweet Link" in missing.stderr and "Traceback" not in missing.stderr
     assert result.code == 0, result.stderr
@@ -124,11 +132,24 @@ async def test_jsonl_input(workspace: Workspace, emulator: EmulatorFactory) -> N
 
 async def test_transient_faults_are_retried(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(30)) + "\n")
-    async with emulator(fault_rate=0.3, seed=3, stall_s=2.0,
-                        fault_kinds=("http500", "http502_html", "http503", "http504", "reset",
-                                     "applied_then_dropped", "truncated", "stall")) as emu:
-        result = await workspace.cli("run", str(path), *workspace.base_args(emu), "--timeout", "0.5",
-                                     "--max-attempts", "8")
+    async with emulator(
+        fault_rate=0.3,
+        seed=3,
+        stall_s=2.0,
+        fault_kinds=(
+            "http500",
+            "http502_html",
+            "http503",
+            "http504",
+            "reset",
+            "applied_then_dropped",
+            "truncated",
+            "stall",
+        ),
+    ) as emu:
+        result = await workspace.cli(
+            "run", str(path), *workspace.base_args(emu), "--timeout", "0.5", "--max-attempts", "8"
+        )
         stats = emu.stats()
     assert result.code == 0, result.stderr
     statuses = workspace.statuses()
@@ -138,8 +159,9 @@ async def test_transient_faults_are_retried(workspace: Workspace, emulator: Emul
     assert any(r["attempts"] > 1 for r in result.results)
 
 
-async def test_persistent_failure_ends_failed_then_retry_failed(workspace: Workspace,
-                                                                emulator: EmulatorFactory) -> None:
+async def test_persistent_failure_ends_failed_then_retry_failed(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
     path = workspace.write("ids.txt", "501\n502\n")
     async with emulator(fault_rate=1.0, fault_kinds=("http503",)) as emu:
         result = await workspace.cli("run", str(path), *workspace.base_args(emu), "--max-attempts", "2")
@@ -171,8 +193,9 @@ async def test_permanent_answers_recorded_never_retried(workspace: Workspace, em
 async def test_fatal_answer_stops_run_rest_pending(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(10)) + "\n")
     async with emulator() as emu:
-        result = await workspace.cli("run", str(path), *workspace.base_args(emu),
-                                     env={"BULKLIKE_ACCESS_TOKEN_SECRET": "wrong-secret-value"})
+        result = await workspace.cli(
+            "run", str(path), *workspace.base_args(emu), env={"BULKLIKE_ACCESS_TOKEN_SECRET": "wrong-secret-value"}
+        )
         stats = emu.stats()
     assert result.code == 3
     assert "Could not authenticate you" in result.stderr and "check the consumer key" in result.stderr
@@ -196,8 +219,9 @@ async def test_second_process_on_one_journal_exits_2(workspace: Workspace, emula
 
 async def test_plain_http_to_non_loopback_refused(workspace: Workspace) -> None:
     path = workspace.write("ids.txt", "1\n")
-    result = await workspace.cli("run", str(path), "--base-url", "http://example.com", "--journal",
-                                 str(workspace.journal))
+    result = await workspace.cli(
+        "run", str(path), "--base-url", "http://example.com", "--journal", str(workspace.journal)
+    )
     assert result.code == 2
     assert "plain http is allowed only to loopback" in result.stderr
     assert not workspace.journal.exists()
@@ -205,8 +229,9 @@ async def test_plain_http_to_non_loopback_refused(workspace: Workspace) -> None:
 
 async def test_missing_credential_named(workspace: Workspace) -> None:
     path = workspace.write("ids.txt", "1\n")
-    result = await workspace.cli("run", str(path), "--journal", str(workspace.journal),
-                                 env={"BULKLIKE_CONSUMER_SECRET": ""})
+    result = await workspace.cli(
+        "run", str(path), "--journal", str(workspace.journal), env={"BULKLIKE_CONSUMER_SECRET": ""}
+    )
     assert result.code == 2
     assert "BULKLIKE_CONSUMER_SECRET" in result.stderr
 
@@ -261,8 +286,16 @@ async def _run_with_terminal_stdin(workspace: Workspace, *args: str) -> tuple[in
 
     main_fd, replica = pty.openpty()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bulklike", *args, cwd=workspace.path, env=workspace.env, stdin=replica,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bulklike",
+        *args,
+        cwd=workspace.path,
+        env=workspace.env,
+        stdin=replica,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     os.close(replica)
     out, err = await asyncio.wait_for(proc.communicate(), 30)
     os.close(main_fd)
@@ -270,8 +303,9 @@ async def _run_with_terminal_stdin(workspace: Workspace, *args: str) -> tuple[in
     return proc.returncode, out.decode(), err.decode()
 
 
-async def test_no_input_with_terminal_stdin_resumes_or_explains(workspace: Workspace,
-                                                                emulator: EmulatorFactory) -> None:
+async def test_no_input_with_terminal_stdin_resumes_or_explains(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
     async with emulator() as emu:
         code, _, err = await _run_with_terminal_stdin(workspace, "run", *workspace.base_args(emu))
         assert code == 2 and "nothing pending" in err and "pipe tweet IDs in" in err
@@ -281,12 +315,19 @@ async def test_no_input_with_terminal_stdin_resumes_or_explains(workspace: Works
     assert sorted(json.loads(line)["tweet_id"] for line in out.splitlines()) == ["31", "32"]
 
 
-async def test_unwritable_results_path_is_exit_2_before_sending(workspace: Workspace,
-                                                                emulator: EmulatorFactory) -> None:
+async def test_unwritable_results_path_is_exit_2_before_sending(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
     path = workspace.write("ids.txt", "1\n")
     async with emulator() as emu:
-        result = await workspace.cli("run", str(path), "--output", "/nonexistent/dir/r.jsonl",
-                                     *workspace.base_args(emu), env={"PYTHONWARNINGS": "always::ResourceWarning"})
+        result = await workspace.cli(
+            "run",
+            str(path),
+            "--output",
+            "/nonexistent/dir/r.jsonl",
+            *workspace.base_args(emu),
+            env={"PYTHONWARNINGS": "always::ResourceWarning"},
+        )
         stats = emu.stats()
     assert result.code == 2 and "/nonexistent/dir/r.jsonl: cannot open results file" in result.stderr
     assert "Traceback" not in result.stderr and "ResourceWarning" not in result.stderr

@@ -68,22 +68,41 @@ class CheckingWriter(ResultWriter):
         super().write(record)
 
 
-async def _run(tmp_path: Path, ids: list[str], client: FakeClient, *, limits: tuple[Limit, ...] = (),
-               max_likes: int | None = None, attempts: int = 3) -> tuple[Runner, Journal, CheckingWriter]:
+async def _run(
+    tmp_path: Path,
+    ids: list[str],
+    client: FakeClient,
+    *,
+    limits: tuple[Limit, ...] = (),
+    max_likes: int | None = None,
+    attempts: int = 3,
+) -> tuple[Runner, Journal, CheckingWriter]:
     clock = FakeClock()
     path = tmp_path / "j.db"
     journal = Journal(str(path))
     run = journal.begin_run("run", clock())
-    ingestor = Ingestor(str(path), run, [Source("t", iter([ParsedId(i, f"t:{n}") for n, i in enumerate(ids)]),
-                                                io.BytesIO())], on_commit=lambda _: None)
+    ingestor = Ingestor(
+        str(path),
+        run,
+        [Source("t", iter([ParsedId(i, f"t:{n}") for n, i in enumerate(ids)]), io.BytesIO())],
+        on_commit=lambda _: None,
+    )
     ingestor.start()
     assert ingestor.done.wait(10)
     ledger = Ledger(str(tmp_path / "l.db"), app="a", user="u", now=clock())
     pacer = Pacer(ledger, limits, (), timeout=5.0, clock=clock, sleep=clock.sleep)
     writer = CheckingWriter(path)
-    runner = Runner(journal, pacer, client, Recorder(journal, writer), concurrency=3,
-                    retry=RetryPolicy(max_attempts=attempts, initial_s=1.0, max_wait_s=4.0),
-                    max_likes=max_likes, clock=clock, sleep=clock.sleep)
+    runner = Runner(
+        journal,
+        pacer,
+        client,
+        Recorder(journal, writer),
+        concurrency=3,
+        retry=RetryPolicy(max_attempts=attempts, initial_s=1.0, max_wait_s=4.0),
+        max_likes=max_likes,
+        clock=clock,
+        sleep=clock.sleep,
+    )
     await runner.run()
     return runner, journal, writer
 
@@ -128,8 +147,9 @@ async def test_fatal_stops_everyone_and_leaves_the_rest_pending(tmp_path: Path) 
 
 
 async def test_max_likes_counts_in_flight(tmp_path: Path) -> None:
-    client = FakeClient(lambda tweet_id, _n: Answer(403, b'{"errors":[{"code":139,"message":"x"}]}')
-                        if tweet_id in ("2", "4") else OK)
+    client = FakeClient(
+        lambda tweet_id, _n: Answer(403, b'{"errors":[{"code":139,"message":"x"}]}') if tweet_id in ("2", "4") else OK
+    )
     runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 11)], client, max_likes=3)
     counts = journal.counts()
     assert counts["liked"] == 3  # never more, whatever was in flight
@@ -155,6 +175,7 @@ async def test_unanswered_send_keeps_its_deadline_in_the_ledger(tmp_path: Path) 
     runner.pacer.ledger.flush_answers()
     with sqlite3.connect(tmp_path / "l.db") as conn:
         (first_sent, first_until), (second_sent, second_until) = conn.execute(
-            "SELECT sent_at, until FROM sends ORDER BY id").fetchall()
+            "SELECT sent_at, until FROM sends ORDER BY id"
+        ).fetchall()
     assert first_until == first_sent + 5.0 + 1.0  # the deadline: timeout + 1 s, never shortened
     assert second_until < second_sent + 1.0  # an answered send ends when its answer came

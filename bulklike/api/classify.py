@@ -136,8 +136,7 @@ def _is_json(body: bytes) -> bool:
     return True
 
 
-def _classify_error(status: int, code: int | None, message: str | None, problem: str | None,
-                    action: str) -> Outcome:
+def _classify_error(status: int, code: int | None, message: str | None, problem: str | None, action: str) -> Outcome:
     if code == apicodes.ALREADY_FAVORITED[0] and action == "like":
         return Outcome(Kind.DONE, "already_liked", status, code, message)
     if status == 429 or code in apicodes.RATE_CODES or _is_rate_problem(problem):

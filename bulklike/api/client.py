@@ -230,7 +230,10 @@ class XClient:
         try:
             # No redirects: a redirected like would re-send a signed request somewhere else.
             async with session.request(
-                method, URL(url, encoded=True) if isinstance(url, str) else url, headers=headers, data=body,
+                method,
+                URL(url, encoded=True) if isinstance(url, str) else url,
+                headers=headers,
+                data=body,
                 allow_redirects=False,
             ) as resp:
                 data = await _read_capped(resp.content)

@@ -28,8 +28,11 @@ LOOKS_AUTOMATED: Final = (
     403,
 )
 APP_CANNOT_WRITE: Final = (261, "Application cannot perform write actions.", 403)
-ACCOUNT_LOCKED: Final = (326, "To protect our users from spam and other malicious activity, "
-                         "this account is temporarily locked.", 403)
+ACCOUNT_LOCKED: Final = (
+    326,
+    "To protect our users from spam and other malicious activity, this account is temporarily locked.",
+    403,
+)
 SUSPENDED: Final = (64, "Your account is suspended and is not permitted to access this feature.", 403)
 TWEET_UNAVAILABLE: Final = (421, "This Tweet is no longer available.", 404)
 TWEET_UNAVAILABLE_2: Final = (422, "This Tweet is no longer available.", 404)

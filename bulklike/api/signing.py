@@ -64,7 +64,7 @@ def _default_nonce() -> str:
         return _nonce_pool.pop()
     except IndexError:
         fresh = secrets.token_hex(16 * _NONCES_PER_DRAW)
-        _nonce_pool.extend(fresh[i:i + 32] for i in range(32, len(fresh), 32))
+        _nonce_pool.extend(fresh[i : i + 32] for i in range(32, len(fresh), 32))
         return fresh[:32]
 
 

@@ -64,15 +64,29 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _run_options(args: argparse.Namespace, argv: Sequence[str], settings: Settings, **extra: Any) -> RunOptions:
     return RunOptions(
-        max_likes=args.max_likes, until=args.until, force=args.force, output=args.output,
-        output_format=args.format, progress=not args.no_progress,
-        resume_command=resume_command(argv, args, settings), **extra)
+        max_likes=args.max_likes,
+        until=args.until,
+        force=args.force,
+        output=args.output,
+        output_format=args.format,
+        progress=not args.no_progress,
+        resume_command=resume_command(argv, args, settings),
+        **extra,
+    )
 
 
 def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     settings = _settings(args)
-    opts = _run_options(args, argv, settings, inputs=tuple(args.inputs), input_format=args.input_format,
-                        column=args.column, dry_run=args.dry_run, retry_failed=args.retry_failed)
+    opts = _run_options(
+        args,
+        argv,
+        settings,
+        inputs=tuple(args.inputs),
+        input_format=args.input_format,
+        column=args.column,
+        dry_run=args.dry_run,
+        retry_failed=args.retry_failed,
+    )
     return asyncio.run(run_command(settings, opts, stdin_streams()))
 
 
@@ -100,9 +114,15 @@ def cmd_status(args: argparse.Namespace, argv: Sequence[str]) -> int:
     with Journal(settings.journal, lock=False, readonly=True) as journal:
         counts = journal.counts()
         activity = journal.activity()
-    report = {"journal": settings.journal, "counts": counts, "total": sum(counts.values()),
-              "attempts": activity["attempts"], "runs": activity["runs"],
-              "first_activity": iso(activity["first_seen"]), "last_activity": iso(activity["last_finished"])}
+    report = {
+        "journal": settings.journal,
+        "counts": counts,
+        "total": sum(counts.values()),
+        "attempts": activity["attempts"],
+        "runs": activity["runs"],
+        "first_activity": iso(activity["first_seen"]),
+        "last_activity": iso(activity["last_finished"]),
+    }
     if args.json:
         sys.stdout.write(json.dumps(report) + "\n")
     else:
@@ -121,9 +141,15 @@ def cmd_export(args: argparse.Namespace, argv: Sequence[str]) -> int:
         writer = ResultWriter(sys.stdout, args.format)
         for row in journal.rows(args.status or ()):
             record: dict[str, Any] = {
-                "tweet_id": row.tweet_id, "status": row.status, "attempts": row.attempts,
-                "http_status": row.http_status, "error_code": row.error_code, "message": row.message,
-                "at": iso(row.finished_at), "source": row.source}
+                "tweet_id": row.tweet_id,
+                "status": row.status,
+                "attempts": row.attempts,
+                "http_status": row.http_status,
+                "error_code": row.error_code,
+                "message": row.message,
+                "at": iso(row.finished_at),
+                "source": row.source,
+            }
             if row.status == "invalid":
                 record["input"] = row.input
             writer.write(record)

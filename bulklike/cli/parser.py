@@ -20,8 +20,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--profile", metavar="NAME", help="use [profiles.NAME] from the config file")
     g.add_argument("--journal", metavar="PATH", help="SQLite journal of this run (default ./bulklike.db)")
     g.add_argument("--log-level", choices=("debug", "info", "warning", "error"), help="log level (default info)")
-    g.add_argument("--log-format", choices=("console", "json"),
-                   help="log format on stderr (default console on a terminal, json otherwise)")
+    g.add_argument(
+        "--log-format",
+        choices=("console", "json"),
+        help="log format on stderr (default console on a terminal, json otherwise)",
+    )
     g.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     g.add_argument("--debug", action="store_true", help="show tracebacks for errors")
 
@@ -29,22 +32,36 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _api(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("API and pacing")
     g.add_argument("--api", choices=("v1.1", "v2"), help="API version (default v1.1)")
-    g.add_argument("--base-url", metavar="URL",
-                   help="API root (default https://api.twitter.com for v1.1, https://api.x.com for v2); "
-                        "plain http only to loopback")
+    g.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="API root (default https://api.twitter.com for v1.1, https://api.x.com for v2); "
+        "plain http only to loopback",
+    )
     g.add_argument("--user-id", metavar="ID", help="v2: the authenticated user's numeric id (else GET /2/users/me)")
     g.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at once (default 4)")
     g.add_argument("--timeout", type=float, metavar="SECONDS", help="per-request timeout (default 30)")
     g.add_argument("--max-attempts", type=int, metavar="N", help="tries for transient failures (default 5)")
-    g.add_argument("--quota", action="append", metavar="COUNT/WINDOW",
-                   help="per-user limit, repeatable, e.g. --quota 50/15m --quota 1000/24h "
-                        "(default v1.1: 1000/24h; v2: 50/15m and 1000/24h)")
-    g.add_argument("--app-quota", action="append", metavar="COUNT/WINDOW",
-                   help="per-app limit, repeatable (default v1.1: 1000/24h; v2: none)")
+    g.add_argument(
+        "--quota",
+        action="append",
+        metavar="COUNT/WINDOW",
+        help="per-user limit, repeatable, e.g. --quota 50/15m --quota 1000/24h "
+        "(default v1.1: 1000/24h; v2: 50/15m and 1000/24h)",
+    )
+    g.add_argument(
+        "--app-quota",
+        action="append",
+        metavar="COUNT/WINDOW",
+        help="per-app limit, repeatable (default v1.1: 1000/24h; v2: none)",
+    )
     g.add_argument("--min-interval", type=float, metavar="SECONDS", help="seconds between sends (default 1.0)")
     g.add_argument("--spread", action="store_true", help="space sends evenly at WINDOW/COUNT of the tightest limit")
-    g.add_argument("--ledger", metavar="PATH",
-                   help="send ledger shared by all runs (default $XDG_STATE_HOME/bulklike/ledger.sqlite3)")
+    g.add_argument(
+        "--ledger",
+        metavar="PATH",
+        help="send ledger shared by all runs (default $XDG_STATE_HOME/bulklike/ledger.sqlite3)",
+    )
     g.add_argument("--max-likes", type=int, metavar="N", help="like at most N tweets in this run, then exit 75")
     g.add_argument("--until", metavar="TIME", help="send nothing after TIME (HH:MM local, or ISO 8601), then exit 75")
     g.add_argument("--force", action="store_true", help="take over a journal made with another account")
@@ -61,17 +78,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bulklike",
         description="Like tweets in bulk through the X API: paced within the published limits, journaled, "
-                    "resumable. Try `bulklike demo` first.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "resumable. Try `bulklike demo` first.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"bulklike {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="like every tweet ID in the inputs (resumes the journal)",
-                         description="Like tweets listed in files or on stdin. Re-running with the same "
-                                     "journal resumes; terminal IDs are never sent again.", epilog=EPILOG)
-    run.add_argument("inputs", nargs="*", metavar="INPUT",
-                     help="files (.txt .csv .tsv .jsonl .ndjson) or - for stdin; none: stdin when piped, "
-                          "else resume the journal")
+    run = sub.add_parser(
+        "run",
+        help="like every tweet ID in the inputs (resumes the journal)",
+        description="Like tweets listed in files or on stdin. Re-running with the same "
+        "journal resumes; terminal IDs are never sent again.",
+        epilog=EPILOG,
+    )
+    run.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="INPUT",
+        help="files (.txt .csv .tsv .jsonl .ndjson) or - for stdin; none: stdin when piped, else resume the journal",
+    )
     run.add_argument("--input-format", choices=("text", "csv", "tsv", "jsonl"), help="override the format")
     run.add_argument("--column", metavar="NAME", help="CSV/TSV column or JSONL field holding the ID or URL")
     run.add_argument("--dry-run", action="store_true", help="read and journal the input, print the plan, send nothing")
@@ -81,12 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(run)
     run.set_defaults(handler=handlers.cmd_run)
 
-    undo = sub.add_parser("undo", help="unlike every tweet this journal liked",
-                          description="Unlike what a run liked, paced and journaled like a run (status "
-                                      "'unliked'); resumable.", epilog=EPILOG)
+    undo = sub.add_parser(
+        "undo",
+        help="unlike every tweet this journal liked",
+        description="Unlike what a run liked, paced and journaled like a run (status 'unliked'); resumable.",
+        epilog=EPILOG,
+    )
     undo.add_argument("--dry-run", action="store_true", help="list what would be unliked, send nothing")
-    undo.add_argument("--include-already", action="store_true",
-                      help="also unlike tweets that were already liked before the run")
+    undo.add_argument(
+        "--include-already", action="store_true", help="also unlike tweets that were already liked before the run"
+    )
     _api(undo)
     _results(undo)
     _common(undo)

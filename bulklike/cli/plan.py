@@ -25,8 +25,9 @@ def user_id_from(body: bytes) -> str:
     return str(user_id)
 
 
-def print_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, settings: Settings,
-               out: TextIO, now: float) -> int:
+def print_plan(
+    journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, settings: Settings, out: TextIO, now: float
+) -> int:
     """Print the plan; exit 1 when some input lines were invalid, else 0."""
     seen = journal.ingest_counts(run_id)
     new = seen.pop("new", 0)

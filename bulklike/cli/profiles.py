@@ -43,8 +43,9 @@ async def check(settings: Settings) -> tuple[bool, str]:
         signer = make_signer(settings)
     except BulklikeError as exc:
         return False, str(exc)
-    async with XClient(base_url=settings.base_url, api=settings.api, signer=signer, timeout=settings.timeout,
-                       concurrency=1) as client:
+    async with XClient(
+        base_url=settings.base_url, api=settings.api, signer=signer, timeout=settings.timeout, concurrency=1
+    ) as client:
         answer = await client.whoami()
     outcome = classify(answer, "whoami")
     if outcome.kind is Kind.DONE:
@@ -68,8 +69,10 @@ def list_accounts(args: argparse.Namespace) -> int:
         settings = build_settings(flags, os.environ, data)
         creds = settings.credentials
         kinds = [k for k, ok in (("oauth1", creds.has_oauth1), ("bearer", bool(creds.bearer_token))) if ok]
-        line = (f"{name or '(default)':<16} api {settings.api:<5} credentials {'+'.join(kinds) or 'missing':<13}"
-                f" account {creds.user_id}")
+        line = (
+            f"{name or '(default)':<16} api {settings.api:<5} credentials {'+'.join(kinds) or 'missing':<13}"
+            f" account {creds.user_id}"
+        )
         if args.check:
             ok, said = asyncio.run(check(settings)) if kinds else (False, "no credentials")
             refused += not ok

@@ -17,8 +17,14 @@ from typing import TextIO
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Waiting
 
-_SHOWN = (("liked", "liked"), ("unliked", "unliked"), ("already_liked", "already"), ("not_found", "not found"),
-          ("forbidden", "forbidden"), ("failed", "failed"))
+_SHOWN = (
+    ("liked", "liked"),
+    ("unliked", "unliked"),
+    ("already_liked", "already"),
+    ("not_found", "not found"),
+    ("forbidden", "forbidden"),
+    ("failed", "failed"),
+)
 
 
 def clock_time(ts: float) -> str:
@@ -57,8 +63,11 @@ class Snapshot:
 
 def render(snap: Snapshot, width: int = 160) -> str:
     parts = [f"{snap.done}/{snap.total}{'+' if snap.reading else ''}"]
-    parts.append(" ".join(f"{label} {snap.counts.get(key, 0)}" for key, label in _SHOWN
-                          if snap.counts.get(key, 0) or key == "failed"))
+    parts.append(
+        " ".join(
+            f"{label} {snap.counts.get(key, 0)}" for key, label in _SHOWN if snap.counts.get(key, 0) or key == "failed"
+        )
+    )
     parts.append(f"{snap.rate_per_s * 3600:.0f}/h" if snap.rate_per_s < 1 else f"{snap.rate_per_s:.1f}/s")
     if snap.quota is not None:
         scope, limit, left = snap.quota
@@ -102,8 +111,18 @@ class LiveLine:
             await asyncio.sleep(self.interval)
 
 
-def summary_text(*, title: str, run_counts: dict[str, int], journal_counts: dict[str, int], elapsed: float,
-                 wait_s: float, journal: str, resume: str | None, exit_code: int, refused: int = 0) -> str:
+def summary_text(
+    *,
+    title: str,
+    run_counts: dict[str, int],
+    journal_counts: dict[str, int],
+    elapsed: float,
+    wait_s: float,
+    journal: str,
+    resume: str | None,
+    exit_code: int,
+    refused: int = 0,
+) -> str:
     """The end-of-run summary for stderr."""
     order = ("liked", "unliked", "already_liked", "not_found", "forbidden", "failed", "invalid", "pending")
     this_run = ", ".join(f"{k} {run_counts[k]}" for k in order if run_counts.get(k))

@@ -61,8 +61,9 @@ def open_sources(paths: list[str], stdin: BinaryIO, fmt: InputFormat | None, col
         for path in paths:
             stream, name = open_input(path, stdin)
             sources.append(Source(name, iter(()), stream))
-            records = read_records(stream, name=name, fmt=detect_format(name if path != "-" else "", fmt),
-                                   column=column)
+            records = read_records(
+                stream, name=name, fmt=detect_format(name if path != "-" else "", fmt), column=column
+            )
             first = list(itertools.islice(records, 1))
             sources[-1] = Source(name, itertools.chain(first, records), stream)
     except BaseException:
@@ -81,8 +82,15 @@ def close_sources(sources: list[Source]) -> None:
 class Ingestor:
     """Runs ``sources`` into the journal at ``path`` on a daemon thread."""
 
-    def __init__(self, path: str, run_id: int, sources: list[Source], *,
-                 on_commit: Callable[[list[InvalidLine]], None], clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: str,
+        run_id: int,
+        sources: list[Source],
+        *,
+        on_commit: Callable[[list[InvalidLine]], None],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.path = path
         self.run_id = run_id
         self.sources = sources
@@ -137,8 +145,9 @@ class Ingestor:
                 now = self.clock()
         self._commit(conn, ids, invalid)
 
-    def _commit(self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]],
-                invalid: list[InvalidLine]) -> None:
+    def _commit(
+        self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]
+    ) -> None:
         if not ids and not invalid:
             return
         now = self.clock()

@@ -125,14 +125,27 @@ class Ledger:
             self.app_book.add(until)
             self._last_id = send_id
 
-    def free_at(self, user_limits: Sequence[Limit], app_limits: Sequence[Limit], now: float,
-                caps: dict[Limit, int] | None = None) -> float:
+    def free_at(
+        self,
+        user_limits: Sequence[Limit],
+        app_limits: Sequence[Limit],
+        now: float,
+        caps: dict[Limit, int] | None = None,
+    ) -> float:
         """When the next send may leave, by the books as they are in memory."""
         return max(free_at(self.user_book, user_limits, now, caps), free_at(self.app_book, app_limits, now, caps))
 
-    def try_reserve(self, user_limits: Sequence[Limit], app_limits: Sequence[Limit], now: float,
-                    deadline: float, caps: dict[Limit, int] | None = None, *, ahead: int = 0,
-                    ahead_s: float = 0.0) -> tuple[int | None, float]:
+    def try_reserve(
+        self,
+        user_limits: Sequence[Limit],
+        app_limits: Sequence[Limit],
+        now: float,
+        deadline: float,
+        caps: dict[Limit, int] | None = None,
+        *,
+        ahead: int = 0,
+        ahead_s: float = 0.0,
+    ) -> tuple[int | None, float]:
         """Take a slot now if every limit allows it: ``(send_id, now)``, else ``(None, when)``.
 
         The check and the insert happen in one IMMEDIATE transaction, so no other process can
@@ -168,8 +181,10 @@ class Ledger:
                         return None, when
                 extra = min(ahead, self._room(user_limits, app_limits, now, caps) - 1)
                 cur = self.conn.execute(_INSERT, (self.app, self.user, now, deadline))
-                spares = [int(self.conn.execute(_INSERT, (self.app, self.user, now, deadline + ahead_s)).lastrowid
-                              or 0) for _ in range(max(0, extra))]
+                spares = [
+                    int(self.conn.execute(_INSERT, (self.app, self.user, now, deadline + ahead_s)).lastrowid or 0)
+                    for _ in range(max(0, extra))
+                ]
                 self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
@@ -187,13 +202,16 @@ class Ledger:
             self._spares.append((spare_id, now + ahead_s))
         return send_id, now
 
-    def _room(self, user_limits: Sequence[Limit], app_limits: Sequence[Limit], now: float,
-              caps: dict[Limit, int] | None) -> int:
+    def _room(
+        self, user_limits: Sequence[Limit], app_limits: Sequence[Limit], now: float, caps: dict[Limit, int] | None
+    ) -> int:
         """How many sends every limit allows now, by the books in memory (huge without limits)."""
         caps = caps or {}
-        rooms = [min(limit.count, caps.get(limit, limit.count)) - in_window(book, limit, now)
-                 for book, limits in ((self.user_book, user_limits), (self.app_book, app_limits))
-                 for limit in limits]
+        rooms = [
+            min(limit.count, caps.get(limit, limit.count)) - in_window(book, limit, now)
+            for book, limits in ((self.user_book, user_limits), (self.app_book, app_limits))
+            for limit in limits
+        ]
         return min(rooms, default=1 << 30)
 
     def _take_spare(self, now: float) -> int | None:

@@ -106,8 +106,13 @@ class Pacer:
                 reason = self._pause_reason
                 if wait_until <= now:
                     send_id, when = self.ledger.try_reserve(
-                        self.user_limits, self.app_limits, now, now + self.timeout + 1.0, self._caps,
-                        ahead=self._ahead(now), ahead_s=AHEAD_S,
+                        self.user_limits,
+                        self.app_limits,
+                        now,
+                        now + self.timeout + 1.0,
+                        self._caps,
+                        ahead=self._ahead(now),
+                        ahead_s=AHEAD_S,
                     )
                     if send_id is not None:
                         self._set_waiting(None)
@@ -135,8 +140,10 @@ class Pacer:
 
     def _tightest(self, now: float) -> str:
         """Name the limit that holds us back, for the user."""
-        for book, limits, scope in ((self.ledger.user_book, self.user_limits, "user"),
-                                    (self.ledger.app_book, self.app_limits, "app")):
+        for book, limits, scope in (
+            (self.ledger.user_book, self.user_limits, "user"),
+            (self.ledger.app_book, self.app_limits, "app"),
+        ):
             for limit in limits:
                 cap = min(limit.count, self._caps.get(limit, limit.count))
                 if in_window(book, limit, now) >= cap:
@@ -144,9 +151,12 @@ class Pacer:
         return "quota"
 
     def _set_waiting(self, waiting: Waiting | None) -> None:
-        if waiting != self.waiting and (waiting is None or self.waiting is None
-                                        or abs(waiting.until - self.waiting.until) > 0.5
-                                        or waiting.reason != self.waiting.reason):
+        if waiting != self.waiting and (
+            waiting is None
+            or self.waiting is None
+            or abs(waiting.until - self.waiting.until) > 0.5
+            or waiting.reason != self.waiting.reason
+        ):
             self.waiting = waiting
             if self.on_wait is not None:
                 self.on_wait(waiting)

@@ -71,8 +71,7 @@ def in_window(book: SendBook, limit: Limit, now: float) -> int:
     return book.count_after(now - limit.window_s - margin_for(limit))
 
 
-def free_at(book: SendBook, limits: Sequence[Limit], now: float,
-            caps: Mapping[Limit, int] | None = None) -> float:
+def free_at(book: SendBook, limits: Sequence[Limit], now: float, caps: Mapping[Limit, int] | None = None) -> float:
     """The earliest time ``>= now`` at which one more send keeps every limit within its count.
 
     ``caps`` lowers a limit's count (learned from the server's 429s); it never raises one.
@@ -102,8 +101,9 @@ def steady_rate(limits: Sequence[Limit], interval: float) -> float:
     return min(rates) if rates else math.inf
 
 
-def estimate_finish(pending: int, books: Sequence[tuple[SendBook, Sequence[Limit]]], now: float,
-                    interval: float, latency: float = 0.0) -> float:
+def estimate_finish(
+    pending: int, books: Sequence[tuple[SendBook, Sequence[Limit]]], now: float, interval: float, latency: float = 0.0
+) -> float:
     """When ``pending`` more sends would be done, given the sends already on the books.
 
     Simulates the first sends exactly (they depend on what the ledger holds), then extrapolates
@@ -146,8 +146,7 @@ class ServerWait:
     reason: str
 
 
-def server_wait(headers: Mapping[str, str], now: float, horizon: float, *,
-                rate_limited: bool) -> ServerWait | None:
+def server_wait(headers: Mapping[str, str], now: float, horizon: float, *, rate_limited: bool) -> ServerWait | None:
     """The latest reset among the limits the headers show exhausted, clamped to ``now..now+horizon``.
 
     On a 429 (``rate_limited``) whose headers show no limit exhausted, the latest reset given is
@@ -166,8 +165,11 @@ def server_wait(headers: Mapping[str, str], now: float, horizon: float, *,
         remaining = _number(raw_remaining)
         # An absent remaining count says nothing after a success; one that is present but unreadable
         # (garbage, negative) is read the safe way, as spent; after a refusal either is spent.
-        if remaining is None and (rate_limited or raw_remaining is not None) or (
-                remaining is not None and remaining <= 0):
+        if (
+            remaining is None
+            and (rate_limited or raw_remaining is not None)
+            or (remaining is not None and remaining <= 0)
+        ):
             exhausted.append((reset, label))
     retry_after = _number(headers.get("retry-after"))
     if retry_after is not None and rate_limited:

@@ -101,8 +101,9 @@ def _translate(exc: sqlite3.Error, path: str) -> JournalError:
     if "disk is full" in text or "database or disk is full" in text:
         return JournalError(f"{path}: disk full while writing the journal; free space and run again")
     if "disk I/O error" in text:  # e.g. a write refused with EFBIG (over a file size limit) or EIO
-        return JournalError(f"{path}: disk I/O error (disk full, a file size limit, or a failing disk?);"
-                            " free space and run again")
+        return JournalError(
+            f"{path}: disk I/O error (disk full, a file size limit, or a failing disk?); free space and run again"
+        )
     if "readonly" in text or "read-only" in text:
         return JournalError(f"{path}: the journal is read-only; check the file's permissions")
     if "not a database" in text or "malformed" in text:
@@ -185,9 +186,7 @@ class Journal:
                 for statement in _MIGRATIONS[target].split(";"):
                     if statement.strip():
                         self.conn.execute(statement)
-                self.conn.execute(
-                    "INSERT INTO migrations(version, applied_at) VALUES (?, ?)", (target, time.time())
-                )
+                self.conn.execute("INSERT INTO migrations(version, applied_at) VALUES (?, ?)", (target, time.time()))
             if version < SCHEMA_VERSION:
                 self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -236,9 +235,7 @@ class Journal:
 
     def finish_run(self, run_id: int, exit_code: int, now: float) -> None:
         with self.atomic() as conn:
-            conn.execute(
-                "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?", (now, exit_code, run_id)
-            )
+            conn.execute("UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?", (now, exit_code, run_id))
 
     # -- the queue -----------------------------------------------------------------------------
 
@@ -263,8 +260,7 @@ class Journal:
             conn.executemany(
                 "UPDATE items SET status = ?, attempts = attempts + ?, http_status = ?, error_code = ?,"
                 " message = ?, finished_at = ? WHERE tweet_id = ?",
-                [(r.status, r.attempts, r.http_status, r.error_code, r.message, r.at, r.tweet_id)
-                 for r in records],
+                [(r.status, r.attempts, r.http_status, r.error_code, r.message, r.at, r.tweet_id) for r in records],
             )
 
     def record_undo_many(self, records: Sequence[Record]) -> None:
@@ -274,8 +270,10 @@ class Journal:
                 "UPDATE items SET undo_state = ?, undo_attempts = undo_attempts + ?,"
                 " status = CASE WHEN ? = 'unliked' THEN 'unliked' ELSE status END,"
                 " http_status = ?, error_code = ?, message = ?, finished_at = ? WHERE tweet_id = ?",
-                [(r.status, r.attempts, r.status, r.http_status, r.error_code, r.message, r.at, r.tweet_id)
-                 for r in records],
+                [
+                    (r.status, r.attempts, r.status, r.http_status, r.error_code, r.message, r.at, r.tweet_id)
+                    for r in records
+                ],
             )
 
     def retry_failed(self) -> int:
