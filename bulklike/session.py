@@ -36,8 +36,9 @@ from bulklike.errors import (
 from bulklike.input.ingest import Ingestor, Source, close_sources, open_sources
 from bulklike.input.readers import InputFormat, InvalidLine
 from bulklike.logs import STDERR, get_logger
-from bulklike.pacing.ledger import Ledger, default_ledger_path
+from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.pacer import Pacer, Waiting
+from bulklike.paths import default_ledger_path
 from bulklike.recorder import Recorder
 from bulklike.results import Format, ResultWriter, invalid_line, open_results
 from bulklike.runner import RetryPolicy, Runner

@@ -17,9 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulklike.errors import JournalError
-from bulklike.pacing.ledger import KEEP_S, LEDGER_APP_ID, Ledger, default_ledger_path
+from bulklike.pacing.ledger import KEEP_S, LEDGER_APP_ID, Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.windows import free_at, margin_for
+from bulklike.paths import default_ledger_path
 from tests.test_pacing import DAY, NOW, limits_st, most_in_window, worst_window
 
 Ops = list[tuple[str, int, float, int]]  # (send|answer|restart|crash, which run, gap before, pick)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import os
 from collections.abc import Sequence
 
 from bulklike.errors import JournalError
@@ -38,12 +37,6 @@ _SHORTEN = "UPDATE sends SET until = ? WHERE id = ? AND until > ?"
 _INSERT = "INSERT INTO sends(app, user, sent_at, until) VALUES (?, ?, ?, ?)"
 #: rows older than this are pruned (longer than any window anyone configures in practice)
 KEEP_S = 7 * 86400.0
-
-
-def default_ledger_path() -> str:
-    """``$XDG_STATE_HOME/bulklike/ledger.sqlite3``, else ``~/.local/state/bulklike/ledger.sqlite3``."""
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return os.path.join(state, "bulklike", "ledger.sqlite3")
 
 
 class Ledger:
