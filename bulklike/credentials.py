@@ -8,7 +8,7 @@ only the signer calls it.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class Secret:
@@ -49,15 +49,37 @@ def fingerprint(value: str, *, purpose: str) -> str:
     return hashlib.sha256(f"bulklike:{purpose}:{value}".encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Credentials:
-    """One account of one app: OAuth 1.0a user context and/or an OAuth 2.0 user token."""
+    """One account of one app: OAuth 1.0a user context and/or an OAuth 2.0 user token.
 
-    consumer_key: Secret = field(default_factory=lambda: Secret(""))
-    consumer_secret: Secret = field(default_factory=lambda: Secret(""))
-    access_token: Secret = field(default_factory=lambda: Secret(""))
-    access_token_secret: Secret = field(default_factory=lambda: Secret(""))
-    bearer_token: Secret = field(default_factory=lambda: Secret(""))
+    Takes plain strings or ``Secret`` values; every field is kept as a ``Secret``, so the repr of
+    credentials (and of anything holding them) never shows a secret.
+    """
+
+    consumer_key: Secret
+    consumer_secret: Secret
+    access_token: Secret
+    access_token_secret: Secret
+    bearer_token: Secret
+
+    def __init__(
+        self,
+        *,
+        consumer_key: str | Secret = "",
+        consumer_secret: str | Secret = "",
+        access_token: str | Secret = "",
+        access_token_secret: str | Secret = "",
+        bearer_token: str | Secret = "",
+    ) -> None:
+        for name, value in (
+            ("consumer_key", consumer_key),
+            ("consumer_secret", consumer_secret),
+            ("access_token", access_token),
+            ("access_token_secret", access_token_secret),
+            ("bearer_token", bearer_token),
+        ):
+            object.__setattr__(self, name, value if isinstance(value, Secret) else Secret(str(value)))
 
     @property
     def has_oauth1(self) -> bool:

@@ -1,9 +1,9 @@
-"""Group commit: outcomes are committed to the journal in small batches, then reported.
+"""Group commit: outcomes are committed to the journal in small batches, then handed over.
 
-A result line, a log event or a progress count is produced only after its record is committed,
-so whatever a reader of the results saw is in the journal. The flush is synchronous, so a
-cancellation (second Ctrl-C) can never interrupt it half-way; what was still buffered stays
-``pending`` in the journal and is simply sent again by the next run.
+A ``Result`` (and with it a result line, a log event, a progress count) is made only after its
+record is committed, so whatever a reader of the results saw is in the journal. The flush is
+synchronous, so a cancellation (second Ctrl-C, a cancelled task) can never interrupt it half-way;
+what was still buffered stays ``pending`` in the journal and is simply sent again by the next run.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from bulklike.logs import get_logger
-from bulklike.results import ResultWriter, result_line
+from bulklike.logs import SILENT
+from bulklike.results import Result, Status
 from bulklike.store.journal import Journal, Record
 
 FLUSH_EVERY = 64
@@ -22,26 +22,25 @@ FLUSH_AFTER_S = 0.02
 
 
 class Recorder:
-    """Buffers Records; ``flush()`` commits them in one transaction, then writes their results."""
+    """Buffers Records; ``flush()`` commits them in one transaction, then delivers their Results."""
 
     def __init__(
         self,
         journal: Journal,
-        writer: ResultWriter,
         *,
+        deliver: Callable[[list[Result]], None],
         undo: bool = False,
-        on_reported: Callable[[Record], None] | None = None,
+        log: Any = None,
     ) -> None:
         self.journal = journal
-        self.writer = writer
+        self.deliver = deliver
         self.undo = undo
-        self.on_reported = on_reported
         self.counts: collections.Counter[str] = collections.Counter()
         self._buffer: list[Record] = []
         self._wake = asyncio.Event()
-        # bound once: the lazy proxy get_logger() returns rebuilds a logger on every call, which
-        # cost more than the log line itself on the per-like path (logging is configured by now)
-        self._log = get_logger().bind()
+        # bound once: the lazy proxy structlog.get_logger() returns rebuilds a logger on every call,
+        # which cost more than the log line itself on the per-like path
+        self._log = (log if log is not None else SILENT).bind()
 
     def add(self, record: Record) -> None:
         self._buffer.append(record)
@@ -51,7 +50,7 @@ class Recorder:
             self._wake.set()
 
     def flush(self) -> None:
-        """Commit everything buffered, then report it. Raises JournalError (nothing reported)."""
+        """Commit everything buffered, then deliver it. Raises JournalError (nothing delivered)."""
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
@@ -59,25 +58,15 @@ class Recorder:
             self.journal.record_undo_many(batch)
         else:
             self.journal.record_many(batch)
-        for record in batch:
-            self._report(record)
-        self.writer.flush()
-
-    def _report(self, record: Record) -> None:
-        if record.status == "pending":  # attempts noted, the ID waits for the next run
+        ended = [record for record in batch if record.status != "pending"]  # pending: noted, sent again later
+        if not ended:
             return
+        sources = self.journal.sources_of([record.tweet_id for record in ended])
+        results = [self._report(record, sources.get(record.tweet_id)) for record in ended]
+        self.deliver(results)
+
+    def _report(self, record: Record, source: str | None) -> Result:
         self.counts[record.status] += 1
-        self.writer.write(
-            result_line(
-                record.tweet_id,
-                record.status,
-                record.attempts,
-                record.http_status,
-                record.error_code,
-                record.message,
-                record.at,
-            )
-        )
         event: dict[str, Any] = {
             "tweet_id": record.tweet_id,
             "status": record.status,
@@ -90,8 +79,16 @@ class Recorder:
             self._log.warning("outcome", message=record.message, **event)
         else:
             self._log.info("outcome", **event)
-        if self.on_reported is not None:
-            self.on_reported(record)
+        return Result(
+            tweet_id=record.tweet_id,
+            status=cast(Status, record.status),
+            attempts=record.attempts,
+            http_status=record.http_status,
+            error_code=record.error_code,
+            message=record.message,
+            source=source,
+            at=record.at,
+        )
 
     async def run(self) -> None:
         """Flush shortly after records arrive, until cancelled (the owner flushes once more)."""

@@ -1,7 +1,9 @@
-"""Result lines for the next tool in a pipe: JSON Lines or CSV, one per ID that ends in a run.
+"""Results: the ``Result`` value the Session yields per ID, and its line for the next tool in a pipe.
 
-stdout carries results and nothing else. A results file is appended to; if a kill cut its last
-line short, the next run starts on a fresh line so every complete line stays parseable.
+A ``Result`` is made only after its record is committed to the journal. The CLI writes each as
+one JSON Lines or CSV line; stdout carries results and nothing else. A results file is appended
+to; if a kill cut its last line short, the next run starts on a fresh line so every complete
+line stays parseable.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
 from bulklike.errors import ConfigError
@@ -27,28 +30,49 @@ def iso(ts: float | None) -> str | None:
     return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-def result_line(
-    tweet_id: str,
-    status: str,
-    attempts: int,
-    http_status: int | None,
-    error_code: int | None,
-    message: str | None,
-    at: float,
-) -> dict[str, Any]:
+Status = Literal["liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Result:
+    """What became of one input in a ``like()`` or ``undo()`` call, once committed to the journal.
+
+    ``status`` is ``liked``, ``already_liked``, ``not_found``, ``forbidden``, ``failed`` (retries
+    spent), ``unliked`` (undo) or ``invalid`` (the input was not a tweet ID or URL: ``tweet_id`` is
+    None and ``input`` holds the text). ``source`` names where the ID came from (``file:line``,
+    ``<python>:N`` for the N-th item of an iterable); ``at`` is when it ended (epoch seconds).
+    """
+
+    tweet_id: str | None
+    status: Status
+    attempts: int = 0
+    http_status: int | None = None
+    error_code: int | None = None
+    message: str | None = None
+    source: str | None = None
+    input: str | None = None
+    at: float = 0.0
+
+
+def result_line(result: Result) -> dict[str, Any]:
+    """The result as one output record (an invalid input keeps its text and source)."""
+    if result.status == "invalid":
+        return {
+            "tweet_id": None,
+            "status": "invalid",
+            "input": result.input,
+            "source": result.source,
+            "message": result.message,
+        }
     return {
-        "tweet_id": tweet_id,
-        "status": status,
-        "attempts": attempts,
-        "http_status": http_status,
-        "error_code": error_code,
-        "message": message,
-        "at": iso(at),
+        "tweet_id": result.tweet_id,
+        "status": result.status,
+        "attempts": result.attempts,
+        "http_status": result.http_status,
+        "error_code": result.error_code,
+        "message": result.message,
+        "at": iso(result.at),
     }
-
-
-def invalid_line(text: str, source: str, reason: str) -> dict[str, Any]:
-    return {"tweet_id": None, "status": "invalid", "input": text, "source": source, "message": reason}
 
 
 class ResultWriter:

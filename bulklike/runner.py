@@ -14,13 +14,13 @@ import collections
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
 from bulklike.api.classify import Answer, Kind, Outcome, classify, fatal_hint
 from bulklike.errors import EXIT_FATAL
-from bulklike.logs import get_logger
+from bulklike.logs import SILENT
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp
 from bulklike.recorder import Recorder
 from bulklike.store.journal import Journal, Record
@@ -87,6 +87,7 @@ class Runner:
         max_likes: int | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        log: Any = None,
     ) -> None:
         self.journal = journal
         self.pacer = pacer
@@ -109,7 +110,7 @@ class Runner:
         self._take_lock = asyncio.Lock()
         self._sending: set[asyncio.Task[None]] = set()
         self._workers: list[asyncio.Task[None]] = []
-        self._log = get_logger()
+        self._log = log if log is not None else SILENT  # the engine prints nothing unless given a logger
         self._loop: asyncio.AbstractEventLoop | None = None  # set by run()
 
     # -- stopping ------------------------------------------------------------------------------

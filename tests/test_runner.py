@@ -16,7 +16,7 @@ from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
 from bulklike.recorder import Recorder
-from bulklike.results import ResultWriter
+from bulklike.results import Result, ResultWriter, result_line
 from bulklike.runner import RetryPolicy, Runner
 from bulklike.store.journal import Journal
 
@@ -67,6 +67,11 @@ class CheckingWriter(ResultWriter):
         assert row.status == record["status"]  # committed before reported
         super().write(record)
 
+    def deliver(self, results: list[Result]) -> None:
+        """The recorder's hand-over: each result as its line."""
+        for result in results:
+            self.write(result_line(result))
+
 
 async def _run(
     tmp_path: Path,
@@ -96,7 +101,7 @@ async def _run(
         journal,
         pacer,
         client,
-        Recorder(journal, writer),
+        Recorder(journal, deliver=writer.deliver),
         concurrency=3,
         retry=RetryPolicy(max_attempts=attempts, initial_s=1.0, max_wait_s=4.0),
         max_likes=max_likes,

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bulklike import logs
+from bulklike.cli.driver import RunOptions, run_command, stdin_streams
 from bulklike.config import Settings, build_settings, read_config_file
 from bulklike.results import ResultWriter, iso
-from bulklike.session import RunOptions, run_command, stdin_streams
 from bulklike.store.journal import Journal
 
 

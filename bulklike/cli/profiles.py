@@ -9,11 +9,11 @@ import os
 import sys
 from typing import Any
 
+from bulklike.account import make_signer
 from bulklike.api.classify import Kind, classify
 from bulklike.api.client import XClient
 from bulklike.config import ENV_NAMES, Settings, build_settings, read_config_file
 from bulklike.errors import EXIT_FATAL, EXIT_OK, BulklikeError, ConfigError
-from bulklike.session import make_signer
 
 
 def _profiles(data: dict[str, Any]) -> list[str | None]:
