@@ -8,16 +8,15 @@ The Python API (the CLI is built on it)::
         async for result in session.like(ids_or_urls):
             print(result.tweet_id, result.status)
 
-The public names are imported on first use, so ``bulklike --help`` (which imports this package
-first) does not pay for aiohttp and the engine.
+``import bulklike`` must stay cheap: the command line imports this package before parsing its
+arguments, and ``bulklike --help`` must not pay for aiohttp, structlog or the engine (a test
+checks the import graph). So the public names are resolved on first use.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
-
-__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from bulklike.credentials import Credentials
@@ -26,6 +25,8 @@ if TYPE_CHECKING:
     from bulklike.plan import Plan
     from bulklike.results import Result, Status
     from bulklike.session import Session
+
+    __version__: str
 
 #: public name -> the module that defines it
 _HOMES = {
@@ -62,12 +63,24 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    """The installed distribution's version: ``pyproject.toml`` is its one source."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("bulklike")
+    except metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name]), name)
+    else:
         raise AttributeError(f"module 'bulklike' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # once imported, a plain attribute
+    globals()[name] = value  # once resolved, a plain attribute
     return value
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import EmulatorFactory, Workspace, ids
+from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 SCRIPT = """
 import asyncio

@@ -1,7 +1,8 @@
 """``bulklike run`` and ``bulklike undo`` on a ``bulklike.Session``: what only the CLI adds around it.
 
 The Session does the work; this module opens the inputs and the results output, turns signals
-into stop requests (SIGINT -> 130, SIGTERM -> 143; a second one stops at once), draws the live
+into stop requests (SIGINT -> 130, SIGTERM -> 143, on every platform through ``signals``; a
+second one stops at once), draws the live
 line, writes each result as a line, prints the dry-run plan or the summary with the resume
 command, and returns the exit code.
 """
@@ -10,23 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
 from bulklike.cli.plan import print_plan
 from bulklike.cli.progress import LiveLine, summary_text
 from bulklike.config import Settings
-from bulklike.errors import EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, EXIT_SOME_FAILED, FatalApiError, InputError
+from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, FatalApiError, InputError
 from bulklike.input.ingest import Source, close_sources, open_sources
 from bulklike.input.readers import InputFormat
 from bulklike.logs import STDERR, get_logger
 from bulklike.results import Format, ResultWriter, open_results, result_line
 from bulklike.runner import RetryPolicy
 from bulklike.session import Session
+from bulklike.signals import forwarded
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,21 +62,6 @@ class Streams:
 
 def stdin_streams() -> Streams:
     return Streams(stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr, stdin_is_tty=sys.stdin.isatty())
-
-
-@contextlib.contextmanager
-def signals(on_signal: Callable[[int], None], enabled: bool) -> Iterator[None]:
-    """SIGINT -> 130, SIGTERM -> 143, handed to ``on_signal`` while the run lasts."""
-    loop = asyncio.get_running_loop()
-    if enabled:
-        loop.add_signal_handler(signal.SIGINT, on_signal, EXIT_SIGINT)
-        loop.add_signal_handler(signal.SIGTERM, on_signal, EXIT_SIGTERM)
-    try:
-        yield
-    finally:
-        if enabled:
-            loop.remove_signal_handler(signal.SIGINT)
-            loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def run_command(
@@ -131,7 +117,7 @@ class CliRun:
             self.session.stop(exit_code=code, now=True)
 
     async def execute(self, sources: list[Source]) -> int:
-        with signals(self.on_signal, self.opts.install_signals):
+        with forwarded(asyncio.get_running_loop(), self.on_signal, self.opts.install_signals):
             if self.opts.dry_run:
                 return await self.dry_run(sources)
             return await self.run(sources)
