@@ -19,6 +19,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, BinaryIO, Literal
 
 from bulklike.errors import InputError
@@ -60,21 +61,13 @@ def read_data_file(
     """The tweet IDs of one archive data file, one record per entry; ``source`` is ``name:line``
     (the line where the entry starts). ``whole`` names the input the file is part of (a zip)."""
     stream = JsonStream(fp.read)
-    count = 0
+    count, line = 0, 1
     try:
         try:
             found = stream.match(_ASSIGNMENT, "window.YTD.<type>.partN = [")
         except JsonStreamError:
             raise InputError(f"{name}: not an X archive data file (no 'window.YTD.<type>.partN = [')") from None
-        data_type = found[1]
-        if data_type not in _DATA_TYPES[kind]:
-            hint = (
-                _HINT["tweets" if data_type == "like" else "likes"] if data_type in ("like", "tweets", "tweet") else ""
-            )
-            what = "likes" if kind == "likes" else "your posts (tweets.js)"
-            raise InputError(
-                f"{name}: holds '{data_type}' data (window.YTD.{data_type}), not {what}{'; ' + hint if hint else ''}"
-            )
+        _check_type(found[1], kind, name)
         stream.expect("[", "'[' after 'window.YTD...='")
         pick = _like_id if kind == "likes" else _tweet_id
         for line, _ in stream.items():
@@ -86,20 +79,48 @@ def read_data_file(
         if not stream.at_end():
             raise stream.error("unexpected text after the array")
     except JsonStreamError as exc:
-        yield _broken(exc, name, count, partial, whole or name)
+        yield _broken(exc, Break(name, count, line, partial, whole or name))
     except _ZIP_ERRORS as exc:
-        yield _broken(stream.error(f"unreadable ({exc})"), name, count, partial, whole or name)
+        yield _broken(stream.error(f"unreadable ({exc})"), Break(name, count, line, partial, whole or name))
 
 
-def _broken(exc: JsonStreamError, name: str, count: int, partial: bool, whole: str) -> InvalidLine:
+def _check_type(data_type: str, kind: ArchiveKind, name: str) -> None:
+    """A data file of another type (follower.js, tweets.js for likes) is refused: its IDs are not likes."""
+    if data_type in _DATA_TYPES[kind]:
+        return
+    known = data_type in ("like", "tweets", "tweet")
+    hint = "; " + _HINT["tweets" if data_type == "like" else "likes"] if known else ""
+    what = "likes" if kind == "likes" else "your posts (tweets.js)"
+    raise InputError(f"{name}: holds '{data_type}' data (window.YTD.{data_type}), not {what}{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """Where a data file broke: its name, entries read before, the line the last one started, and
+    what to do (``partial``) and say (``whole``: the input the file belongs to)."""
+
+    name: str
+    count: int
+    entry_line: int
+    partial: bool
+    whole: str
+
+
+def _broken(exc: JsonStreamError, at: Break) -> InvalidLine:
     """The record for a break with --partial; without it, the error that stops the run."""
-    what = f"{'cut short' if exc.truncated else 'broken'} at line {exc.line}, column {exc.column}: {exc.reason}"
-    if partial:
-        return InvalidLine(printable(what), f"{name}:{exc.line}", f"{what}; the {count} entries before it were kept")
+    if exc.truncated:
+        what = f"cut short: the text ends at line {exc.line}, column {exc.column}"
+        what += f" ({exc.reason.removeprefix('the text ends ')}, entry {at.count + 1} from line {at.entry_line})"
+    else:
+        what = f"broken at line {exc.line}, column {exc.column}: {exc.reason}"
+    if at.partial:
+        return InvalidLine(
+            printable(what), f"{at.name}:{exc.line}", f"{what}; the {at.count} entries before it were kept"
+        )
     advice = "download the archive again" if exc.truncated else "check or re-download it"
     raise InputError(
-        f"{name}: {what} (after {count} entries); no ID from {whole} was used — {advice}, "
-        f"or pass --partial to keep the IDs read before the break"
+        f"{at.name}: {what}; no ID from {at.whole} was used — {advice}, or pass --partial to keep the "
+        f"{at.count} entries read before the break"
     )
 
 
@@ -161,7 +182,7 @@ def _read_members(
                 stream = archive.open(member)
             except (*_ZIP_ERRORS, RuntimeError, NotImplementedError) as exc:  # encrypted, unknown compression
                 error = JsonStreamError(f"cannot be opened ({exc})", 1, 1)
-                yield _broken(error, f"{name}/{member}", 0, partial, name)
+                yield _broken(error, Break(f"{name}/{member}", 0, 1, partial, name))
                 continue
             with stream:
                 yield from read_data_file(stream, name=f"{name}/{member}", kind=kind, partial=partial, whole=name)

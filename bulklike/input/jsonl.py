@@ -24,6 +24,7 @@ JSON_KEYS = ("tweet_id", "id_str", "id", "url")
 """The ID field of an object, first present wins (``--column`` names another)."""
 MAX_PAGE = 100_000
 """Most tweets taken from one line (twarc2 pages hold at most 500)."""
+_PAGE_KEYS = ("meta", "__twarc")
 _SHAPE_KEYS = ("text", "username")  # told apart: a tweet has text, a user (twarc2 liking-users) a username
 
 
@@ -52,13 +53,16 @@ def _line(text: str, keys: tuple[str, ...], pages: bool, source: str) -> Iterato
     if not isinstance(obj, dict):
         yield InvalidLine(printable(text), source, "not a JSON object")
     elif pages and _is_page(obj):
-        yield from _page(obj["data"], source)
+        yield from _page(obj.get("data", []), source)
     else:
         yield _single(obj, keys, source, text)
 
 
 def _is_page(obj: dict[str, object]) -> bool:
-    return isinstance(obj.get("data"), list | dict)
+    """A twarc2 page: tweets in ``data``; or one with none (no results, only ``errors``) but its metadata."""
+    if isinstance(obj.get("data"), list | dict):
+        return True
+    return ("meta" in obj or "__twarc" in obj) and not any(key in obj for key in JSON_KEYS)
 
 
 def _page(data: object, source: str) -> Iterator[InputRecord]:
@@ -126,18 +130,19 @@ def _stream_object(stream: JsonStream, keys: tuple[str, ...], pages: bool, sourc
         raise stream.error("not a JSON object")
     stream.expect("{", "'{'")
     kept: dict[str, object] = {}
-    data: list[object] | None = None
     for key in stream.members():
         if key == "data" and pages and stream.peek() in ("[", "{"):
-            data = _stream_data(stream)
+            kept[key] = _stream_data(stream)
         elif key in keys or key in _SHAPE_KEYS:
             kept[key] = _small(stream)
         else:
+            if key in _PAGE_KEYS:
+                kept[key] = True
             stream.skip_value()
     if not stream.at_end():
         raise stream.error("text after the object")
-    if data is not None:
-        return list(_page(data, source))
+    if pages and _is_page(kept):
+        return list(_page(kept.get("data", []), source))
     return [_single(kept, keys, source, None)]
 
 

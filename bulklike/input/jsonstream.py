@@ -139,7 +139,7 @@ class JsonStream:
 
     def _unexpected(self, got: str, what: str) -> JsonStreamError:
         if not got:
-            return self.error(f"file ends where {what} was expected", truncated=True)
+            return self.error(f"the text ends where {what} was expected", truncated=True)
         return self.error(f"expected {what}, found {got!r}")
 
     def match(self, pattern: re.Pattern[str], what: str) -> re.Match[str]:
@@ -158,16 +158,17 @@ class JsonStream:
     def value(self) -> object:
         """Decode the next value whole (at most ``max_value`` characters)."""
         if not self.peek():
-            raise self.error("file ends where a value was expected", truncated=True)
+            raise self.error("the text ends where a value was expected", truncated=True)
         while True:
             try:
                 obj, end = _DECODER.raw_decode(self._buf, self._pos)
             except json.JSONDecodeError as exc:
                 cut = exc.pos >= len(self._buf) - _NEAR_END or exc.msg.startswith("Unterminated")
                 if self._eof or not cut:  # far from the end of the buffer: more text cannot mend it
-                    self._pos = min(exc.pos, len(self._buf))
                     if self._eof and (exc.msg.startswith("Unterminated") or _cut_token(self._buf, exc.pos)):
-                        raise self.error("file ends inside a value", truncated=True) from None
+                        self._pos = len(self._buf)  # the break is where the text ends
+                        raise self.error("the text ends inside a value", truncated=True) from None
+                    self._pos = min(exc.pos, len(self._buf))
                     raise self.error(f"invalid JSON ({exc.msg[0].lower()}{exc.msg[1:]})") from None
             except RecursionError:
                 raise self.error("JSON nested too deeply") from None
