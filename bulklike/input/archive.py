@@ -24,7 +24,7 @@ from typing import IO, BinaryIO, Literal
 
 from bulklike.errors import InputError
 from bulklike.input.ids import InvalidTweetRef, parse_tweet_ref
-from bulklike.input.jsonstream import JsonStream, JsonStreamError
+from bulklike.input.jsonstream import JsonStream, JsonStreamError, NoMatch
 from bulklike.input.lines import InputRecord, InvalidLine, ParsedId, printable
 
 __all__ = ["ArchiveKind", "looks_like_data_file", "looks_like_zip", "read_data_file", "read_zip"]
@@ -65,7 +65,7 @@ def read_data_file(
     try:
         try:
             found = stream.match(_ASSIGNMENT, "window.YTD.<type>.partN = [")
-        except JsonStreamError:
+        except NoMatch:
             raise InputError(f"{name}: not an X archive data file (no 'window.YTD.<type>.partN = [')") from None
         _check_type(found[1], kind, name)
         stream.expect("[", "'[' after 'window.YTD...='")

@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 
-__all__ = ["MAX_VALUE", "JsonStream", "JsonStreamError"]
+__all__ = ["MAX_VALUE", "JsonStream", "JsonStreamError", "NoMatch"]
 
 CHUNK = 64 * 1024
 """Bytes read at a time."""
@@ -53,6 +53,10 @@ class JsonStreamError(ValueError):
         self.line = line
         self.column = column
         self.truncated = truncated
+
+
+class NoMatch(JsonStreamError):
+    """``match`` found something else."""
 
 
 class JsonStream:
@@ -108,7 +112,8 @@ class JsonStream:
             chunk += more
         try:
             text = self._utf8.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as exc:
+        except UnicodeDecodeError as exc:  # keep the valid text before it, so the position is exact
+            self._buf += bytes(exc.object[: exc.start]).decode("utf-8", "replace")
             self._pos = len(self._buf)
             raise self.error(f"invalid UTF-8 ({exc.reason})") from None
         if not self._started:
@@ -149,7 +154,8 @@ class JsonStream:
             pass
         found = pattern.match(self._buf, self._pos, self._pos + 4096)
         if found is None:
-            raise self._unexpected(self._buf[self._pos : self._pos + 1], what)
+            error = self._unexpected(self._buf[self._pos : self._pos + 1], what)
+            raise NoMatch(error.reason, error.line, error.column, truncated=error.truncated)
         self._pos = found.end()
         return found
 
@@ -174,7 +180,11 @@ class JsonStream:
                 raise self.error("JSON nested too deeply") from None
             else:
                 # A number near the end of the buffer may go on in the next chunk ("2." + "5").
-                if self._eof or not isinstance(obj, int | float) or end < len(self._buf) - _NEAR_END:
+                number = type(obj) is int or type(obj) is float
+                if self._eof or not number or end < len(self._buf) - _NEAR_END:
+                    if number and self._eof and _PART_NUMBER.match(self._buf, end).end() > end:  # type: ignore[union-attr]
+                        self._pos = len(self._buf)  # "2." at the very end: a number cut short
+                        raise self.error("the text ends inside a value", truncated=True)
                     self._pos = end
                     return obj
             unread = len(self._buf) - self._pos
