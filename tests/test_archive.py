@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bulklike.errors import InputError
 from bulklike.input.archive import ArchiveKind, read_data_file, read_zip
 from bulklike.input.readers import InputRecord, InvalidLine, ParsedId, detect_format, peek_head, read_records
-from tests.archive_files import (
+from tests.helpers.archive_files import (
     data_file,
     full_archive,
     like_entry,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from tests.archive_files import full_archive, likes_js, twarc_flat, twarc_page, zip_bytes
-from tests.conftest import EmulatorFactory, Workspace, ids
+from tests.helpers.archive_files import full_archive, likes_js, twarc_flat, twarc_page, zip_bytes
+from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 LIKES = ids(7, start=1_861_000_000_000_000_000)
 POSTS = ids(2, start=1_862_000_000_000_000_000)

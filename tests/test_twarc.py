@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bulklike.input.jsonstream import JsonStream, JsonStreamError
 from bulklike.input.lines import MAX_LINE
 from bulklike.input.readers import InputRecord, InvalidLine, ParsedId, read_records
-from tests.archive_files import twarc_flat, twarc_page, twarc_users_page
+from tests.helpers.archive_files import twarc_flat, twarc_page, twarc_users_page
 
 DATA = [str(1_870_000_000_000_000_000 + i) for i in range(8)]
 INCLUDED = [str(1_500_000_000_000_000_000 + i) for i in range(3)]
