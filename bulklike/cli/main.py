@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 
 from bulklike.cli.parser import build_parser
@@ -45,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(resolve(args.handler)(args, argv))
     except BulklikeError as exc:
         if getattr(args, "debug", False):
+            import traceback
+
             traceback.print_exc()
         sys.stderr.write(f"bulklike: error: {exc}\n")
         return exc.exit_code

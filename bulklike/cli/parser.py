@@ -68,7 +68,8 @@ def _api(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--ledger",
         metavar="PATH",
-        help="send ledger shared by all runs (default $XDG_STATE_HOME/bulklike/ledger.sqlite3)",
+        help="send ledger shared by all runs (default: the user state directory, e.g. "
+        "$XDG_STATE_HOME/bulklike/ledger.sqlite3 on Linux)",
     )
     g.add_argument("--max-likes", type=int, metavar="N", help="like at most N tweets in this run, then exit 75")
     g.add_argument("--until", metavar="TIME", help="send nothing after TIME (HH:MM local, or ISO 8601), then exit 75")
