@@ -66,6 +66,27 @@ def rows(results: Results) -> list[Row]:
                 vs_cpu <= 1 / 3,
             ),
         ]
+    if results.launch:
+        launch = results.launch
+        extra = launch["help_ms"] - launch["python_ms"]
+        out += [
+            Row(
+                "start-up: `bulklike --help`, ms, vs `python -c pass`",
+                num(launch["help_ms"]),
+                num(launch["python_ms"]),
+                f"+{extra:.0f} ms",
+                "<= +200 ms",
+                extra <= 200,
+            ),
+            Row(
+                "start-up: `bulklike status` of an empty journal, ms",
+                num(launch["status_ms"]),
+                num(launch["python_ms"]),
+                f"+{launch['status_ms'] - launch['python_ms']:.0f} ms",
+                "",
+                None,
+            ),
+        ]
     if results.signing:
         sign = results.signing
         speedup = sign["oauthlib_us"] / sign["bulklike_us"]
@@ -127,6 +148,8 @@ def notes(results: Results) -> list[str]:
         "plain http (see README).",
         "- Every run is checked: the client's own count and the emulator's verified-like counter must both "
         "equal the likes asked for.",
+        f"- Start-up rows: each command a child process timed from spawn to exit, {plan.launch_runs} interleaved "
+        "rounds after a warm-up round, medians; the `bulklike` console script of the benchmark's environment.",
     ]
 
 
