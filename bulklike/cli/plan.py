@@ -40,6 +40,7 @@ def print_plan(
         f"  input:    {stats.valid + stats.invalid} lines: {new} new, {earlier_done} already done, "
         f"{earlier_pending} already pending, {duplicates} duplicate, {stats.invalid} invalid",
         f"  queue:    {pending} pending in {settings.journal}",
+        f"  api:      {settings.api}" + (" (auto: moves to v2 at the first 453)" if settings.auto else ""),
     ]
     for scope, limit, left in pacer.quota_left():
         lines.append(f"  quota:    {scope} {limit}: {left} left now")
