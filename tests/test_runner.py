@@ -17,7 +17,7 @@ from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
 from bulklike.recorder import Recorder
 from bulklike.results import ResultWriter
-from bulklike.runner import RetryPolicy, Runner
+from bulklike.runner import ApiSwitch, RetryPolicy, Runner
 from bulklike.store.journal import Journal
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')
@@ -76,6 +76,7 @@ async def _run(
     limits: tuple[Limit, ...] = (),
     max_likes: int | None = None,
     attempts: int = 3,
+    switch: ApiSwitch | None = None,
 ) -> tuple[Runner, Journal, CheckingWriter]:
     clock = FakeClock()
     path = tmp_path / "j.db"
@@ -102,6 +103,7 @@ async def _run(
         max_likes=max_likes,
         clock=clock,
         sleep=clock.sleep,
+        switch=switch,
     )
     await runner.run()
     return runner, journal, writer
