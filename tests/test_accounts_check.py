@@ -6,7 +6,7 @@ import os
 import socket
 
 from bulklike.emulator import DEMO_ACCOUNT
-from tests.conftest import EmulatorFactory, Workspace
+from tests.helpers.workspace import EmulatorFactory, Workspace
 
 
 def _config(workspace: Workspace, base_url: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import CliResult, EmulatorFactory, Workspace, ids
+from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
 V1_LIKE = "POST /1.1/favorites/create.json"
 V2_LIKE = "POST /2/users/{id}/likes"

@@ -16,16 +16,13 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bulklike.api.account import Problem
-from bulklike.api.classify import Kind, classify
-from bulklike.api.client import XClient
+from bulklike.cli.settings import configure_logging
 from bulklike.config import BASE_URLS, CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file
 from bulklike.errors import EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, BulklikeError, ConfigError
-from bulklike.session import make_signer
 
 State = Literal["ok", "no_v1", "refused", "unreachable"]
 
@@ -76,6 +73,11 @@ def _base(settings: Settings, api: Literal["v1.1", "v2"]) -> str:
 
 async def probe(settings: Settings, api: Literal["v1.1", "v2"]) -> Probe:
     """Ask one API who the credentials belong to; never raises for network trouble."""
+    from bulklike.api.account import Problem
+    from bulklike.api.classify import Kind, classify
+    from bulklike.api.client import XClient
+    from bulklike.session import make_signer
+
     base = _base(settings, api)
     signer = make_signer(settings)
     async with XClient(base_url=base, api=api, signer=signer, timeout=settings.timeout, concurrency=1) as client:
@@ -113,6 +115,8 @@ def like_endpoint(v1: Probe | None, v2: Probe | None, auto: bool) -> str:
 
 async def check(settings: Settings) -> tuple[State, str]:
     """Verify one profile's credentials: ``(state, text)``; state ``refused`` means exit 3."""
+    from bulklike.session import make_signer
+
     creds = settings.credentials
     try:
         make_signer(settings)
@@ -132,6 +136,13 @@ async def check(settings: Settings) -> tuple[State, str]:
     gaps = "".join(f"; not checked: {p.said}" for p in probes if p.state == "unreachable")
     who = f"@{names[0]}" if names else "credentials accepted"
     return "ok", f"{who} — {like_endpoint(v1, v2, settings.auto)}{gaps}"
+
+
+def cmd_accounts(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``bulklike accounts``: the listing is offline; only ``--check`` loads the network client."""
+    if args.check:
+        configure_logging(args)
+    return list_accounts(args)
 
 
 def list_accounts(args: argparse.Namespace) -> int:
