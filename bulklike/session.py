@@ -31,7 +31,7 @@ from bulklike.errors import (
     InputError,
 )
 from bulklike.input.ingest import Ingestor, Source, close_sources, open_sources
-from bulklike.input.readers import InputFormat, InvalidLine
+from bulklike.input.readers import ArchiveKind, InputFormat, InvalidLine
 from bulklike.logs import STDERR, get_logger
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.pacer import Pacer, Waiting
@@ -50,6 +50,8 @@ class RunOptions:
     inputs: tuple[str, ...] = ()
     input_format: InputFormat | None = None
     column: str | None = None
+    archive_kind: ArchiveKind = "likes"
+    partial: bool = False
     dry_run: bool = False
     retry_failed: bool = False
     max_likes: int | None = None
@@ -147,7 +149,15 @@ async def run_command(
             now=clock(),
         )
         try:  # inputs last: open_sources closes what it opened if one is unusable, the ingest thread after
-            sources = await asyncio.to_thread(open_sources, inputs, streams.stdin, opts.input_format, opts.column)
+            sources = await asyncio.to_thread(
+                open_sources,
+                inputs,
+                streams.stdin,
+                opts.input_format,
+                opts.column,
+                archive_kind=opts.archive_kind,
+                partial=opts.partial,
+            )
             try:
                 session = RunSession(settings, opts, streams, journal, ledger, sources, clock, sleep)
             except BaseException:

@@ -157,10 +157,26 @@ def build_parser(*, full: bool = False) -> argparse.ArgumentParser:
         "inputs",
         nargs="*",
         metavar="INPUT",
-        help="files (.txt .csv .tsv .jsonl .ndjson) or - for stdin; none: stdin when piped, else resume the journal",
+        help="files (.txt .csv .tsv .jsonl .ndjson, an X archive .zip or its like.js) or - for stdin; "
+        "none: stdin when piped, else resume the journal",
     )
-    run.add_argument("--input-format", choices=("text", "csv", "tsv", "jsonl"), help="override the format")
+    run.add_argument(
+        "--input-format",
+        choices=("text", "csv", "tsv", "jsonl", "js", "zip"),
+        help="override the format (js: an X archive data file such as like.js; zip: the archive)",
+    )
     run.add_argument("--column", metavar="NAME", help="CSV/TSV column or JSONL field holding the ID or URL")
+    run.add_argument(
+        "--archive-kind",
+        choices=("likes", "tweets"),
+        default="likes",
+        help="from an X archive, read likes (like.js, default) or your own posts (tweets.js)",
+    )
+    run.add_argument(
+        "--partial",
+        action="store_true",
+        help="keep the IDs read from a broken or cut X archive file before the break (else none, exit 2)",
+    )
     run.add_argument("--dry-run", action="store_true", help="read and journal the input, print the plan, send nothing")
     run.add_argument("--retry-failed", action="store_true", help="send IDs that ended 'failed' again")
     _api(run)
