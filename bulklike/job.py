@@ -31,6 +31,7 @@ from bulklike.recorder import Recorder
 from bulklike.results import Result
 from bulklike.runner import RetryPolicy, Runner
 from bulklike.store.journal import Journal
+from bulklike.switch import SwitchToV2
 from bulklike.timefmt import clock_time
 
 
@@ -152,6 +153,11 @@ class Job:
             clock=self.clock,
             sleep=parts.sleep,
             log=self.log,
+            switch=(
+                SwitchToV2(settings, parts.client, self.pacer, journal, resolve_user_id, log=self.log)
+                if settings.auto
+                else None
+            ),
         )
         self.loop = asyncio.get_running_loop()
         self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bulklike.config import Settings
-from bulklike.input.ingest import IngestStats
+from bulklike.input.ingest import IngestStats, InputCount
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
 from bulklike.store.journal import Journal
@@ -21,8 +21,11 @@ class Plan:
     already_pending: int
     duplicates: int
     invalid: int
+    inputs: tuple[InputCount, ...]  # what each input gave: name, IDs (duplicates included), invalid
     pending: int
     journal: str
+    api: str
+    auto: bool  # --api auto: moves to v2 at the first 453
     quota: tuple[tuple[str, Limit, int], ...]  # (scope, limit, left now)
     interval_s: float
     concurrency: int
@@ -44,8 +47,11 @@ def make_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, s
         already_pending=earlier_pending,
         duplicates=stats.valid - new - earlier_pending - earlier_done,
         invalid=stats.invalid,
+        inputs=tuple(stats.inputs),
         pending=pending,
         journal=settings.journal,
+        api=settings.api,
+        auto=settings.auto,
         quota=tuple(pacer.quota_left()),
         interval_s=settings.interval,
         concurrency=settings.concurrency,

@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import os
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from bulklike.account import check_account, make_signer
 from bulklike.api.client import XClient
-from bulklike.config import Settings, build_settings, read_config_file, require_credentials
+from bulklike.config import (
+    CREDENTIAL_KEYS,
+    ENV_NAMES,
+    Settings,
+    build_settings,
+    read_config_file,
+    require_credentials,
+)
 from bulklike.credentials import Credentials
 from bulklike.errors import EXIT_LIMIT
 from bulklike.input.feed import Feed, Ids
@@ -34,6 +40,7 @@ from bulklike.plan import Plan
 from bulklike.results import Result
 from bulklike.runner import RetryPolicy
 from bulklike.store.journal import Journal
+from bulklike.switch import starting_settings
 
 __all__ = ["Session"]
 
@@ -85,9 +92,15 @@ class Session:
             "ledger": None if ledger is None else os.fspath(ledger),
             "user_id": user_id,
         }
-        settings = build_settings(flags, os.environ, data)
-        if credentials is not None:
-            settings = dataclasses.replace(settings, credentials=credentials)
+        env: Mapping[str, str] = os.environ
+        if credentials is not None:  # given credentials stand alone: no variable or config value mixes in
+            env = {ENV_NAMES[key]: getattr(credentials, key).reveal() for key in CREDENTIAL_KEYS}
+            data = {key: value for key, value in data.items() if key != "credentials"}
+            data["profiles"] = {
+                name: {k: v for k, v in table.items() if k not in CREDENTIAL_KEYS} if isinstance(table, dict) else table
+                for name, table in data.get("profiles", {}).items()
+            }
+        settings = build_settings(flags, env, data)
         self._setup(settings)
 
     @classmethod
@@ -142,6 +155,7 @@ class Session:
         journal = Journal(settings.journal)
         try:
             check_account(journal, settings, force=self._force)
+            self.settings = settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved
             ledger = Ledger(
                 settings.ledger or default_ledger_path(),
                 app=settings.credentials.app_id,

@@ -22,7 +22,7 @@ from bulklike.cli.progress import LiveLine, summary_text
 from bulklike.config import Settings
 from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, FatalApiError, InputError
 from bulklike.input.ingest import Source, close_sources, open_sources
-from bulklike.input.readers import InputFormat
+from bulklike.input.readers import ArchiveKind, InputFormat
 from bulklike.logs import STDERR, get_logger
 from bulklike.results import Format, ResultWriter, open_results, result_line
 from bulklike.runner import RetryPolicy
@@ -37,6 +37,8 @@ class RunOptions:
     inputs: tuple[str, ...] = ()
     input_format: InputFormat | None = None
     column: str | None = None
+    archive_kind: ArchiveKind = "likes"
+    partial: bool = False
     dry_run: bool = False
     retry_failed: bool = False
     max_likes: int | None = None
@@ -85,7 +87,15 @@ async def run_command(
                 f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
             )
         # inputs last: open_sources closes what it opened if one is unusable, the session the rest
-        sources = await asyncio.to_thread(open_sources, inputs, streams.stdin, opts.input_format, opts.column)
+        sources = await asyncio.to_thread(
+            open_sources,
+            inputs,
+            streams.stdin,
+            opts.input_format,
+            opts.column,
+            archive_kind=opts.archive_kind,
+            partial=opts.partial,
+        )
         try:
             stream, header = open_results(opts.output, opts.output_format) if opts.output else (streams.stdout, True)
         except BaseException:

@@ -12,10 +12,14 @@ def print_plan(plan: Plan, out: TextIO) -> None:
     """Print what a run would do, with nothing sent."""
     lines = [
         "bulklike: dry run, nothing sent",
-        f"  input:    {plan.lines} lines: {plan.new} new, {plan.already_done} already done, "
+        f"  input:    {plan.lines} records: {plan.new} new, {plan.already_done} already done, "
         f"{plan.already_pending} already pending, {plan.duplicates} duplicate, {plan.invalid} invalid",
-        f"  queue:    {plan.pending} pending in {plan.journal}",
     ]
+    for i, given in enumerate(plan.inputs):  # what each input gave, duplicates included
+        invalid = f", {given.invalid} invalid" if given.invalid else ""
+        lines.append(f"  {'from:' if i == 0 else '':<10}{given.name}: {given.ids} IDs{invalid}")
+    lines.append(f"  queue:    {plan.pending} pending in {plan.journal}")
+    lines.append(f"  api:      {plan.api}" + (" (auto: moves to v2 at the first 453)" if plan.auto else ""))
     for scope, limit, left in plan.quota:
         lines.append(f"  quota:    {scope} {limit}: {left} left now")
     lines.append(f"  pacing:   {plan.interval_s:g} s between sends, concurrency {plan.concurrency}")
