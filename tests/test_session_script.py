@@ -31,7 +31,7 @@ def settings(name):
 
 
 async def main():
-    ids = [str(1_000_000 + i) for i in range(40)]
+    ids = [str(1_000_000 + i) for i in range(400)]
     async with bulklike.Session(**settings("likes")) as session:
         results = [r async for r in session.like([*ids[:10], "https://x.com/a/status/" + ids[10], "nope"])]
         report["first"] = [[r.tweet_id, r.status, r.source] for r in results]
@@ -62,7 +62,7 @@ asyncio.run(main())
 async def test_a_plain_script(workspace: Workspace, emulator: EmulatorFactory) -> None:
     script = workspace.write("use_bulklike.py", SCRIPT)
     report_path = workspace.path / "report.json"
-    async with emulator() as emu:
+    async with emulator(latency_ms=10) as emu:  # 400 IDs take at least a second: a break comes long before
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-W",
@@ -91,7 +91,7 @@ async def test_a_plain_script(workspace: Workspace, emulator: EmulatorFactory) -
         assert conn.execute("SELECT status, count(*) FROM items GROUP BY status").fetchall() == [("pending", 7)]
     with sqlite3.connect(workspace.path / "likes.db") as conn:
         liked = conn.execute("SELECT count(*) FROM items WHERE status = 'liked'").fetchone()[0]
-    assert report["after_break_pending"] == 40 - liked and 14 <= liked < 40
+    assert report["after_break_pending"] == 400 - liked and 14 <= liked < 400
     assert stats["likes"] == liked  # what the break left in flight was recorded
 
 
