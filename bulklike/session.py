@@ -33,14 +33,15 @@ from bulklike.errors import (
     FatalApiError,
     InputError,
 )
-from bulklike.input.ingest import Ingestor, Source, close_sources, open_sources
-from bulklike.input.readers import InputFormat, InvalidLine
+from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources, open_sources
+from bulklike.input.readers import InputFormat
 from bulklike.logs import STDERR, get_logger
+from bulklike.outbox import open_outbox
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.paths import default_ledger_path
 from bulklike.recorder import Recorder
-from bulklike.results import Format, ResultWriter, invalid_line, open_results
+from bulklike.results import Format
 from bulklike.runner import RetryPolicy, Runner
 from bulklike.store.journal import Journal
 
@@ -194,8 +195,7 @@ class RunSession:
             journal.retry_failed()
         if opts.undo:
             journal.prepare_undo(include_already=opts.include_already)
-        stream, header = open_results(opts.output, opts.output_format) if opts.output else (streams.stdout, True)
-        self.writer = ResultWriter(stream, opts.output_format, header=header)
+        self.outbox = open_outbox(journal, opts.output, opts.output_format, streams.stdout)
         self.pacer = Pacer(
             ledger,
             settings.user_limits,
@@ -207,7 +207,7 @@ class RunSession:
             stop_at=opts.until,
             on_wait=self._on_wait,
         )
-        self.recorder = Recorder(journal, self.writer, undo=opts.undo)
+        self.recorder = Recorder(journal, self.outbox, undo=opts.undo)
         self.client = XClient(
             base_url=settings.base_url,
             api=settings.api,
@@ -236,7 +236,6 @@ class RunSession:
         )
         self.loop = asyncio.get_running_loop()
         self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=clock, on_commit=self._from_thread)
-        self.invalid = 0
         self.signalled: list[int] = []
         self.live = LiveLine(streams.stderr, enabled=opts.progress and streams.stderr.isatty())
         self.live.snapshot = SnapshotMaker(self).make
@@ -250,17 +249,12 @@ class RunSession:
                 wait_s=round(max(0.0, waiting.until - self.clock()), 1),
             )
 
-    def _from_thread(self, invalid: list[InvalidLine]) -> None:
+    def _from_thread(self, invalid: list[NewInvalid]) -> None:
         self.loop.call_soon_threadsafe(self._on_commit, invalid)
 
-    def _on_commit(self, invalid: list[InvalidLine]) -> None:
-        """On the loop, after each ingest commit: report invalid lines, wake the dispatcher."""
-        for line in invalid:
-            self.invalid += 1
-            self.log.warning("invalid_input", source=line.source, reason=line.reason)
-            self.writer.write(invalid_line(line.input, line.source, line.reason))
-        if invalid:
-            self.writer.flush()
+    def _on_commit(self, invalid: list[NewInvalid]) -> None:
+        """On the loop, after each ingest commit: report new invalid lines, wake the dispatcher."""
+        self.recorder.report_invalid(invalid)
         self.runner.new_rows.set()
         if self.ingestor.done.is_set():
             self.runner.reading.clear()
@@ -285,7 +279,7 @@ class RunSession:
             self.journal, self.run_id, self.ingestor.stats, self.pacer, self.settings, self.streams.stderr, self.clock()
         )
         self.journal.finish_run(self.run_id, code, self.clock())
-        self.writer.flush()
+        self.recorder.close()
         return code
 
     async def execute(self) -> int:
@@ -307,7 +301,7 @@ class RunSession:
                 self.live.clear()
                 STDERR.before_write = STDERR.after_write = None
                 self.ingestor.stop.set()
-                self.writer.flush()
+                self.recorder.close()
             if self.ingestor.stats.error is not None and self.runner.stop_code is None:
                 raise self.ingestor.stats.error
         return self.finish()
@@ -315,13 +309,15 @@ class RunSession:
     def finish(self) -> int:
         pending = self.journal.count_pending(undo=self.opts.undo)
         counts = self.journal.counts()  # counted once: on a large journal each is a scan
-        code = _exit_code(self.runner, self.signalled, self.opts.undo, self.recorder, self.invalid, pending, counts)
+        code = _exit_code(
+            self.runner, self.signalled, self.opts.undo, self.recorder, self.recorder.invalid, pending, counts
+        )
         self.journal.finish_run(self.run_id, code, self.clock())
         resume = self.opts.resume_command if pending and code != EXIT_OK else None
         self.streams.stderr.write(
             summary_text(
                 title=("undo" if self.opts.undo else "run") + (" stopped" if pending else " finished"),
-                run_counts={**dict(self.recorder.counts), "invalid": self.invalid, "pending": pending},
+                run_counts={**dict(self.recorder.counts), "invalid": self.recorder.invalid, "pending": pending},
                 journal_counts=counts,
                 elapsed=self.clock() - self.started,
                 wait_s=self.pacer.wait_s,

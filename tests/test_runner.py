@@ -12,6 +12,7 @@ from bulklike.api.classify import Answer
 from bulklike.errors import EXIT_FATAL
 from bulklike.input.ingest import Ingestor, Source
 from bulklike.input.lines import ParsedId
+from bulklike.outbox import Outbox
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
@@ -96,7 +97,7 @@ async def _run(
         journal,
         pacer,
         client,
-        Recorder(journal, writer),
+        Recorder(journal, Outbox(journal, writer)),
         concurrency=3,
         retry=RetryPolicy(max_attempts=attempts, initial_s=1.0, max_wait_s=4.0),
         max_likes=max_likes,

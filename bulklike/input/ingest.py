@@ -3,7 +3,8 @@
 The journal is the queue: workers take pending rows while this thread is still reading, so a
 pipe that delivers slowly starts work at once, and a huge input never sits in memory. Rows are
 written in batches (one transaction each, on the thread's own connection); each commit wakes
-the dispatcher. Invalid lines are handed to a callback for the warning and the result line.
+the dispatcher. Invalid lines new to the journal are handed to a callback for the warning and the
+result line (a line read again on a resume is not reported again).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import BinaryIO
 
 from bulklike.errors import BulklikeError, JournalError
 from bulklike.input.readers import InputFormat, InvalidLine, ParsedId, detect_format, open_input, read_records
-from bulklike.store.journal import connect, sqlite_errors
+from bulklike.store.sqlite import connect, sqlite_errors, transaction
 
 BATCH = 2000
 BATCH_SECONDS = 0.2
@@ -27,12 +28,15 @@ _INSERT_ID = (
     "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'pending', ?, ?, ?, ?)"
     " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
 )
+#: an invalid line is a record once per (source, line) per journal, owed to the results output once
 _INSERT_INVALID = (
     "INSERT OR IGNORE INTO items(tweet_id, status, source, input, message, first_seen, finished_at, added_run,"
-    " last_run) VALUES (NULL, 'invalid', ?, ?, ?, ?, ?, ?, ?)"
+    " last_run, unwritten) VALUES (NULL, 'invalid', ?, ?, ?, ?, ?, ?, ?, 1)"
 )
 
 Record = ParsedId | InvalidLine
+#: an invalid line new to the journal, with its row's ``seq`` (for the results outbox)
+NewInvalid = tuple[int, InvalidLine]
 
 
 @dataclass(slots=True)
@@ -88,7 +92,7 @@ class Ingestor:
         run_id: int,
         sources: list[Source],
         *,
-        on_commit: Callable[[list[InvalidLine]], None],
+        on_commit: Callable[[list[NewInvalid]], None],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = path
@@ -151,17 +155,13 @@ class Ingestor:
         if not ids and not invalid:
             return
         now = self.clock()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        new: list[NewInvalid] = []
+        with transaction(conn):
             conn.executemany(_INSERT_ID, ids)
-            conn.executemany(
-                _INSERT_INVALID,
-                [(r.source, r.input, r.reason, now, now, self.run_id, self.run_id) for r in invalid],
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            for r in invalid:  # rare: one statement each, to learn which are new to the journal
+                cur = conn.execute(_INSERT_INVALID, (r.source, r.input, r.reason, now, now, self.run_id, self.run_id))
+                if cur.rowcount == 1:
+                    new.append((int(cur.lastrowid or 0), r))
         self.stats.valid += len(ids)
         self.stats.invalid += len(invalid)
-        self.on_commit(invalid)
+        self.on_commit(new)
