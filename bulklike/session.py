@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
@@ -26,8 +25,6 @@ from bulklike.errors import (
     EXIT_FATAL,
     EXIT_LIMIT,
     EXIT_OK,
-    EXIT_SIGINT,
-    EXIT_SIGTERM,
     EXIT_SOME_FAILED,
     ConfigError,
     FatalApiError,
@@ -43,6 +40,7 @@ from bulklike.paths import default_ledger_path
 from bulklike.recorder import Recorder
 from bulklike.results import Format
 from bulklike.runner import RetryPolicy, Runner
+from bulklike.signals import forwarded
 from bulklike.store.journal import Journal
 
 
@@ -118,19 +116,9 @@ async def resolve_user_id(client: XClient, journal: Journal, settings: Settings)
     client.user_id = user_id
 
 
-@contextlib.contextmanager
-def signals(on_signal: Callable[[int], None], enabled: bool) -> Iterator[None]:
-    """SIGINT -> 130, SIGTERM -> 143; a second one is passed on as a hard stop by the handler."""
-    loop = asyncio.get_running_loop()
-    if enabled:
-        loop.add_signal_handler(signal.SIGINT, on_signal, EXIT_SIGINT)
-        loop.add_signal_handler(signal.SIGTERM, on_signal, EXIT_SIGTERM)
-    try:
-        yield
-    finally:
-        if enabled:
-            loop.remove_signal_handler(signal.SIGINT)
-            loop.remove_signal_handler(signal.SIGTERM)
+def signals(on_signal: Callable[[int], None], enabled: bool) -> contextlib.AbstractContextManager[None]:
+    """SIGINT -> 130, SIGTERM -> 143 on every platform; a second one is passed on as a hard stop by the handler."""
+    return forwarded(asyncio.get_running_loop(), on_signal, enabled)
 
 
 async def run_command(

@@ -14,8 +14,8 @@ import pytest
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import AHEAD_S, Pacer
-from tests.test_pacer import FakeTime
-from tests.test_pacing import DAY, NOW
+from tests.helpers.clock import FakeClock
+from tests.helpers.pacing import DAY, NOW
 
 
 def untils(path: str) -> dict[int, float]:
@@ -78,18 +78,18 @@ def test_close_and_release_give_spares_back(path: str) -> None:
 
 
 async def test_pacer_takes_slots_ahead_only_for_unspaced_bursts(path: str) -> None:
-    time_ = FakeTime()
+    clock = FakeClock()
     ledger = Ledger(path, app="a", user="u", now=NOW)
-    pacer = Pacer(ledger, (Limit(1000, DAY),), (), timeout=5.0, clock=time_, sleep=time_.sleep)
+    pacer = Pacer(ledger, (Limit(1000, DAY),), (), timeout=5.0, clock=clock, sleep=clock.sleep)
     sids = [await pacer.acquire() for _ in range(40)]  # a burst: all at the same instant
     assert len(set(sids)) == 40
     assert len(untils(path)) < 60  # far fewer transactions than sends, few spares left over
     for sid in sids:
-        pacer.answered(sid, time_())  # type: ignore[arg-type]
-    time_.t += 10 * AHEAD_S
-    pacer.refused(time_(), {})  # a 429 gives every spare back before the limits are relearned
+        pacer.answered(sid, clock())  # type: ignore[arg-type]
+    clock.now += 10 * AHEAD_S
+    pacer.refused(clock(), {})  # a 429 gives every spare back before the limits are relearned
     ledger.flush_answers()
-    assert all(u == 0.0 or u <= time_() for u in untils(path).values())
+    assert all(u == 0.0 or u <= clock() for u in untils(path).values())
     assert not ledger._spares
     ledger.close()
 

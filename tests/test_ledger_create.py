@@ -52,8 +52,8 @@ def test_concurrent_creation_of_a_new_ledger_many_times(tmp_path: Path) -> None:
     assert not errors, errors[:5]
     by_round: dict[int, list[int]] = {}
     for r in results:
-        n, _, send_id = r.split()
-        by_round.setdefault(int(n), []).append(int(send_id))
+        round_no, _, send_id = r.split()
+        by_round.setdefault(int(round_no), []).append(int(send_id))
     assert len(by_round) == ROUNDS
     for n, sends in by_round.items():
         assert sorted(sends) == list(range(1, PROCESSES + 1)), (n, sends)  # every send recorded once

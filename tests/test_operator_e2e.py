@@ -10,7 +10,7 @@ import re
 import sys
 
 from bulklike.emulator import DEMO_ACCOUNT
-from tests.conftest import EmulatorFactory, Workspace, ids
+from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 
 async def test_v2_with_oauth1_likes_and_caches_user_id(workspace: Workspace, emulator: EmulatorFactory) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bulklike.api.classify import Answer
@@ -20,23 +20,12 @@ from bulklike.recorder import Recorder
 from bulklike.results import ResultWriter
 from bulklike.runner import RetryPolicy, Runner
 from bulklike.store.journal import Journal
+from tests.helpers.clock import FakeClock
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')
 BUSY = Answer(503, b'{"errors":[{"code":130,"message":"Over capacity"}]}')
 BARE_429 = Answer(429, b"")
 FATAL = Answer(401, b'{"errors":[{"code":32,"message":"Could not authenticate you."}]}')
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 class FakeClient:
@@ -62,7 +51,7 @@ class CheckingWriter(ResultWriter):
         super().__init__(io.StringIO(), "jsonl")
         self.path = path
 
-    def write(self, record: dict[str, object]) -> None:
+    def write(self, record: Mapping[str, object]) -> None:
         with Journal(str(self.path), lock=False, readonly=True) as other:
             row = next(r for r in other.rows() if r.tweet_id == record["tweet_id"])
         assert row.status == record["status"]  # committed before reported
@@ -78,7 +67,7 @@ async def _run(
     max_likes: int | None = None,
     attempts: int = 3,
 ) -> tuple[Runner, Journal, CheckingWriter]:
-    clock = FakeClock()
+    clock = FakeClock(1_800_000_000.0)
     path = tmp_path / "j.db"
     journal = Journal(str(path))
     run = journal.begin_run("run", clock())

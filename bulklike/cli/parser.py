@@ -1,11 +1,18 @@
-"""The argparse tree: every command and flag with its help text (a test checks none is missing)."""
+"""The argparse tree: every command and flag with its help text (a test checks none is missing).
+
+Each command names its handler as ``"module:function"``, imported by ``cli.main`` only once that
+command was chosen, so parsing, ``--help`` and ``--version`` import no network or engine code (a test
+checks the import graph). Keep it so: no heavy imports here.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
 
-from bulklike import __version__
-from bulklike.cli import handlers
+from bulklike.emulator.cli import add_emulator_arguments
 
 EPILOG = """exit codes: 0 done; 1 done with some failed or invalid; 2 usage, config, input or journal
 error; 3 stopped by a fatal API answer; 75 stopped by --max-likes/--until with work pending;
@@ -74,6 +81,19 @@ def _results(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-progress", action="store_true", help="no live progress line (it shows only on a terminal)")
 
 
+class _Version(argparse.Action):
+    """``--version``: reads the package metadata only when asked (argparse's own wants the string up front)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from bulklike import __version__
+
+        sys.stdout.write(f"bulklike {__version__}\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bulklike",
@@ -82,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"bulklike {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser(
@@ -105,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     _api(run)
     _results(run)
     _common(run)
-    run.set_defaults(handler=handlers.cmd_run)
+    run.set_defaults(handler="bulklike.cli.run:cmd_run")
 
     undo = sub.add_parser(
         "undo",
@@ -120,35 +140,43 @@ def build_parser() -> argparse.ArgumentParser:
     _api(undo)
     _results(undo)
     _common(undo)
-    undo.set_defaults(handler=handlers.cmd_undo)
+    undo.set_defaults(handler="bulklike.cli.undo:cmd_undo")
 
     status = sub.add_parser("status", help="counts per status in a journal")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
     _common(status)
-    status.set_defaults(handler=handlers.cmd_status)
+    status.set_defaults(handler="bulklike.cli.status:cmd_status")
 
     export = sub.add_parser("export", help="every record of a journal, as JSON Lines or CSV")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (default jsonl)")
     export.add_argument("--status", action="append", metavar="S", help="only records with this status (repeatable)")
     _common(export)
-    export.set_defaults(handler=handlers.cmd_export)
+    export.set_defaults(handler="bulklike.cli.export:cmd_export")
 
     accounts = sub.add_parser("accounts", help="list the config's profiles (never secrets)")
     accounts.add_argument("--check", action="store_true", help="verify each against the API and show its name")
     accounts.add_argument("--base-url", metavar="URL", help="API root for --check")
     _common(accounts)
-    accounts.set_defaults(handler=handlers.cmd_accounts)
+    accounts.set_defaults(handler="bulklike.cli.profiles:cmd_accounts")
 
     emulate = sub.add_parser("emulate", help="serve the local X API emulator")
-    handlers.add_emulator_arguments(emulate)
+    add_emulator_arguments(emulate)
     emulate.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     emulate.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     _common(emulate)
-    emulate.set_defaults(handler=handlers.cmd_emulate)
+    emulate.set_defaults(handler="bulklike.cli.emulate:cmd_emulate")
 
-    demo = sub.add_parser("demo", help="run sample_inputs through bulklike against the embedded emulator")
+    demo = sub.add_parser("demo", help="run the bundled samples through bulklike against the embedded emulator")
     demo.add_argument("--inputs", nargs="*", metavar="FILE", help="files to like (default: the bundled samples)")
     demo.add_argument("--no-progress", action="store_true", help="no live progress line")
     _common(demo)
-    demo.set_defaults(handler=handlers.cmd_demo)
+    demo.set_defaults(handler="bulklike.cli.demo:cmd_demo")
+
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description="Print a completion script for SHELL on stdout; see the README for where to put it.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete in")
+    completion.set_defaults(handler="bulklike.cli.completion:cmd_completion")
     return parser

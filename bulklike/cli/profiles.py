@@ -7,13 +7,12 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
-from bulklike.api.classify import Kind, classify
-from bulklike.api.client import XClient
+from bulklike.cli.settings import configure_logging
 from bulklike.config import ENV_NAMES, Settings, build_settings, read_config_file
 from bulklike.errors import EXIT_FATAL, EXIT_OK, BulklikeError, ConfigError
-from bulklike.session import make_signer
 
 
 def _profiles(data: dict[str, Any]) -> list[str | None]:
@@ -39,6 +38,10 @@ def screen_name(body: bytes) -> str | None:
 
 async def check(settings: Settings) -> tuple[bool, str]:
     """Verify one profile's credentials; (ok, screen name or what the API said)."""
+    from bulklike.api.classify import Kind, classify
+    from bulklike.api.client import XClient
+    from bulklike.session import make_signer
+
     try:
         signer = make_signer(settings)
     except BulklikeError as exc:
@@ -52,6 +55,13 @@ async def check(settings: Settings) -> tuple[bool, str]:
         name = screen_name(answer.body)
         return True, f"@{name}" if name else "ok"
     return False, outcome.message or answer.transport_error or f"HTTP {answer.status}"
+
+
+def cmd_accounts(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``bulklike accounts``: the listing is offline; only ``--check`` loads the network client."""
+    if args.check:
+        configure_logging(args)
+    return list_accounts(args)
 
 
 def list_accounts(args: argparse.Namespace) -> int:
