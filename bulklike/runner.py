@@ -3,8 +3,9 @@
 Workers take pending IDs in input order (the ingest thread may still be adding them), wait for
 a pacer slot, send, classify, and hand the outcome to the recorder. tenacity retries transient
 answers with exponential backoff and jitter; a 429 pauses every worker and never spends an
-attempt. A fatal answer, a signal, ``--max-likes`` or ``--until`` stop dispatching; requests
-already on the wire finish (bounded by the client's timeout) and are recorded.
+attempt; so does an outage (``pacing.outage``: the API cannot be reached). A fatal answer, a
+signal, ``--max-likes``, ``--until`` or ``--offline-timeout`` stop dispatching; requests already
+on the wire finish (bounded by the client's timeout) and are recorded.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from typing import Protocol
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
 from bulklike.api.classify import Answer, Kind, Outcome, classify, fatal_hint
-from bulklike.errors import EXIT_FATAL
+from bulklike.api.client import NOT_CONNECTED
+from bulklike.errors import EXIT_FATAL, EXIT_LIMIT
 from bulklike.logs import get_logger
-from bulklike.pacing.pacer import Pacer, RateLimitGiveUp
+from bulklike.pacing.outage import Outage
+from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, Waiting
 from bulklike.recorder import Recorder
 from bulklike.store.journal import Journal, Record
 
@@ -85,6 +88,7 @@ class Runner:
         retry: RetryPolicy,
         undo: bool = False,
         max_likes: int | None = None,
+        offline_timeout_s: float = 1800.0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -111,6 +115,20 @@ class Runner:
         self._workers: list[asyncio.Task[None]] = []
         self._log = get_logger()
         self._loop: asyncio.AbstractEventLoop | None = None  # set by run()
+        self.outage = Outage(timeout_s=offline_timeout_s, clock=clock, sleep=sleep, on_change=self._on_outage)
+
+    def _on_outage(self, what: str, at: float) -> None:
+        if what in ("started", "waiting"):
+            log = self._log.warning if what == "started" else self._log.info
+            log("waiting for the API to be reachable", next_probe_in_s=round(at - self.clock(), 1))
+            self.pacer.show_waiting(Waiting("the API to be reachable", at))
+        elif what == "reached":
+            self._log.warning("the API is reachable again", offline_s=round(at, 1))
+            self.pacer.show_waiting(None)
+        else:
+            minutes = (self.clock() - at) / 60
+            self.request_stop(EXIT_LIMIT, f"the API could not be reached for {minutes:.0f} min (--offline-timeout)")
+            self._log.warning("api_unreachable", detail=self.stop_message)
 
     # -- stopping ------------------------------------------------------------------------------
 
@@ -154,6 +172,9 @@ class Runner:
         while True:
             if self.stop_code is not None:
                 raise _Stop
+            passed = await self.outage.gate()
+            if passed == "stop":
+                raise _Stop
             if self.budget is not None and not await self.budget.take():
                 self.limit_reached = True
                 raise _Stop
@@ -171,8 +192,13 @@ class Runner:
                 sent_at = self.clock()
                 if answer.status:
                     sent_at = self.pacer.answered(send_id, sent_at)
+                elif answer.transport_error in NOT_CONNECTED:  # never left: no attempt, the slot back
+                    self.pacer.not_sent(send_id)
+                    self.outage.unreachable(probe=passed == "probe")
+                    continue
                 else:
                     self.pacer.unanswered(send_id)
+                self.outage.reached()
                 outcome = classify(answer, self.action)
                 used = outcome.status in ("liked", "unliked")
             finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -38,7 +39,7 @@ from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.paths import default_ledger_path
 from bulklike.recorder import Recorder
-from bulklike.results import Format
+from bulklike.results import Format, check_results_file
 from bulklike.runner import RetryPolicy, Runner
 from bulklike.signals import forwarded
 from bulklike.store.journal import Journal
@@ -64,6 +65,7 @@ class RunOptions:
     install_signals: bool = True
     resume_command: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    offline_timeout_s: float = 1800.0  # how long to wait for an unreachable API before exit 75
 
 
 @dataclass(slots=True)
@@ -131,34 +133,40 @@ async def run_command(
 ) -> int:
     """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
     require_credentials(settings)
+    if opts.output:  # a results file of another format is refused before anything is made or sent
+        check_results_file(opts.output, opts.output_format)
     inputs = list(opts.inputs)
     if not inputs and not opts.undo and not streams.stdin_is_tty:
         inputs = ["-"]
-    journal = Journal(settings.journal)
+    nothing = f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
+    if not inputs and not opts.undo and not opts.retry_failed and not os.path.exists(settings.journal):
+        raise InputError(nothing)
+    # inputs first: a missing or unusable one is exit 2 before a journal, lock or ledger file is made
+    sources = await asyncio.to_thread(open_sources, inputs, streams.stdin, opts.input_format, opts.column)
+    started = False  # from then on the ingest thread closes the inputs
     try:
-        check_account(journal, settings, force=opts.force)
-        if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
-            raise InputError(
-                f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
+        journal = Journal(settings.journal)
+        try:
+            check_account(journal, settings, force=opts.force)
+            if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
+                raise InputError(nothing)
+            ledger = Ledger(
+                settings.ledger or default_ledger_path(),
+                app=settings.credentials.app_id,
+                user=settings.credentials.user_id,
+                now=clock(),
             )
-        ledger = Ledger(
-            settings.ledger or default_ledger_path(),
-            app=settings.credentials.app_id,
-            user=settings.credentials.user_id,
-            now=clock(),
-        )
-        try:  # inputs last: open_sources closes what it opened if one is unusable, the ingest thread after
-            sources = await asyncio.to_thread(open_sources, inputs, streams.stdin, opts.input_format, opts.column)
             try:
                 session = RunSession(settings, opts, streams, journal, ledger, sources, clock, sleep)
-            except BaseException:
-                close_sources(sources)
-                raise
-            return await session.execute()
+                started = True
+                return await session.execute()
+            finally:
+                ledger.close()
         finally:
-            ledger.close()
+            journal.close()
     finally:
-        journal.close()
+        if not started:
+            close_sources(sources)
 
 
 class RunSession:
@@ -219,6 +227,7 @@ class RunSession:
             retry=retry,
             undo=opts.undo,
             max_likes=opts.max_likes,
+            offline_timeout_s=opts.offline_timeout_s,
             clock=clock,
             sleep=sleep,
         )
@@ -322,34 +331,41 @@ class RunSession:
 
 
 class SnapshotMaker:
-    """Builds the live line's snapshot; the costly parts (pending count, ETA) are cached a while."""
+    """Builds the live line's snapshot. The total is done + pending read at the same moment (both
+    on the loop, between commits), counted again at most once a second while the input is read,
+    and once more when reading has finished; from then on it is fixed (each pending ID can only
+    become done), so it never drops below done or moves."""
 
     def __init__(self, session: RunSession) -> None:
         self.session = session
-        self._pending = (0.0, 0)
+        self._counted_at = float("-inf")
+        self._total = 0
+        self._final = False
         self._eta = (0.0, None)  # type: tuple[float, float | None]
 
     def make(self) -> Snapshot:
         s = self.session
         now = s.clock()
-        if now - self._pending[0] > 1.0:
-            self._pending = (now, s.journal.count_pending(undo=s.opts.undo))
-        pending = self._pending[1]
-        if now - self._eta[0] > 5.0:
-            self._eta = (now, s.pacer.estimate_finish(pending) if pending else None)
         counts = dict(s.recorder.counts)
         done = sum(counts.values())
+        reading = not s.ingestor.done.is_set()
+        if not self._final and (now - self._counted_at > 1.0 or done > self._total or not reading):
+            self._total = done + s.journal.count_pending(undo=s.opts.undo)
+            self._counted_at, self._final = now, not reading
+        pending = self._total - done
+        if now - self._eta[0] > 5.0:
+            self._eta = (now, s.pacer.estimate_finish(pending) if pending else None)
         quota = s.pacer.quota_left()
         tightest = min(quota, key=lambda q: q[2] / q[1].count, default=None)
         return Snapshot(
             done=done,
-            total=done + pending,
+            total=self._total,
             counts=counts,
             rate_per_s=done / max(1e-6, now - s.started),
             quota=tightest,
             eta=self._eta[1],
             waiting=s.pacer.waiting,
-            reading=not s.ingestor.done.is_set(),
+            reading=reading,
         )
 
 

@@ -175,6 +175,15 @@ class Pacer:
         keeps its place in the windows until its deadline."""
         self._sent_at.pop(send_id, None)
 
+    def not_sent(self, send_id: int) -> None:
+        """The connection was never established: the request never left, so its slot is given back."""
+        self._sent_at.pop(send_id, None)
+        self.ledger.release(send_id)
+
+    def show_waiting(self, waiting: Waiting | None) -> None:
+        """Something other than quota holds the run (the API unreachable): say so in the live line."""
+        self._set_waiting(waiting)
+
     def succeeded(self, headers: Mapping[str, str]) -> None:
         """A request went through: reset the 429 back-off, and heed exhausted-limit headers."""
         self._episodes = 0
