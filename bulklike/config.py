@@ -113,7 +113,8 @@ def read_config_file(path: str | None, *, warn: list[str]) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
-    if _holds_secrets(data) and os.stat(path).st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+    # POSIX mode bits only: Windows reports every file as 0o666 and guards files with ACLs instead
+    if os.name == "posix" and _holds_secrets(data) and os.stat(path).st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         warn.append(f"{path} holds credentials and can be read by other users; run: chmod 600 {path}")
     return data
 

@@ -32,7 +32,7 @@ from bulklike.errors import (
     InputError,
 )
 from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources, open_sources
-from bulklike.input.readers import InputFormat
+from bulklike.input.readers import ArchiveKind, InputFormat
 from bulklike.logs import STDERR, get_logger
 from bulklike.outbox import open_outbox
 from bulklike.pacing.ledger import Ledger
@@ -52,6 +52,8 @@ class RunOptions:
     inputs: tuple[str, ...] = ()
     input_format: InputFormat | None = None
     column: str | None = None
+    archive_kind: ArchiveKind = "likes"
+    partial: bool = False
     dry_run: bool = False
     retry_failed: bool = False
     max_likes: int | None = None
@@ -142,7 +144,15 @@ async def run_command(
     if not inputs and not opts.undo and not opts.retry_failed and not os.path.exists(settings.journal):
         raise InputError(nothing)
     # inputs first: a missing or unusable one is exit 2 before a journal, lock or ledger file is made
-    sources = await asyncio.to_thread(open_sources, inputs, streams.stdin, opts.input_format, opts.column)
+    sources = await asyncio.to_thread(
+        open_sources,
+        inputs,
+        streams.stdin,
+        opts.input_format,
+        opts.column,
+        archive_kind=opts.archive_kind,
+        partial=opts.partial,
+    )
     started = False  # from then on the ingest thread closes the inputs
     try:
         journal = Journal(settings.journal)

@@ -22,7 +22,7 @@ def cmd_completion(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     from bulklike.cli.parser import build_parser
 
-    parser = build_parser()
+    parser = build_parser(full=True)
     _mark_paths(parser, shtab.FILE)
     sys.stdout.write(shtab.complete(parser, shell=args.shell))
     return 0

@@ -10,11 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 
 from bulklike.cli.parser import build_parser
-from bulklike.cli.timeparse import parse_until
 from bulklike.errors import EXIT_SIGINT, EXIT_USAGE, BulklikeError
 
 Handler = Callable[[argparse.Namespace, Sequence[str]], int]
@@ -40,10 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         if getattr(args, "until", None):
+            from bulklike.cli.timeparse import parse_until
+
             args.until = parse_until(args.until)
         return int(resolve(args.handler)(args, argv))
     except BulklikeError as exc:
         if getattr(args, "debug", False):
+            import traceback
+
             traceback.print_exc()
         sys.stderr.write(f"bulklike: error: {exc}\n")
         return exc.exit_code

@@ -2,19 +2,20 @@
 
 Each command names its handler as ``"module:function"``, imported by ``cli.main`` only once that
 command was chosen, so parsing, ``--help`` and ``--version`` import no network or engine code (a test
-checks the import graph). Keep it so: no heavy imports here.
+checks the import graph). Keep it so: no heavy imports here. ``emulate``'s many flags live with the
+emulator and are added only when that command is parsed (``Command.defer``), or for a full tree
+(``build_parser(full=True)``: completion scripts, the help-text test).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import re
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
-
-from bulklike.emulator.cli import add_emulator_arguments
 
 EPILOG = """exit codes: 0 done; 1 done with some failed or invalid; 2 usage, config, input or journal
 error; 3 stopped by a fatal API answer; 75 stopped by --max-likes/--until with work pending;
@@ -77,7 +78,8 @@ def _api(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--ledger",
         metavar="PATH",
-        help="send ledger shared by all runs (default $XDG_STATE_HOME/bulklike/ledger.sqlite3)",
+        help="send ledger shared by all runs (default: the user state directory, e.g. "
+        "$XDG_STATE_HOME/bulklike/ledger.sqlite3 on Linux)",
     )
     g.add_argument(
         "--max-likes", type=_positive_int, metavar="N", help="like at most N tweets in this run, then exit 75"
@@ -180,7 +182,46 @@ def suggestion(message: str, parser: argparse.ArgumentParser) -> str | None:
     return None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def emulate_arguments(emulate: argparse.ArgumentParser) -> None:
+    """``emulate``'s flags: the emulator's own (imported only now), where to listen, logging."""
+    from bulklike.emulator.cli import add_emulator_arguments
+
+    add_emulator_arguments(emulate)
+    emulate.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    emulate.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    _logging(emulate.add_argument_group("logging"))
+
+
+class Command(Parser):
+    """A sub-command's parser; ``defer`` adds flags from a module imported only when this command is parsed."""
+
+    _deferred: str | None = None
+
+    def defer(self, ref: str, *, now: bool = False) -> None:
+        """``ref`` is ``"module:function"``, a function that adds arguments to this parser."""
+        self._deferred = ref
+        if now:
+            self.add_deferred()
+
+    def add_deferred(self) -> None:
+        if self._deferred is not None:
+            module, _, name = self._deferred.partition(":")
+            self._deferred = None
+            getattr(importlib.import_module(module), name)(self)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self.add_deferred()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self.add_deferred()
+        return super().format_help()
+
+
+def build_parser(*, full: bool = False) -> argparse.ArgumentParser:
+    """The whole tree; ``full`` adds deferred flags now (else when their command is parsed)."""
     parser = Parser(
         prog="bulklike",
         description="Like tweets in bulk through the X API: paced within the published limits, journaled, "
@@ -189,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_Version, help="show the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Command)
 
     run = sub.add_parser(
         "run",
@@ -202,10 +243,26 @@ def build_parser() -> argparse.ArgumentParser:
         "inputs",
         nargs="*",
         metavar="INPUT",
-        help="files (.txt .csv .tsv .jsonl .ndjson) or - for stdin; none: stdin when piped, else resume the journal",
+        help="files (.txt .csv .tsv .jsonl .ndjson, an X archive .zip or its like.js) or - for stdin; "
+        "none: stdin when piped, else resume the journal",
     )
-    run.add_argument("--input-format", choices=("text", "csv", "tsv", "jsonl"), help="override the format")
+    run.add_argument(
+        "--input-format",
+        choices=("text", "csv", "tsv", "jsonl", "js", "zip"),
+        help="override the format (js: an X archive data file such as like.js; zip: the archive)",
+    )
     run.add_argument("--column", metavar="NAME", help="CSV/TSV column or JSONL field holding the ID or URL")
+    run.add_argument(
+        "--archive-kind",
+        choices=("likes", "tweets"),
+        default="likes",
+        help="from an X archive, read likes (like.js, default) or your own posts (tweets.js)",
+    )
+    run.add_argument(
+        "--partial",
+        action="store_true",
+        help="keep the IDs read from a broken or cut X archive file before the break (else none, exit 2)",
+    )
     run.add_argument("--dry-run", action="store_true", help="read and journal the input, print the plan, send nothing")
     run.add_argument("--retry-failed", action="store_true", help="send IDs that ended 'failed' again")
     _api(run)
@@ -246,11 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.set_defaults(handler="bulklike.cli.profiles:cmd_accounts")
 
     emulate = sub.add_parser("emulate", help="serve the local X API emulator")
-    add_emulator_arguments(emulate)
-    emulate.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    emulate.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    logging = emulate.add_argument_group("logging")
-    _logging(logging)
+    emulate.defer("bulklike.cli.parser:emulate_arguments", now=full)
     emulate.set_defaults(handler="bulklike.cli.emulate:cmd_emulate")
 
     demo = sub.add_parser("demo", help="run the bundled samples through bulklike against the embedded emulator")

@@ -62,6 +62,8 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         inputs=tuple(args.inputs),
         input_format=args.input_format,
         column=args.column,
+        archive_kind=args.archive_kind,
+        partial=args.partial,
         dry_run=args.dry_run,
         retry_failed=args.retry_failed,
     )

@@ -62,13 +62,14 @@ def connect(path: str, *, timeout: float = 10.0) -> sqlite3.Connection:
 
 
 @contextlib.contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` … ``COMMIT``; on any error (the COMMIT's own included) ``ROLLBACK``.
 
     IMMEDIATE takes the write lock up front, so two processes never both read, decide and then
     collide on the upgrade (SQLite would answer one of them "database is locked" at once).
+    ``immediate=False`` is for writes to a connection's own temp tables, which need no lock.
     """
-    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
         yield conn
         conn.execute("COMMIT")

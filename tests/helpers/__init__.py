@@ -8,6 +8,7 @@
 - ``pacing``: ``NOW``, ``DAY``, rate-limit header names, hypothesis strategies, window counters.
 - ``journal``: ``journal_problems`` (a journal file's consistency, read behind bulklike's back).
 - ``hostile``: the hostile-input corpus.
+- ``archive_files``: real-shaped X archive data files and zips, twarc2 pages and flattened lines.
 - ``crash_harness``, ``crash_checks``: SIGKILL a run at random moments and check the books
   (``python -m tests.helpers.crash_harness``).
 """
