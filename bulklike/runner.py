@@ -6,12 +6,19 @@ answers with exponential backoff and jitter; a 429 pauses every worker and never
 attempt; so does an outage (``pacing.outage``: the API cannot be reached). A fatal answer, a
 signal, ``--max-likes``, ``--until`` or ``--offline-timeout`` stop dispatching; requests already
 on the wire finish (bounded by the client's timeout) and are recorded.
+
+An answer about the account (credentials, access level, enrollment, credits, a usage cap) is
+never recorded as an answer about the tweet: the ID stays ``pending`` and the run stops with the
+answer's advice. Under ``--api auto`` a 453 (no v1.1 likes at this access level) instead moves the
+whole run to v2 once, and the IDs that got it are sent again there as if they had never been sent.
+Unexplained 4xx answers go through the breaker (``api.breaker``) before anything is recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,11 +26,14 @@ from typing import Protocol
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
+from bulklike.api.account import Problem, repeated_unknown_line
+from bulklike.api.breaker import BREAKER_THRESHOLD, Breaker, Trip
 from bulklike.api.classify import Answer, Kind, Outcome, classify, fatal_hint
 from bulklike.api.client import NOT_CONNECTED
-from bulklike.errors import EXIT_FATAL, EXIT_LIMIT
+from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, BulklikeError
 from bulklike.logs import get_logger
-from bulklike.pacing.outage import Outage
+from bulklike.pacing.budget import Budget
+from bulklike.pacing.outage import Outage, Pass
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, Waiting
 from bulklike.recorder import Recorder
 from bulklike.store.journal import Journal, Record
@@ -37,6 +47,12 @@ class LikeClient(Protocol):
     async def unlike(self, tweet_id: str) -> Answer: ...
 
 
+class ApiSwitch(Protocol):
+    """``--api auto``: moves the client and the pacer to v2 (raises BulklikeError if it cannot)."""
+
+    async def to_v2(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetryPolicy:
     max_attempts: int = 5
@@ -47,31 +63,6 @@ class RetryPolicy:
 
 class _Stop(Exception):
     """Raised inside a worker when the run must not send any more."""
-
-
-class Budget:
-    """``--max-likes``: likes done plus likes in flight never exceed the limit."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.done = 0
-        self.in_flight = 0
-        self._changed = asyncio.Condition()
-
-    async def take(self) -> bool:
-        async with self._changed:
-            while self.done + self.in_flight >= self.limit:
-                if self.done >= self.limit:
-                    return False
-                await self._changed.wait()
-            self.in_flight += 1
-            return True
-
-    async def give_back(self, *, used: bool) -> None:
-        async with self._changed:
-            self.in_flight -= 1
-            self.done += used
-            self._changed.notify_all()
 
 
 class Runner:
@@ -91,6 +82,8 @@ class Runner:
         offline_timeout_s: float = 1800.0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        switch: ApiSwitch | None = None,
+        breaker_threshold: int = BREAKER_THRESHOLD,
     ) -> None:
         self.journal = journal
         self.pacer = pacer
@@ -115,6 +108,10 @@ class Runner:
         self._workers: list[asyncio.Task[None]] = []
         self._log = get_logger()
         self._loop: asyncio.AbstractEventLoop | None = None  # set by run()
+        self.switch = switch
+        self.switched = False  # the run moved to v2 (--api auto)
+        self._switching: asyncio.Future[None] | None = None
+        self.breaker: Breaker[Record] = Breaker(breaker_threshold)
         self.outage = Outage(timeout_s=offline_timeout_s, clock=clock, sleep=sleep, on_change=self._on_outage)
 
     def _on_outage(self, what: str, at: float) -> None:
@@ -165,45 +162,61 @@ class Runner:
 
     # -- one ID --------------------------------------------------------------------------------
 
+    async def _admit(self) -> Pass:
+        """Before each send: a stop, the outage gate, then ``--max-likes`` (which raise ``_Stop``)."""
+        if self.stop_code is not None:
+            raise _Stop
+        passed = await self.outage.gate()
+        if passed == "stop":
+            raise _Stop
+        if self.budget is not None and not await self.budget.take():
+            self.limit_reached = True
+            raise _Stop
+        return passed
+
     async def _send(self, tweet_id: str, attempts: list[int]) -> Outcome:
         """One attempt: 429s wait and go again without counting; anything else is the result."""
         task = asyncio.current_task(self._loop)  # given the loop, it skips a getpid() system call
         assert task is not None
         while True:
-            if self.stop_code is not None:
-                raise _Stop
-            passed = await self.outage.gate()
-            if passed == "stop":
-                raise _Stop
-            if self.budget is not None and not await self.budget.take():
-                self.limit_reached = True
-                raise _Stop
-            used = False
+            passed = await self._admit()
+            used = switch = False
             try:
                 send_id = await self.pacer.acquire()
                 if send_id is None:
                     self.limit_reached = True
                     raise _Stop
+                if self._switching is not None and not self._switching.done():
+                    self.pacer.given_back(send_id)  # nothing leaves for the old API once the switch began
+                    await self._switch_to_v2(tweet_id)
+                    continue
+                before_switch = not self.switched
                 self._sending.add(task)
                 try:
                     answer = await (self.client.unlike(tweet_id) if self.undo else self.client.like(tweet_id))
                 finally:
                     self._sending.discard(task)
                 sent_at = self.clock()
-                if answer.status:
+                outcome = classify(answer, self.action)
+                switch = outcome.problem is Problem.NO_V1_ACCESS and self.switch is not None and before_switch
+                if switch:
+                    self.pacer.given_back(send_id)  # v1.1 refused the app: the send counts toward no limit
+                elif answer.status:
                     sent_at = self.pacer.answered(send_id, sent_at)
                 elif answer.transport_error in NOT_CONNECTED:  # never left: no attempt, the slot back
-                    self.pacer.not_sent(send_id)
+                    self.pacer.given_back(send_id)
                     self.outage.unreachable(probe=passed == "probe")
                     continue
                 else:
                     self.pacer.unanswered(send_id)
                 self.outage.reached()
-                outcome = classify(answer, self.action)
                 used = outcome.status in ("liked", "unliked")
             finally:
                 if self.budget is not None:
                     await asyncio.shield(self.budget.give_back(used=used))
+            if switch:
+                await self._switch_to_v2(tweet_id)
+                continue  # the same ID again, now on v2; this send is not an attempt
             if outcome.kind is Kind.RATE_LIMITED:
                 self.pacer.refused(sent_at, answer.headers)
                 self._log.info(
@@ -217,6 +230,22 @@ class Runner:
                 self.pacer.succeeded(answer.headers)
             attempts[0] += 1
             return outcome
+
+    async def _switch_to_v2(self, tweet_id: str) -> None:
+        """Join (or start) the one switch to v2; every worker that got a 453 waits for it."""
+        if self._switching is None:
+            self._log.warning("api_switch", tweet_id=tweet_id, detail="v1.1 answered 453: switching the run to v2")
+            self._switching = asyncio.ensure_future(self._do_switch())
+        try:
+            await asyncio.shield(self._switching)
+        except BulklikeError as exc:
+            self.request_stop(EXIT_FATAL, str(exc))
+            raise _Stop from None
+
+    async def _do_switch(self) -> None:
+        assert self.switch is not None
+        await self.switch.to_v2()
+        self.switched = True
 
     def _before_sleep(self, tweet_id: str) -> Callable[[RetryCallState], None]:
         def log(state: RetryCallState) -> None:
@@ -267,26 +296,40 @@ class Runner:
             return
         if outcome.kind is Kind.FATAL:
             self._record(tweet_id, "pending", attempts[0], outcome)
-            hint = fatal_hint(outcome.error_code, outcome.http_status)
-            code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
-            said = outcome.message or f"HTTP {outcome.http_status}"
-            self.request_stop(EXIT_FATAL, f"the API said: {said}{code} — {hint}")
+            self.request_stop(EXIT_FATAL, _stop_line(outcome))
         elif outcome.kind is Kind.RETRYABLE and self.stop_code is not None:
             self._record(tweet_id, "pending", attempts[0], outcome)
+        elif Breaker.watches(outcome):
+            trip = self.breaker.suspect(tweet_id, outcome, self._make(tweet_id, outcome.status, attempts[0], outcome))
+            if trip is not None:
+                self._trip(trip)
         else:
+            if outcome.kind is Kind.DONE:
+                for held in self.breaker.success():  # the unexplained answers were about their tweets
+                    self.recorder.add(held)
             self._record(tweet_id, outcome.status, attempts[0], outcome)
 
+    def _trip(self, trip: Trip) -> None:
+        """The breaker opened: what it held goes back to ``pending`` and the run stops."""
+        self._release_held(pending=True)
+        self.request_stop(EXIT_FATAL, repeated_unknown_line(trip.http_status, trip.key, trip.message, trip.tweets))
+
+    def _release_held(self, *, pending: bool) -> None:
+        for held in self.breaker.take_held():
+            self.recorder.add(dataclasses.replace(held, status="pending") if pending else held)
+
     def _record(self, tweet_id: str, status: str, attempts: int, outcome: Outcome | None) -> None:
-        self.recorder.add(
-            Record(
-                tweet_id=tweet_id,
-                status=status,
-                attempts=attempts,
-                http_status=outcome.http_status if outcome else None,
-                error_code=outcome.error_code if outcome else None,
-                message=outcome.message if outcome else None,
-                at=self.clock(),
-            )
+        self.recorder.add(self._make(tweet_id, status, attempts, outcome))
+
+    def _make(self, tweet_id: str, status: str, attempts: int, outcome: Outcome | None) -> Record:
+        return Record(
+            tweet_id=tweet_id,
+            status=status,
+            attempts=attempts,
+            http_status=outcome.http_status if outcome else None,
+            error_code=outcome.error_code if outcome else None,
+            message=outcome.message if outcome else None,
+            at=self.clock(),
         )
 
     async def _worker(self) -> None:
@@ -315,6 +358,9 @@ class Runner:
                 elif isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                     raise result
         finally:
+            # Held answers the breaker did not decide: a run that ended by itself had successes or
+            # fewer than the threshold, so they are their tweets'; after a stop they stay pending.
+            self._release_held(pending=self.stop_code is not None)
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
             self.recorder.flush()
@@ -325,3 +371,13 @@ class Runner:
         fails in turn (a full disk once cost a run ~100 likes sent and never recorded)."""
         if not task.cancelled() and not isinstance(task.exception(), RateLimitGiveUp | None):
             self.hard_stop()
+
+
+def _stop_line(outcome: Outcome) -> str:
+    """The one line a fatal answer prints: today's account-wide answers carry their own advice."""
+    if outcome.advice is not None:
+        return outcome.advice
+    hint = fatal_hint(outcome.error_code, outcome.http_status)
+    code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
+    said = outcome.message or f"HTTP {outcome.http_status}"
+    return f"the API said: {said}{code} — {hint}"

@@ -43,6 +43,7 @@ from bulklike.results import Format, check_results_file
 from bulklike.runner import RetryPolicy, Runner
 from bulklike.signals import forwarded
 from bulklike.store.journal import Journal
+from bulklike.switch import SwitchToV2, starting_settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,6 +159,7 @@ async def run_command(
         journal = Journal(settings.journal)
         try:
             check_account(journal, settings, force=opts.force)
+            settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
             if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
                 raise InputError(nothing)
             ledger = Ledger(
@@ -240,6 +242,7 @@ class RunSession:
             offline_timeout_s=opts.offline_timeout_s,
             clock=clock,
             sleep=sleep,
+            switch=SwitchToV2(settings, self.client, self.pacer, journal, resolve_user_id) if settings.auto else None,
         )
         self.loop = asyncio.get_running_loop()
         self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=clock, on_commit=self._from_thread)
@@ -249,12 +252,8 @@ class RunSession:
 
     def _on_wait(self, waiting: Waiting | None) -> None:
         if waiting is not None and waiting.until - self.clock() >= 1.0:  # sub-second waits are just pacing
-            self.log.info(
-                "waiting",
-                reason=waiting.reason,
-                until=clock_time(waiting.until),
-                wait_s=round(max(0.0, waiting.until - self.clock()), 1),
-            )
+            wait_s = round(max(0.0, waiting.until - self.clock()), 1)
+            self.log.info("waiting", reason=waiting.reason, until=clock_time(waiting.until), wait_s=wait_s)
 
     def _from_thread(self, invalid: list[NewInvalid]) -> None:
         self.loop.call_soon_threadsafe(self._on_commit, invalid)
@@ -341,16 +340,12 @@ class RunSession:
 
 
 class SnapshotMaker:
-    """Builds the live line's snapshot. The total is done + pending read at the same moment (both
-    on the loop, between commits), counted again at most once a second while the input is read,
-    and once more when reading has finished; from then on it is fixed (each pending ID can only
-    become done), so it never drops below done or moves."""
+    """The live line's snapshot. Its total is done + pending read at one moment (on the loop,
+    between commits): again each second while reading, once after; then fixed, never below done."""
 
     def __init__(self, session: RunSession) -> None:
         self.session = session
-        self._counted_at = float("-inf")
-        self._total = 0
-        self._final = False
+        self._counted_at, self._total, self._final = float("-inf"), 0, False
         self._eta = (0.0, None)  # type: tuple[float, float | None]
 
     def make(self) -> Snapshot:

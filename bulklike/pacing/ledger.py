@@ -248,7 +248,9 @@ class Ledger:
             self._release(self._spares.popleft()[0])
 
     def release(self, send_id: int) -> None:
-        """A slot whose request never left (its connection was never established) is given back."""
+        """Give back a slot whose request counted toward no limit of ours: its connection was never
+        established (the API unreachable), or a 453 under ``--api auto`` (v1.1 refused the app's
+        access level, and the run moves to v2)."""
         self._release(send_id)
 
     def _release(self, send_id: int) -> None:
