@@ -17,6 +17,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.clients import Kind  # noqa: E402
 from benchmarks.common import BenchError  # noqa: E402
 from benchmarks.report import Row, markdown, num, text_table  # noqa: E402
 from benchmarks.suite import SECTIONS, SMOKE, Plan, Results, paired, run_suite, with_overrides  # noqa: E402
@@ -156,8 +157,13 @@ def details(results: Results) -> list[str]:
     out: list[str] = []
     if not results.runs:
         return out
-    for kind, label in (("bulklike", "bulklike run"), ("bare", "bare loop"), ("tweepy", "tweepy loop")):
-        s = results.client(kind)  # type: ignore[arg-type]
+    labels: tuple[tuple[Kind, str], ...] = (
+        ("bulklike", "bulklike run"),
+        ("bare", "bare loop"),
+        ("tweepy", "tweepy loop"),
+    )
+    for kind, label in labels:
+        s = results.client(kind)
         out.append(
             f"- {label}: {s.likes:,} likes; runs {_spread(s.per_s)} likes/s, {_spread(s.cpu_us_runs)} µs "
             f"CPU per like; start-up {s.startup_wall_s:.2f} s wall, {s.startup_cpu_s:.2f} s CPU; with "

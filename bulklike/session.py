@@ -41,6 +41,7 @@ from bulklike.results import Format, ResultWriter, invalid_line, open_results
 from bulklike.runner import RetryPolicy, Runner
 from bulklike.signals import forwarded
 from bulklike.store.journal import Journal
+from bulklike.switch import SwitchToV2, starting_settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +139,7 @@ async def run_command(
     journal = Journal(settings.journal)
     try:
         check_account(journal, settings, force=opts.force)
+        settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
         if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
             raise InputError(
                 f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
@@ -231,6 +233,7 @@ class RunSession:
             max_likes=opts.max_likes,
             clock=clock,
             sleep=sleep,
+            switch=SwitchToV2(settings, self.client, self.pacer, journal, resolve_user_id) if settings.auto else None,
         )
         self.loop = asyncio.get_running_loop()
         self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=clock, on_commit=self._from_thread)

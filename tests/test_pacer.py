@@ -32,11 +32,22 @@ def make(tmp_path: Path, clock: FakeClock) -> Callable[..., Pacer]:
         *,
         user_id: str = "u",
         events: list[Waiting | None] | None = None,
-        **kw: object,
+        min_interval: float = 0.0,
+        stop_at: float | None = None,
     ) -> Pacer:
         ledger = Ledger(str(tmp_path / "ledger.sqlite3"), app="a", user=user_id, now=clock())
         on_wait = events.append if events is not None else None
-        return Pacer(ledger, user, app, timeout=5.0, clock=clock, sleep=clock.sleep, on_wait=on_wait, **kw)  # type: ignore[arg-type]
+        return Pacer(
+            ledger,
+            user,
+            app,
+            timeout=5.0,
+            min_interval=min_interval,
+            clock=clock,
+            sleep=clock.sleep,
+            stop_at=stop_at,
+            on_wait=on_wait,
+        )
 
     return factory
 

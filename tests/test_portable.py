@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -12,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bulklike.config import read_config_file
 from bulklike.errors import EXIT_SIGINT, JournalError
 from bulklike.signals import forwarded
 from bulklike.store.journal import Journal
+from tests.helpers.journal import journal_problems
+from tests.helpers.workspace import ROOT, EmulatorFactory, Workspace, ids
 
 CREDENTIALS = {f"BULKLIKE_{k}": "x" for k in ("CONSUMER_KEY", "CONSUMER_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET")}
 POSIX_ONLY = ("fcntl", "termios", "pwd", "grp", "resource")
@@ -113,3 +117,58 @@ def test_signals_reach_the_loop_without_add_signal_handler() -> None:
         loop.close()
     assert seen == [EXIT_SIGINT]
     assert signal.getsignal(signal.SIGINT) is before  # restored after the run
+
+
+def test_no_permission_warning_where_mode_bits_mean_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows reports every file as 0o666: the POSIX-only 'chmod 600' warning must not fire there."""
+    path = tmp_path / "bulklike.toml"
+    path.write_text('[credentials]\nconsumer_key = "k"\n')
+    os.chmod(path, 0o666)
+    warnings: list[str] = []
+    read_config_file(str(path), warn=warnings)
+    assert len(warnings) == 1  # POSIX: the warning stands
+    monkeypatch.setattr(os, "name", "nt")
+    warnings.clear()
+    read_config_file(str(path), warn=warnings)
+    assert warnings == []
+
+
+# Loaded by the child's ``site``: its event loops then lack add_signal_handler, as Windows' do.
+NO_ADD_SIGNAL_HANDLER = """
+import asyncio.unix_events, os
+
+def add_signal_handler(self, sig, callback, *args):
+    with open(os.environ["FALLBACK_MARKER"], "a") as marker:
+        marker.write("refused\\n")
+    raise NotImplementedError
+
+asyncio.unix_events._UnixSelectorEventLoop.add_signal_handler = add_signal_handler
+"""
+
+
+@pytest.mark.timeout(60)
+async def test_ctrl_c_without_add_signal_handler_records_what_was_in_flight(
+    workspace: Workspace, emulator: EmulatorFactory, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(NO_ADD_SIGNAL_HANDLER)
+    marker = tmp_path / "marker"
+    env = {"PYTHONPATH": f"{site}{os.pathsep}{ROOT}", "FALLBACK_MARKER": str(marker)}
+    path = workspace.write("ids.txt", "\n".join(ids(60)) + "\n")
+    async with emulator(latency_ms=600) as emu:  # some requests are always on the wire
+        proc = await workspace.start("run", str(path), *workspace.base_args(emu), "--concurrency", "4", env=env)
+        assert proc.stdout is not None
+        before = [json.loads(await asyncio.wait_for(proc.stdout.readline(), 20)) for _ in range(3)]
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+        stats = emu.stats()
+    stderr = err.decode()
+    assert marker.read_text() == "refused\n"  # the loop refused, so the fallback handled Ctrl-C
+    assert proc.returncode == 130, stderr
+    after = [json.loads(line) for line in out.decode().splitlines()]
+    liked = {t for t, row in workspace.rows().items() if row[0] == "liked"}
+    assert liked == {r["tweet_id"] for r in before + after}
+    assert stats["requests"] == stats["likes"] == len(liked)  # every request on the wire was recorded
+    assert "run stopped after" in stderr and "Traceback" not in stderr
+    assert journal_problems(workspace.journal) == []

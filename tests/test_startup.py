@@ -11,6 +11,7 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -31,7 +32,15 @@ sys.stderr.write("\\nPROBE " + json.dumps({"code": code, "heavy": heavy, "engine
 """
 
 
-def probe(argv: list[str], cwd: Path) -> dict[str, object]:
+class Probe(TypedDict):
+    """What the probe prints: ``main``'s exit code and the heavy and engine modules it imported."""
+
+    code: int
+    heavy: list[str]
+    engine: list[str]
+
+
+def probe(argv: list[str], cwd: Path) -> Probe:
     """Run ``main(argv)`` in a fresh interpreter; its exit code and the heavy modules it imported."""
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(argv), json.dumps(HEAVY), json.dumps(ENGINE)],
@@ -41,7 +50,7 @@ def probe(argv: list[str], cwd: Path) -> dict[str, object]:
         timeout=60,
     )
     line = proc.stderr.rsplit("PROBE ", 1)[-1]
-    result: dict[str, object] = json.loads(line)
+    result: Probe = json.loads(line)
     return result
 
 
@@ -68,8 +77,8 @@ def test_run_still_loads_the_engine(tmp_path: Path) -> None:
     ids.write_text("20\n")
     env_free = ["run", str(ids), "--dry-run", "--journal", str(tmp_path / "j.db"), "--ledger", str(tmp_path / "l.db")]
     result = probe(env_free, tmp_path)
-    assert "aiohttp" in result["heavy"]  # type: ignore[operator]
-    assert "bulklike.session" in result["engine"]  # type: ignore[operator]
+    assert "aiohttp" in result["heavy"]
+    assert "bulklike.session" in result["engine"]
 
 
 def test_version_has_one_source() -> None:

@@ -39,7 +39,11 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _api(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("API and pacing")
-    g.add_argument("--api", choices=("v1.1", "v2"), help="API version (default v1.1)")
+    g.add_argument(
+        "--api",
+        choices=("auto", "v1.1", "v2"),
+        help="API version (default auto: v1.1, and v2 from the first 453 on, remembered by the journal)",
+    )
     g.add_argument(
         "--base-url",
         metavar="URL",

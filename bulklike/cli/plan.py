@@ -44,6 +44,7 @@ def print_plan(
         invalid = f", {given.invalid} invalid" if given.invalid else ""
         lines.append(f"  {'from:' if i == 0 else '':<10}{given.name}: {given.ids} IDs{invalid}")
     lines.append(f"  queue:    {pending} pending in {settings.journal}")
+    lines.append(f"  api:      {settings.api}" + (" (auto: moves to v2 at the first 453)" if settings.auto else ""))
     for scope, limit, left in pacer.quota_left():
         lines.append(f"  quota:    {scope} {limit}: {left} left now")
     interval = settings.interval
