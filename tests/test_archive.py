@@ -21,6 +21,7 @@ from tests.helpers.archive_files import (
     tweet_entry,
     zip_bytes,
 )
+from tests.helpers.records import ids_of
 
 IDS = [str(1_860_000_000_000_000_000 + i) for i in range(12)]
 
@@ -43,10 +44,6 @@ class Trickle(io.RawIOBase):
 
 def js(text: str, *, kind: ArchiveKind = "likes", partial: bool = False, name: str = "like.js") -> list[InputRecord]:
     return list(read_records(io.BytesIO(text.encode()), name=name, fmt="js", archive_kind=kind, partial=partial))
-
-
-def ids_of(records: list[InputRecord]) -> list[str]:
-    return [r.tweet_id for r in records if isinstance(r, ParsedId)]
 
 
 def test_like_js_entries_with_quotes_emoji_and_without_full_text() -> None:

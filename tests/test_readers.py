@@ -22,16 +22,13 @@ from bulklike.input.readers import (
     open_input,
     read_records,
 )
+from tests.helpers.records import ok
 
 FORMATS: list[InputFormat] = ["text", "csv", "tsv", "jsonl"]
 
 
 def read(data: bytes, fmt: InputFormat, column: str | None = None) -> list[InputRecord]:
     return list(read_records(io.BytesIO(data), name="in", fmt=fmt, column=column))
-
-
-def ok(line: int, tweet_id: str) -> ParsedId:
-    return ParsedId(tweet_id, f"in:{line}")
 
 
 @pytest.mark.parametrize(

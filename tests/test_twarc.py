@@ -14,6 +14,7 @@ from bulklike.input.jsonstream import JsonStream, JsonStreamError
 from bulklike.input.lines import MAX_LINE
 from bulklike.input.readers import InputRecord, InvalidLine, ParsedId, read_records
 from tests.helpers.archive_files import twarc_flat, twarc_page, twarc_users_page
+from tests.helpers.records import ids_of
 
 DATA = [str(1_870_000_000_000_000_000 + i) for i in range(8)]
 INCLUDED = [str(1_500_000_000_000_000_000 + i) for i in range(3)]
@@ -21,10 +22,6 @@ INCLUDED = [str(1_500_000_000_000_000_000 + i) for i in range(3)]
 
 def jsonl(text: str, column: str | None = None) -> list[InputRecord]:
     return list(read_records(io.BytesIO(text.encode()), name="t.jsonl", fmt="jsonl", column=column))
-
-
-def ids_of(records: list[InputRecord]) -> list[str]:
-    return [r.tweet_id for r in records if isinstance(r, ParsedId)]
 
 
 def test_raw_pages_give_the_data_tweets_never_the_includes() -> None:

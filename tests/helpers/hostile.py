@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import codecs
 
-from bulklike.input.readers import InputFormat, InputRecord, InvalidLine, ParsedId
+from bulklike.input.readers import InputFormat, InputRecord
+from tests.helpers.records import bad, ok
 
 NOT_REF = "not a tweet ID or status URL"
 NOT_INT = "ID is not an integer"
@@ -17,14 +18,6 @@ EOD = "malformed CSV: unexpected end of data"
 AFTER_QUOTE = "malformed CSV: ',' expected after '\"'"
 HOST = "host is not twitter.com or x.com"
 BIG = 50_000_000  # one 50 MB line
-
-
-def ok(line: int, tweet_id: str) -> ParsedId:
-    return ParsedId(tweet_id, f"in:{line}")
-
-
-def bad(line: int, reason: str, shown: str) -> InvalidLine:
-    return InvalidLine(shown, f"in:{line}", reason)
 
 
 def utf16(text: str, bom: bytes, codec: str) -> bytes:
