@@ -186,6 +186,7 @@ class Runner:
                     raise _Stop
                 if self._switching is not None and not self._switching.done():
                     self.pacer.given_back(send_id)  # nothing leaves for the old API once the switch began
+                    await self._switch_to_v2(tweet_id)
                     continue
                 before_switch = not self.switched
                 self._sending.add(task)

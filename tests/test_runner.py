@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -247,3 +248,16 @@ async def test_a_switch_that_fails_stops_with_everything_pending(tmp_path: Path)
     assert runner.stop_message is not None and "GET /2/users/me" in runner.stop_message
     assert journal.counts() == {"pending": 10} and _results(writer) == {}
     assert client.sent["v2"] == []
+
+
+async def test_workers_waiting_for_a_slot_wait_for_the_switch_without_spinning(tmp_path: Path) -> None:
+    client = SwitchingClient()
+    switch = FakeSwitch(client)
+    runner, journal, _ = await _run(
+        tmp_path, [str(i) for i in range(1, 11)], client, limits=(Limit(1, 1.0),), switch=switch
+    )
+    assert switch.calls == 1 and journal.counts() == {"liked": 10}
+    assert client.sent["v1.1"] == ["1"]  # the others were still waiting for a slot when the switch began
+    with sqlite3.connect(tmp_path / "l.db") as conn:
+        taken = conn.execute("SELECT count(*) FROM sends").fetchone()[0]
+    assert taken <= 10 + 1 + 3  # every send, the 453, and one slot per worker given back at the switch
