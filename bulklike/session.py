@@ -26,6 +26,7 @@ from bulklike.errors import (
     EXIT_LIMIT,
     EXIT_OK,
     EXIT_SOME_FAILED,
+    EXIT_USAGE,
     ConfigError,
     FatalApiError,
     InputError,
@@ -265,6 +266,8 @@ class RunSession:
         self.runner.new_rows.set()
         if self.ingestor.done.is_set():
             self.runner.reading.clear()
+            if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now, exit 2
+                self.runner.request_stop(EXIT_USAGE)
 
     def on_signal(self, code: int) -> None:
         self.signalled.append(code)
@@ -309,7 +312,7 @@ class RunSession:
                 STDERR.before_write = STDERR.after_write = None
                 self.ingestor.stop.set()
                 self.writer.flush()
-            if self.ingestor.stats.error is not None and self.runner.stop_code is None:
+            if self.ingestor.stats.error is not None and self.runner.stop_code in (None, EXIT_USAGE):
                 raise self.ingestor.stats.error
         return self.finish()
 
