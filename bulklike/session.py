@@ -27,6 +27,7 @@ from bulklike.errors import (
     EXIT_LIMIT,
     EXIT_OK,
     EXIT_SOME_FAILED,
+    EXIT_USAGE,
     ConfigError,
     FatalApiError,
     InputError,
@@ -142,7 +143,7 @@ async def run_command(
     if not inputs and not opts.undo and not streams.stdin_is_tty:
         inputs = ["-"]
     nothing = f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
-    if not inputs and not opts.undo and not opts.retry_failed and not os.path.exists(settings.journal):
+    if not (inputs or opts.undo or opts.retry_failed or os.path.exists(settings.journal)):
         raise InputError(nothing)
     # inputs first: a missing or unusable one is exit 2 before a journal, lock or ledger file is made
     sources = await asyncio.to_thread(
@@ -154,7 +155,7 @@ async def run_command(
         archive_kind=opts.archive_kind,
         partial=opts.partial,
     )
-    started = False  # from then on the ingest thread closes the inputs
+    started = False  # once the session is made, the ingest thread closes the inputs
     try:
         journal = Journal(settings.journal)
         try:
@@ -264,6 +265,8 @@ class RunSession:
         self.runner.new_rows.set()
         if self.ingestor.done.is_set():
             self.runner.reading.clear()
+            if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now, exit 2
+                self.runner.request_stop(EXIT_USAGE)
 
     def on_signal(self, code: int) -> None:
         self.signalled.append(code)
@@ -308,7 +311,7 @@ class RunSession:
                 STDERR.before_write = STDERR.after_write = None
                 self.ingestor.stop.set()
                 self.recorder.close()
-            if self.ingestor.stats.error is not None and self.runner.stop_code is None:
+            if self.ingestor.stats.error is not None and self.runner.stop_code in (None, EXIT_USAGE):
                 raise self.ingestor.stats.error
         return self.finish()
 
@@ -344,8 +347,7 @@ class SnapshotMaker:
     between commits): again each second while reading, once after; then fixed, never below done."""
 
     def __init__(self, session: RunSession) -> None:
-        self.session = session
-        self._counted_at, self._total, self._final = float("-inf"), 0, False
+        self.session, self._counted_at, self._total, self._final = session, float("-inf"), 0, False
         self._eta = (0.0, None)  # type: tuple[float, float | None]
 
     def make(self) -> Snapshot:

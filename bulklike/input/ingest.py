@@ -51,6 +51,16 @@ _INSERT_INVALID = (
 
 _STAGE = "CREATE TEMP TABLE IF NOT EXISTS staged(tweet_id TEXT, source TEXT NOT NULL, input TEXT, reason TEXT)"
 _INSERT_STAGED = "INSERT INTO temp.staged(tweet_id, source, input, reason) VALUES (?, ?, ?, ?)"
+_STAGED_INVALID = (
+    "SELECT input, source, reason FROM temp.staged WHERE rowid > ? AND rowid <= ? AND tweet_id IS NULL ORDER BY rowid"
+)
+_PUBLISH = (
+    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run)"
+    " SELECT tweet_id, 'pending', source, ?1, ?2, ?3 FROM temp.staged"
+    " WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+)
+PUBLISH_BATCH = 10_000
 
 Record = ParsedId | InvalidLine
 #: an invalid line new to the journal, with its row's ``seq`` (for the results outbox)
@@ -170,6 +180,7 @@ class Ingestor:
     def _drain(self, conn: sqlite3.Connection, source: Source) -> None:
         self.stats.inputs.append(InputCount(source.name))
         commit = self._stage if source.staged else self._commit
+        size = PUBLISH_BATCH if source.staged else BATCH  # staged: nobody waits for these rows
         if source.staged:
             conn.execute(_STAGE)
             conn.execute("DELETE FROM temp.staged")
@@ -184,7 +195,7 @@ class Ingestor:
             else:
                 assert isinstance(record, InvalidLine)
                 invalid.append(record)
-            if len(ids) >= BATCH or len(invalid) >= 100 or time.monotonic() > deadline:
+            if len(ids) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
                 commit(conn, ids, invalid)
                 ids, invalid = [], []
                 if self.stop.is_set():
@@ -204,21 +215,20 @@ class Ingestor:
             conn.executemany(_INSERT_STAGED, [(None, r.source, r.input, r.reason) for r in invalid])
 
     def _publish(self, conn: sqlite3.Connection) -> None:
-        """The whole input parsed: move its staged records into the journal, batch by batch, in order."""
-        last, run = 0, self.run_id
-        while not self.stop.is_set():
-            rows = conn.execute(
-                "SELECT rowid, tweet_id, source, input, reason FROM temp.staged WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                (last, BATCH),
-            ).fetchall()
-            if not rows:
-                break
-            last, now = rows[-1][0], self.clock()
-            ids = [(tweet_id, source, now, run, run) for _, tweet_id, source, _, _ in rows if tweet_id is not None]
-            invalid = [
-                InvalidLine(text, source, reason) for _, tweet_id, source, text, reason in rows if tweet_id is None
-            ]
-            self._commit(conn, ids, invalid)
+        """The whole input parsed: move its staged records into the journal, in order, batch by batch
+        (inside SQLite: the rows do not come back through Python, only the invalid ones, to report)."""
+        top = conn.execute("SELECT ifnull(max(rowid), 0) FROM temp.staged").fetchone()[0]
+        last = 0
+        while last < top and not self.stop.is_set():
+            upto = min(last + PUBLISH_BATCH, top)
+            rows = conn.execute(_STAGED_INVALID, (last, upto)).fetchall()
+            invalid = [InvalidLine(text, source, reason) for text, source, reason in rows]
+            now = self.clock()
+            with transaction(conn):
+                conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto))
+                new = self._insert_invalid(conn, invalid, now)
+            self._committed(upto - last - len(invalid), invalid, new)
+            last = upto
         conn.execute("DELETE FROM temp.staged")
 
     def _commit(
@@ -227,15 +237,24 @@ class Ingestor:
         if not ids and not invalid:
             return
         now = self.clock()
-        new: list[NewInvalid] = []
         with transaction(conn):
             conn.executemany(_INSERT_ID, ids)
-            for r in invalid:  # rare: one statement each, to learn which are new to the journal
-                cur = conn.execute(_INSERT_INVALID, (r.source, r.input, r.reason, now, now, self.run_id, self.run_id))
-                if cur.rowcount == 1:
-                    new.append((int(cur.lastrowid or 0), r))
-        self.stats.valid += len(ids)
+            new = self._insert_invalid(conn, invalid, now)
+        self._committed(len(ids), invalid, new)
+
+    def _insert_invalid(self, conn: sqlite3.Connection, invalid: list[InvalidLine], now: float) -> list[NewInvalid]:
+        """One statement each (they are rare), to learn which lines are new to the journal: only
+        those are reported, so a line read again on a resume is not reported again."""
+        new: list[NewInvalid] = []
+        for r in invalid:
+            cur = conn.execute(_INSERT_INVALID, (r.source, r.input, r.reason, now, now, self.run_id, self.run_id))
+            if cur.rowcount == 1:
+                new.append((int(cur.lastrowid or 0), r))
+        return new
+
+    def _committed(self, ids: int, invalid: list[InvalidLine], new: list[NewInvalid]) -> None:
+        self.stats.valid += ids
         self.stats.invalid += len(invalid)
-        self.stats.inputs[-1].ids += len(ids)
+        self.stats.inputs[-1].ids += ids
         self.stats.inputs[-1].invalid += len(invalid)
         self.on_commit(new)
