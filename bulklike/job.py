@@ -14,21 +14,21 @@ import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from bulklike.account import resolve_user_id
 from bulklike.api.client import XClient
 from bulklike.config import Settings
-from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, EXIT_OK, EXIT_SOME_FAILED, FatalApiError
+from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, FatalApiError
 from bulklike.input.feed import Feed
-from bulklike.input.ingest import Ingestor, Source, close_sources
-from bulklike.input.lines import InvalidLine
+from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources
+from bulklike.outbox import Handover, open_outbox
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.plan import Plan, make_plan
 from bulklike.recorder import Recorder
-from bulklike.results import Result
+from bulklike.results import Format, Result
 from bulklike.runner import RetryPolicy, Runner
 from bulklike.store.journal import Journal
 from bulklike.switch import SwitchToV2
@@ -47,6 +47,15 @@ class Parts:
     log: Any
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Where a CLI run writes its result lines (through the outbox): ``path``, or else ``stdout``."""
+
+    path: str | None
+    format: Format
+    stdout: TextIO
 
 
 @dataclass(slots=True)
@@ -97,10 +106,14 @@ class Job:
         include_already: bool = False,
         max_likes: int | None = None,
         until: float | None = None,
+        output: Output | None = None,
+        offline_timeout_s: float = 1800.0,
     ) -> None:
         self.feed = feed
         try:
-            self._setup(parts, undo, sources, retry_failed, include_already, max_likes, until)
+            self._setup(
+                parts, undo, sources, retry_failed, include_already, max_likes, until, output, offline_timeout_s
+            )
         except BaseException:
             close_sources(sources)
             raise
@@ -114,6 +127,8 @@ class Job:
         include_already: bool,
         max_likes: int | None,
         until: float | None,
+        output: Output | None,
+        offline_timeout_s: float,
     ) -> None:
         settings, journal, self.clock, self.log = parts.settings, parts.journal, parts.clock, parts.log
         self.parts, self.undo, self.command = parts, undo, "undo" if undo else "run"
@@ -123,6 +138,10 @@ class Job:
             journal.retry_failed()
         if undo:
             journal.prepare_undo(include_already=include_already)
+        # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
+        self.outbox = (
+            open_outbox(journal, output.path, output.format, output.stdout) if output is not None else Handover(journal)
+        )
         self.pacer = Pacer(
             parts.ledger,
             settings.user_limits,
@@ -134,7 +153,7 @@ class Job:
             stop_at=until,
             on_wait=self._on_wait,
         )
-        self.recorder = Recorder(journal, deliver=self._deliver, undo=undo, log=self.log)
+        self.recorder = Recorder(journal, self.outbox, deliver=self._deliver, undo=undo, log=self.log)
         retry = parts.retry
         self.runner = Runner(
             journal,
@@ -150,6 +169,7 @@ class Job:
             ),
             undo=undo,
             max_likes=max_likes,
+            offline_timeout_s=offline_timeout_s,
             clock=self.clock,
             sleep=parts.sleep,
             log=self.log,
@@ -161,14 +181,13 @@ class Job:
         )
         self.loop = asyncio.get_running_loop()
         self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread)
-        self.invalid = 0
         self.stopped_with: int | None = None
         self.report: RunReport | None = None
         self._ready: list[Result] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._planning = False
-        self._pending = (-math.inf, 0)
+        self._counted_at, self._total, self._final = -math.inf, 0, False
         self._eta: tuple[float, float | None] = (-math.inf, None)
 
     # -- callbacks -------------------------------------------------------------------------------
@@ -186,33 +205,18 @@ class Job:
                 wait_s=round(max(0.0, waiting.until - self.clock()), 1),
             )
 
-    def _from_thread(self, invalid: list[InvalidLine]) -> None:
+    def _from_thread(self, invalid: list[NewInvalid]) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is gone: a CLI exiting past a blocked stdin read
             self.loop.call_soon_threadsafe(self._on_commit, invalid)
 
-    def _on_commit(self, invalid: list[InvalidLine]) -> None:
-        """On the loop, after each ingest commit: hand over invalid lines, wake the dispatcher."""
-        if invalid:
-            now = self.clock()
-            for line in invalid:
-                self.log.warning("invalid_input", source=line.source, reason=line.reason)
-            self.invalid += len(invalid)
-            self._deliver(
-                [
-                    Result(
-                        tweet_id=None,
-                        status="invalid",
-                        message=line.reason,
-                        source=line.source,
-                        input=line.input,
-                        at=now,
-                    )
-                    for line in invalid
-                ]
-            )
+    def _on_commit(self, invalid: list[NewInvalid]) -> None:
+        """On the loop, after each ingest commit: report new invalid lines, wake the dispatcher."""
+        self.recorder.report_invalid(invalid)
         self.runner.new_rows.set()
         if self.ingestor.done.is_set():
             self.runner.reading.clear()
+            if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now, exit 2
+                self.runner.request_stop(EXIT_USAGE)
 
     # -- stopping --------------------------------------------------------------------------------
 
@@ -260,7 +264,8 @@ class Job:
             await self.runner.run()
         finally:
             await self._stop_reading()
-        if self.ingestor.stats.error is not None and self.runner.stop_code is None:
+            self.recorder.close()  # commit what is buffered, acknowledge every line written
+        if self.ingestor.stats.error is not None and self.runner.stop_code in (None, EXIT_USAGE):
             raise self.ingestor.stats.error
 
     async def batches(self) -> AsyncGenerator[list[Result], None]:
@@ -315,8 +320,8 @@ class Job:
         now = self.clock()
         journal.finish_run(self.run_id, code, now)
         run_counts = dict(self.recorder.counts)
-        if self.invalid:
-            run_counts["invalid"] = self.invalid
+        if self.recorder.invalid:
+            run_counts["invalid"] = self.recorder.invalid
         return RunReport(
             command=self.command,
             counts=run_counts,
@@ -339,7 +344,7 @@ class Job:
             return EXIT_LIMIT
         if self.undo:
             return EXIT_SOME_FAILED if self.recorder.counts.get("failed") else EXIT_OK
-        return EXIT_SOME_FAILED if counts.get("failed") or counts.get("invalid") or self.invalid else EXIT_OK
+        return EXIT_SOME_FAILED if counts.get("failed") or counts.get("invalid") or self.recorder.invalid else EXIT_OK
 
     # -- dry run and progress --------------------------------------------------------------------
 
@@ -362,26 +367,30 @@ class Job:
         now = self.clock()
         plan = make_plan(self.parts.journal, self.run_id, self.ingestor.stats, self.pacer, self.parts.settings, now)
         self.parts.journal.finish_run(self.run_id, EXIT_SOME_FAILED if plan.invalid else EXIT_OK, now)
+        self.recorder.close()
         return plan
 
     def progress(self) -> Progress:
-        """Where the call stands; the costly parts (pending count, ETA) are cached a while."""
+        """Where the call stands. Its total is done + pending read at one moment (on the loop, between
+        commits): again each second while reading, once after; then fixed, never below done."""
         now = self.clock()
-        if now - self._pending[0] > 1.0:
-            self._pending = (now, self.parts.journal.count_pending(undo=self.undo))
-        pending = self._pending[1]
-        if now - self._eta[0] > 5.0:
-            self._eta = (now, self.pacer.estimate_finish(pending) if pending else None)
         counts = dict(self.recorder.counts)
         done = sum(counts.values())
+        reading = not self.ingestor.done.is_set()
+        if not self._final and (now - self._counted_at > 1.0 or done > self._total or not reading):
+            self._total = done + self.parts.journal.count_pending(undo=self.undo)
+            self._counted_at, self._final = now, not reading
+        pending = self._total - done
+        if now - self._eta[0] > 5.0:
+            self._eta = (now, self.pacer.estimate_finish(pending) if pending else None)
         tightest = min(self.pacer.quota_left(), key=lambda q: q[2] / q[1].count, default=None)
         return Progress(
             done=done,
-            total=done + pending,
+            total=self._total,
             counts=counts,
             rate_per_s=done / max(1e-6, now - self.started),
             quota=tightest,
             eta=self._eta[1],
             waiting=self.pacer.waiting,
-            reading=not self.ingestor.done.is_set(),
+            reading=reading,
         )

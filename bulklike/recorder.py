@@ -1,9 +1,12 @@
-"""Group commit: outcomes are committed to the journal in small batches, then handed over.
+"""Group commit: outcomes are committed to the journal in small batches, then reported.
 
-A ``Result`` (and with it a result line, a log event, a progress count) is made only after its
-record is committed, so whatever a reader of the results saw is in the journal. The flush is
-synchronous, so a cancellation (second Ctrl-C, a cancelled task) can never interrupt it half-way;
-what was still buffered stays ``pending`` in the journal and is simply sent again by the next run.
+A ``Result`` handed to the Session, a result line, a log event or a progress count is produced
+only after its record is committed,
+so whatever a reader of the results saw is in the journal. The lines go through the outbox
+(``bulklike.outbox``): the commit of a batch also acknowledges the lines of the batch before
+it, so a line is never lost to a kill and a results file holds it exactly once. The flush is
+synchronous, so a cancellation (second Ctrl-C) can never interrupt it half-way; what was still
+buffered stays ``pending`` in the journal and is simply sent again by the next run.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import collections
 from collections.abc import Callable
 from typing import Any, cast
 
+from bulklike.input.readers import InvalidLine
 from bulklike.logs import SILENT
+from bulklike.outbox import Outbox
 from bulklike.results import Result, Status
 from bulklike.store.journal import Journal, Record
 
@@ -22,24 +27,29 @@ FLUSH_AFTER_S = 0.02
 
 
 class Recorder:
-    """Buffers Records; ``flush()`` commits them in one transaction, then delivers their Results."""
+    """Buffers Records; ``flush()`` commits them in one transaction, then writes their results."""
 
     def __init__(
         self,
         journal: Journal,
+        outbox: Outbox,
         *,
-        deliver: Callable[[list[Result]], None],
         undo: bool = False,
+        on_reported: Callable[[Record], None] | None = None,
+        deliver: Callable[[list[Result]], None] | None = None,
         log: Any = None,
     ) -> None:
         self.journal = journal
-        self.deliver = deliver
+        self.outbox = outbox
+        self.invalid = 0  # invalid lines new to the journal, reported in this run
         self.undo = undo
+        self.on_reported = on_reported
+        self.deliver = deliver  # the Session's hand-over of Results, after each commit
         self.counts: collections.Counter[str] = collections.Counter()
         self._buffer: list[Record] = []
         self._wake = asyncio.Event()
         # bound once: the lazy proxy structlog.get_logger() returns rebuilds a logger on every call,
-        # which cost more than the log line itself on the per-like path
+        # which cost more than the log line itself on the per-like path; SILENT for the library
         self._log = (log if log is not None else SILENT).bind()
 
     def add(self, record: Record) -> None:
@@ -50,23 +60,54 @@ class Recorder:
             self._wake.set()
 
     def flush(self) -> None:
-        """Commit everything buffered, then deliver it. Raises JournalError (nothing delivered)."""
+        """Commit everything buffered, then report it. Raises JournalError (nothing reported)."""
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        if self.undo:
-            self.journal.record_undo_many(batch)
-        else:
-            self.journal.record_many(batch)
-        ended = [record for record in batch if record.status != "pending"]  # pending: noted, sent again later
-        if not ended:
-            return
-        sources = self.journal.sources_of([record.tweet_id for record in ended])
-        results = [self._report(record, sources.get(record.tweet_id)) for record in ended]
-        self.deliver(results)
+        marks = self.outbox.take()  # the lines of the batch before: acknowledged in this commit
+        try:
+            if self.undo:
+                self.journal.record_undo_many(batch, marks)
+            else:
+                self.journal.record_many(batch, marks)
+        except BaseException:
+            self.outbox.restore(marks)
+            raise
+        for record in batch:
+            self._report(record)
+        self.outbox.flush()
+        if self.deliver is not None:
+            ended = [record for record in batch if record.status != "pending"]
+            if ended:
+                sources = self.journal.sources_of([record.tweet_id for record in ended])
+                self.deliver([_result(record, sources.get(record.tweet_id)) for record in ended])
 
-    def _report(self, record: Record, source: str | None) -> Result:
+    def close(self) -> None:
+        """Commit what is buffered and acknowledge every line written (the end of a run)."""
+        self.flush()
+        self.outbox.commit()
+
+    def report_invalid(self, lines: list[tuple[int, InvalidLine]]) -> None:
+        """Invalid input lines new to the journal (already committed by the ingest thread)."""
+        for seq, line in lines:
+            self.invalid += 1
+            self._log.warning("invalid_input", source=line.source, reason=line.reason)
+            self.outbox.write_invalid(seq, line)
+        if lines:
+            self.outbox.flush()
+        if lines and self.deliver is not None:
+            self.deliver(
+                [
+                    Result(tweet_id=None, status="invalid", message=line.reason, source=line.source, input=line.input)
+                    for _, line in lines
+                ]
+            )
+
+    def _report(self, record: Record) -> None:
+        if record.status == "pending":  # attempts noted, the ID waits for the next run
+            return
         self.counts[record.status] += 1
+        self.outbox.write_record(record)
         event: dict[str, Any] = {
             "tweet_id": record.tweet_id,
             "status": record.status,
@@ -79,16 +120,8 @@ class Recorder:
             self._log.warning("outcome", message=record.message, **event)
         else:
             self._log.info("outcome", **event)
-        return Result(
-            tweet_id=record.tweet_id,
-            status=cast(Status, record.status),
-            attempts=record.attempts,
-            http_status=record.http_status,
-            error_code=record.error_code,
-            message=record.message,
-            source=source,
-            at=record.at,
-        )
+        if self.on_reported is not None:
+            self.on_reported(record)
 
     async def run(self) -> None:
         """Flush shortly after records arrive, until cancelled (the owner flushes once more)."""
@@ -97,3 +130,16 @@ class Recorder:
             self._wake.clear()
             await asyncio.sleep(FLUSH_AFTER_S)
             self.flush()
+
+
+def _result(record: Record, source: str | None) -> Result:
+    return Result(
+        tweet_id=record.tweet_id,
+        status=cast(Status, record.status),
+        attempts=record.attempts,
+        http_status=record.http_status,
+        error_code=record.error_code,
+        message=record.message,
+        source=source,
+        at=record.at,
+    )

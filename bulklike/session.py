@@ -32,7 +32,7 @@ from bulklike.credentials import Credentials
 from bulklike.errors import EXIT_LIMIT
 from bulklike.input.feed import Feed, Ids
 from bulklike.input.ingest import Source
-from bulklike.job import Job, Parts, Progress, RunReport
+from bulklike.job import Job, Output, Parts, Progress, RunReport
 from bulklike.logs import SILENT
 from bulklike.pacing.ledger import Ledger
 from bulklike.paths import default_ledger_path
@@ -285,6 +285,7 @@ class Session:
         *,
         retry_failed: bool = False,
         on_invalid: Callable[[Result], None] | None = None,
+        output: Output | None = None,
     ) -> Plan:
         """A dry run: read ``ids`` into the journal, send nothing, and say what a run would do.
         Invalid inputs are passed to ``on_invalid``."""
@@ -293,7 +294,7 @@ class Session:
         else:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
-        job = await self._new_job(undo=False, sources=sources, feed=feed, retry_failed=retry_failed)
+        job = await self._new_job(undo=False, sources=sources, feed=feed, retry_failed=retry_failed, output=output)
         return await job.plan(on_invalid)
 
     # -- while a call runs -----------------------------------------------------------------------

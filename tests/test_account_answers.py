@@ -75,6 +75,8 @@ def test_unknown_and_known_403s() -> None:
     assert not classify(Answer(403, known_v2)).unknown  # a protected tweet over v2: per tweet
     assert not classify(Answer(403, b'{"errors":[{"code":179,"message":"Sorry"}]}')).unknown
     assert classify(Answer(400, b'{"title":"Invalid Request","type":"about:blank"}')).unknown
+    assert classify(Answer(404, b"<html>Not Found</html>")).unknown  # a wrong URL, not a missing tweet
+    assert not classify(Answer(404, b'{"errors":[{"code":144,"message":"No status found with that ID."}]}')).unknown
 
 
 def test_breaker_counts_different_tweets_since_the_last_success() -> None:

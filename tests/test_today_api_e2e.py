@@ -55,6 +55,7 @@ async def test_auto_switches_to_v2_likes_everything_and_resumes_on_v2(
         after_first = emu.stats()
         second = await workspace.cli("run", str(more_file), *workspace.base_args(emu))
         after_second = emu.stats()
+        plan = await workspace.cli("run", *workspace.base_args(emu), "--dry-run")
     assert first.code == 0, first.stderr
     assert "api_switch" in first.stderr
     # every ID liked over v2, once; the 453s were neither recorded nor counted as attempts
@@ -71,6 +72,7 @@ async def test_auto_switches_to_v2_likes_everything_and_resumes_on_v2(
     assert _route(after_second, V1_LIKE) == _route(after_first, V1_LIKE)
     assert _route(after_second, V2_LIKE) == 36 and _route(after_second, V2_ME) == 1  # the id was kept
     assert workspace.statuses() == {"liked": 36}
+    assert plan.code == 0 and "api:      v2\n" in plan.stderr  # the plan shows where a resume goes
 
 
 async def test_dry_run_plan_shows_the_api(workspace: Workspace, emulator: EmulatorFactory) -> None:

@@ -183,8 +183,8 @@ def _classify_error(status: int, code: int | None, message: str | None, problem:
         return Outcome(Kind.PERMANENT, "not_found", status, code, message)
     if status == 401:
         return Outcome(Kind.FATAL, "fatal", status, code, message or "unauthorized")
-    if status == 404:
-        return Outcome(Kind.PERMANENT, "not_found", status, code, message)
+    if status == 404:  # with no code or problem type it may be a wrong URL, not a missing tweet: watch it
+        return Outcome(Kind.PERMANENT, "not_found", status, code, message, unknown=code is None and problem is None)
     if status == 403:
         # An unknown 403 on one tweet is about that tweet; the same one on many tweets in a row is
         # about the account, which the runner's breaker decides (``unknown``).

@@ -79,11 +79,12 @@ async def run_demo(args: argparse.Namespace) -> int:
         protected_rate=0.02,
         blocked_rate=0.02,
         latency_ms=15,
+        access_level="pro",  # like most apps today: no v1.1 likes, so --api auto moves the run to v2
     )
     async with run_emulator(emulator_config) as emulator:
         sys.stderr.write(
-            f"bulklike demo: emulator at {emulator.base_url} (quota {DEMO_USER_LIMITS[0]} per user, "
-            f"faults on); liking {len(inputs)} sample files\n"
+            f"bulklike demo: emulator at {emulator.base_url} (a Pro-level app, quota {DEMO_USER_LIMITS[0]} per "
+            f"user, faults on); liking {len(inputs)} sample files with --api auto\n"
         )
         settings = Settings(
             credentials=demo_credentials(),
@@ -95,6 +96,8 @@ async def run_demo(args: argparse.Namespace) -> int:
             app_limits=DEMO_APP_LIMITS,
             journal=os.path.join(workdir, "journal.db"),
             ledger=os.path.join(workdir, "ledger.sqlite3"),
+            auto=True,
+            given=frozenset({"base_url", "quota", "app_quota"}),  # the demo's limits hold on v2 too
         )
         results = os.path.join(workdir, "results.jsonl")
         opts = RunOptions(
@@ -112,10 +115,15 @@ async def run_demo(args: argparse.Namespace) -> int:
         f"bulklike demo: the emulator applied {stats['likes']} likes, served {stats['rate_limited']} 429s "
         f"and {sum(stats['faults'].values())} faults; results in {results}\n"
     )
+    if refused_v1 := stats["account_refusals"].get("no_v1_access", 0):
+        sys.stderr.write(
+            f"  v1.1 answered 453 to {refused_v1} request(s) (no v1.1 likes below Enterprise); --api auto moved "
+            f"the run to v2, which took {stats['by_route'].get('POST /2/users/{id}/likes', 0)} like requests\n"
+        )
     if lost:
         sys.stderr.write(
-            f"  {lost} answer(s) were lost after the like was applied; the retry came back "
-            "already_liked (139), so each like was applied once\n"
+            f"  {lost} answer(s) were lost after the like was applied; the retry found the like in place "
+            "(v1.1 answers already_liked, 139; v2 answers liked), so each like was applied once\n"
         )
     sys.stderr.write(f"  look inside: bulklike status --journal {settings.journal}\n")
     return code

@@ -1,6 +1,6 @@
 """``bulklike run`` and ``bulklike undo`` on a ``bulklike.Session``: what only the CLI adds around it.
 
-The Session does the work; this module opens the inputs and the results output, turns signals
+The Session does the work (its outbox writes the result lines); this module opens the inputs, turns signals
 into stop requests (SIGINT -> 130, SIGTERM -> 143, on every platform through ``signals``; a
 second one stops at once), draws the live
 line, writes each result as a line, prints the dry-run plan or the summary with the resume
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -19,12 +20,13 @@ from typing import BinaryIO, TextIO
 
 from bulklike.cli.plan import print_plan
 from bulklike.cli.progress import LiveLine, summary_text
-from bulklike.config import Settings
+from bulklike.config import Settings, require_credentials
 from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, FatalApiError, InputError
 from bulklike.input.ingest import Source, close_sources, open_sources
 from bulklike.input.readers import ArchiveKind, InputFormat
+from bulklike.job import Output
 from bulklike.logs import STDERR, get_logger
-from bulklike.results import Format, ResultWriter, open_results, result_line
+from bulklike.results import Format, check_results_file
 from bulklike.runner import RetryPolicy
 from bulklike.session import Session
 from bulklike.signals import forwarded
@@ -52,6 +54,7 @@ class RunOptions:
     install_signals: bool = True
     resume_command: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    offline_timeout_s: float = 1800.0  # how long to wait for an unreachable API before exit 75
 
 
 @dataclass(slots=True)
@@ -75,46 +78,45 @@ async def run_command(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> int:
     """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
+    require_credentials(settings)
+    if opts.output:  # a results file of another format is refused before anything is made or sent
+        check_results_file(opts.output, opts.output_format)
     inputs = list(opts.inputs)
     if not inputs and not opts.undo and not streams.stdin_is_tty:
         inputs = ["-"]
-    session = Session.from_settings(
-        settings, force=opts.force, retry=opts.retry, log=get_logger(), clock=clock, sleep=sleep
+    nothing = f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
+    if not (inputs or opts.undo or opts.retry_failed or os.path.exists(settings.journal)):
+        raise InputError(nothing)
+    # inputs first: a missing or unusable one is exit 2 before a journal, lock or ledger file is made
+    sources = await asyncio.to_thread(
+        open_sources,
+        inputs,
+        streams.stdin,
+        opts.input_format,
+        opts.column,
+        archive_kind=opts.archive_kind,
+        partial=opts.partial,
     )
-    async with session:
-        if not inputs and not opts.undo and session.pending() == 0 and not opts.retry_failed:
-            raise InputError(
-                f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
-            )
-        # inputs last: open_sources closes what it opened if one is unusable, the session the rest
-        sources = await asyncio.to_thread(
-            open_sources,
-            inputs,
-            streams.stdin,
-            opts.input_format,
-            opts.column,
-            archive_kind=opts.archive_kind,
-            partial=opts.partial,
+    try:
+        session = Session.from_settings(
+            settings, force=opts.force, retry=opts.retry, log=get_logger(), clock=clock, sleep=sleep
         )
-        try:
-            stream, header = open_results(opts.output, opts.output_format) if opts.output else (streams.stdout, True)
-        except BaseException:
-            close_sources(sources)
-            raise
-        writer = ResultWriter(stream, opts.output_format, header=header)
-        try:
-            return await CliRun(session, opts, streams, writer).execute(sources)
-        finally:
-            writer.flush()
-            if opts.output:
-                stream.close()
+        async with session:
+            if not inputs and not opts.undo and session.pending() == 0 and not opts.retry_failed:
+                raise InputError(nothing)
+            taken, sources = sources, []  # the session's call closes them from here on
+            return await CliRun(session, opts, streams).execute(taken)
+    finally:
+        close_sources(sources)
 
 
 class CliRun:
     """One run's CLI side: signals, the live line, result lines, the summary."""
 
-    def __init__(self, session: Session, opts: RunOptions, streams: Streams, writer: ResultWriter) -> None:
-        self.session, self.opts, self.streams, self.writer = session, opts, streams, writer
+    def __init__(self, session: Session, opts: RunOptions, streams: Streams) -> None:
+        self.session, self.opts, self.streams = session, opts, streams
+        # result lines go through the engine's outbox: written after each commit, acknowledged with the next
+        self.output = Output(opts.output, opts.output_format, streams.stdout)
         self.log = get_logger()
         self.signalled: list[int] = []
 
@@ -133,15 +135,12 @@ class CliRun:
             return await self.run(sources)
 
     async def dry_run(self, sources: list[Source]) -> int:
-        write = self.writer.write
-        plan = await self.session.plan(
-            sources, retry_failed=self.opts.retry_failed, on_invalid=lambda result: write(result_line(result))
-        )
+        plan = await self.session.plan(sources, retry_failed=self.opts.retry_failed, output=self.output)
         print_plan(plan, self.streams.stderr)
         return EXIT_SOME_FAILED if plan.invalid else EXIT_OK
 
     async def run(self, sources: list[Source]) -> int:
-        opts, writer = self.opts, self.writer
+        opts = self.opts
         live = LiveLine(self.streams.stderr, enabled=opts.progress and self.streams.stderr.isatty())
         live.snapshot = self.session.progress
         STDERR.before_write, STDERR.after_write = live.clear, live.draw
@@ -155,12 +154,12 @@ class CliRun:
                 include_already=opts.include_already,
                 max_likes=opts.max_likes,
                 until=opts.until,
+                output=self.output,
+                offline_timeout_s=opts.offline_timeout_s,
             )
             async with contextlib.aclosing(calls) as batches:
-                async for batch in batches:
-                    for result in batch:
-                        writer.write(result_line(result))
-                    writer.flush()
+                async for _ in batches:  # the outbox has written their lines already
+                    pass
         except FatalApiError as exc:
             if self.session.report is None:  # not a stop by the API's answer: the account lookup failed
                 raise
@@ -170,7 +169,6 @@ class CliRun:
             await asyncio.gather(drawer, return_exceptions=True)
             live.clear()
             STDERR.before_write = STDERR.after_write = None
-            writer.flush()
         code = self.summarise()
         if fatal is not None:
             raise fatal
