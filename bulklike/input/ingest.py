@@ -212,7 +212,8 @@ class Ingestor:
             conn.executemany(_INSERT_STAGED, [(None, r.source, r.input, r.reason) for r in invalid])
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                conn.execute("ROLLBACK")
             raise
 
     def _publish(self, conn: sqlite3.Connection) -> None:
@@ -231,7 +232,8 @@ class Ingestor:
                 self._insert_invalid(conn, invalid, now)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("ROLLBACK")
                 raise
             self._committed(upto - last - len(invalid), invalid)
             last = upto
@@ -249,7 +251,8 @@ class Ingestor:
             self._insert_invalid(conn, invalid, now)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                conn.execute("ROLLBACK")
             raise
         self._committed(len(ids), invalid)
 
