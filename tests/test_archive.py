@@ -59,6 +59,19 @@ def test_like_js_entries_with_quotes_emoji_and_without_full_text() -> None:
         assert record.tweet_id in "\n".join(lines[line : line + 3])
 
 
+def test_a_like_js_of_many_chunks_with_real_sized_ids() -> None:
+    ids = [str(1_861_000_000_000_000_000 + i * 7919) for i in range(6000)]  # 19 digits, about 0.9 MB
+    text = likes_js(ids)
+    assert len(text) > 12 * 64 * 1024
+    records = js(text)
+    assert ids_of(records) == ids
+    lines = text.splitlines()
+    for record in records[::97]:
+        assert lines[int(record.source.rsplit(":", 1)[1]) - 1].strip() == "{"
+    big = str(2**63)
+    assert js(likes_js([big]))[0] == InvalidLine(big, "like.js:2", "ID exceeds 2^63-1")
+
+
 @given(st.integers(min_value=1, max_value=97))
 def test_any_chunking_gives_the_same_records(step: int) -> None:
     text = likes_js(IDS) + "\n"
@@ -95,8 +108,9 @@ def test_truncated_like_js_names_the_file_and_position() -> None:
     message = str(caught.value)
     line = cut.count("\n") + 1
     column = len(cut.rsplit("\n", 1)[1]) + 1
-    assert message.startswith(f"like.js: cut short: the text ends at line {line}, column {column}")
-    assert "entry 4 from line" in message and "--partial" in message and "no ID from like.js was used" in message
+    assert message.startswith(f"like.js: cut short at line {line}, column {column}")
+    assert "(the text ends inside a value)" in message and "no ID from like.js was used" in message
+    assert message.endswith("or pass --partial to keep the 3 entries read before the break")
 
 
 def test_truncated_like_js_with_partial_keeps_what_came_before() -> None:
@@ -196,9 +210,7 @@ def test_zip_with_a_truncated_part_is_one_error_naming_the_member() -> None:
     text = likes_js(IDS[3:6], 1)
     data = zip_bytes({"data/like.js": likes_js(IDS[:3]), "data/like-part1.js": text[: len(text) // 2]})
     records = read_zip(io.BytesIO(data), name="archive.zip", kind="likes", partial=False)
-    with pytest.raises(
-        InputError, match=r"^archive.zip/data/like-part1.js: cut short: the text ends at line \d+"
-    ) as caught:
+    with pytest.raises(InputError, match=r"^archive.zip/data/like-part1.js: cut short at line \d+") as caught:
         list(records)
     assert "no ID from archive.zip was used" in str(caught.value)
     kept = zip_records(data, partial=True)
