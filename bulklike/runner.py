@@ -19,7 +19,7 @@ from typing import Protocol
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
 from bulklike.api.classify import Answer, Kind, Outcome, classify, fatal_hint
-from bulklike.errors import EXIT_FATAL
+from bulklike.errors import EXIT_FATAL, AuthExpired, BulklikeError
 from bulklike.logs import get_logger
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp
 from bulklike.recorder import Recorder
@@ -87,8 +87,10 @@ class Runner:
         max_likes: int | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        gate: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.journal = journal
+        self.gate = gate  # before the first send: confirm the account (True: never again this run)
         self.pacer = pacer
         self.client = client
         self.recorder = recorder
@@ -101,6 +103,7 @@ class Runner:
         self.sleep = sleep
         self.stop_code: int | None = None
         self.stop_message: str | None = None
+        self.stop_error: BulklikeError | None = None  # what stopped the run, when it is an error to report
         self.limit_reached = False
         self.reading = asyncio.Event()  # set while an ingestor may still add rows
         self.new_rows = asyncio.Event()
@@ -154,6 +157,8 @@ class Runner:
         while True:
             if self.stop_code is not None:
                 raise _Stop
+            if self.gate is not None and await self.gate():
+                self.gate = None
             if self.budget is not None and not await self.budget.take():
                 self.limit_reached = True
                 raise _Stop
@@ -166,6 +171,9 @@ class Runner:
                 self._sending.add(task)
                 try:
                     answer = await (self.client.unlike(tweet_id) if self.undo else self.client.like(tweet_id))
+                except AuthExpired:  # the token could not be renewed: no like was counted
+                    self.pacer.unanswered(send_id)
+                    raise
                 finally:
                     self._sending.discard(task)
                 sent_at = self.clock()
@@ -238,6 +246,10 @@ class Runner:
         except _Stop:
             if attempts[0]:
                 self._record(tweet_id, "pending", attempts[0], None)
+            return
+        except BulklikeError as exc:  # account refused or tokens not renewable: stays pending, like the rest
+            self.stop_error = self.stop_error or exc
+            self.request_stop(exc.exit_code, str(exc))
             return
         if outcome.kind is Kind.FATAL:
             self._record(tweet_id, "pending", attempts[0], outcome)

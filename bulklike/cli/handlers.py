@@ -16,10 +16,14 @@ from bulklike.config import Settings, build_settings, read_config_file
 from bulklike.results import ResultWriter, iso
 from bulklike.session import RunOptions, run_command, stdin_streams
 from bulklike.store.journal import Journal
+from bulklike.tokens import TokenStore
 
 
 def load_settings(args: argparse.Namespace, env: dict[str, str] | None = None) -> tuple[Settings, list[str]]:
-    """Flags + environment + config file -> Settings, plus warnings for stderr."""
+    """Flags + environment + config file -> Settings, plus warnings for stderr.
+
+    ``auth`` may name a profile that exists nowhere yet: its tokens are about to be stored under it.
+    """
     warnings: list[str] = []
     data = read_config_file(getattr(args, "config", None), warn=warnings)
     flags: dict[str, Any] = {
@@ -36,8 +40,9 @@ def load_settings(args: argparse.Namespace, env: dict[str, str] | None = None) -
         "journal": getattr(args, "journal", None),
         "ledger": getattr(args, "ledger", None),
         "user_id": getattr(args, "user_id", None),
+        "new_profile": getattr(args, "command", None) == "auth",
     }
-    settings = build_settings(flags, os.environ if env is None else env, data)
+    settings = build_settings(flags, os.environ if env is None else env, data, TokenStore().get)
     return settings, warnings
 
 
@@ -161,6 +166,18 @@ def cmd_accounts(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from bulklike.cli.profiles import list_accounts
 
     return list_accounts(args)
+
+
+def add_auth_arguments(parser: argparse.ArgumentParser) -> None:
+    from bulklike.cli.auth import add_arguments
+
+    add_arguments(parser)
+
+
+def cmd_auth(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from bulklike.cli.auth import run_auth
+
+    return run_auth(args, argv, _settings(args))
 
 
 def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:

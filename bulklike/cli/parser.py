@@ -139,6 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
     _common(accounts)
     accounts.set_defaults(handler=handlers.cmd_accounts)
 
+    auth = sub.add_parser(
+        "auth",
+        help="authorize an account (OAuth 1.0a PIN, or OAuth 2.0 with --oauth2) and store its tokens",
+        description="Authorize bulklike for an account and save the tokens in the token store "
+        "(config directory, tokens.json, mode 0600); run, undo and accounts use them when the "
+        "environment and the config give none.",
+    )
+    handlers.add_auth_arguments(auth)
+    _common(auth)
+    auth.set_defaults(handler=handlers.cmd_auth)
+
     emulate = sub.add_parser("emulate", help="serve the local X API emulator")
     handlers.add_emulator_arguments(emulate)
     emulate.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

@@ -7,20 +7,22 @@ import asyncio
 import json
 import os
 import sys
+import time
 from typing import Any
 
 from bulklike.api.classify import Kind, classify
 from bulklike.api.client import XClient
+from bulklike.auth.signer import make_signer
 from bulklike.config import ENV_NAMES, Settings, build_settings, read_config_file
 from bulklike.errors import EXIT_FATAL, EXIT_OK, BulklikeError, ConfigError
-from bulklike.session import make_signer
+from bulklike.tokens import DEFAULT_PROFILE, TokenEntry, TokenStore
 
 
-def _profiles(data: dict[str, Any]) -> list[str | None]:
+def _profiles(data: dict[str, Any], stored: dict[str, TokenEntry]) -> list[str | None]:
     names: list[str | None] = []
-    if data.get("credentials") or any(os.environ.get(v) for v in ENV_NAMES.values()):
+    if data.get("credentials") or any(os.environ.get(v) for v in ENV_NAMES.values()) or DEFAULT_PROFILE in stored:
         names.append(None)
-    names.extend(sorted(data.get("profiles", {})))
+    names.extend(sorted(set(data.get("profiles", {})) | (set(stored) - {DEFAULT_PROFILE})))
     return names
 
 
@@ -60,18 +62,24 @@ def list_accounts(args: argparse.Namespace) -> int:
     data = read_config_file(args.config, warn=warnings)
     for warning in warnings:
         sys.stderr.write(f"bulklike: warning: {warning}\n")
-    names = _profiles(data)
+    stored = TokenStore().load()
+    names = _profiles(data, stored)
     if not names:
-        raise ConfigError("no accounts: set BULKLIKE_* variables or add [credentials] / [profiles.NAME] to the config")
+        raise ConfigError(
+            "no accounts: run `bulklike auth`, set BULKLIKE_* variables "
+            "or add [credentials] / [profiles.NAME] to the config"
+        )
     refused = 0
     for name in names:
         flags = {"profile": name, "base_url": getattr(args, "base_url", None)}
-        settings = build_settings(flags, os.environ, data)
+        settings = build_settings(flags, os.environ, data, lambda p: stored.get(p or DEFAULT_PROFILE))
         creds = settings.credentials
         kinds = [k for k, ok in (("oauth1", creds.has_oauth1), ("bearer", bool(creds.bearer_token))) if ok]
+        entry = stored.get(name or DEFAULT_PROFILE)
         line = (
             f"{name or '(default)':<16} api {settings.api:<5} credentials {'+'.join(kinds) or 'missing':<13}"
-            f" account {creds.user_id}"
+            f" account {'user ' + settings.user_id if settings.user_id else 'token ' + creds.token_id}"
+            f"  stored {entry.describe(time.time()) if entry else 'none'}"
         )
         if args.check:
             ok, said = asyncio.run(check(settings)) if kinds else (False, "no credentials")

@@ -36,6 +36,8 @@ DEFAULT_STALL_S: Final = 35.0  # longer than any sane client timeout
 TIMESTAMP_TOLERANCE_S: Final = 300.0
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8080
+#: X's OAuth 2.0 user access tokens live two hours
+DEFAULT_TOKEN_TTL_S: Final = 7200.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +62,7 @@ class EmulatorConfig:
     fault_kinds: tuple[str, ...] = FAULT_KINDS
     stall_s: float = DEFAULT_STALL_S
     latency_ms: float = 0.0
+    token_ttl: float = DEFAULT_TOKEN_TTL_S
     stats_file: Path | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
@@ -73,6 +76,8 @@ class EmulatorConfig:
         unknown = set(self.fault_kinds) - set(FAULT_KINDS)
         if unknown or not self.fault_kinds:
             raise ValueError(f"fault kinds must be some of {', '.join(FAULT_KINDS)}")
+        if self.token_ttl <= 0:
+            raise ValueError("token_ttl must be positive")
         if self.stall_s < 0 or self.latency_ms < 0:
             raise ValueError("stall and latency cannot be negative")
         if not self.accounts:

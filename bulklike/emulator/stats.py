@@ -38,6 +38,10 @@ class Stats:
         "faults",
         "by_status",
         "users",
+        "code_exchanges",
+        "refreshes",
+        "refused_refresh_tokens",
+        "expired_token_requests",
         "_likes",
         "_quotas",
     )
@@ -54,6 +58,10 @@ class Stats:
         self.faults: Counter[str] = Counter()
         self.by_status: Counter[int] = Counter()
         self.users: dict[str, _UserStats] = {}
+        self.code_exchanges = 0  # OAuth 2.0 authorization codes exchanged for tokens
+        self.refreshes = 0  # refresh tokens exchanged (each one once)
+        self.refused_refresh_tokens = 0  # used, revoked or unknown refresh tokens presented
+        self.expired_token_requests = 0  # bearer requests made with an expired access token (401)
         self._likes = likes
         self._quotas = quotas
 
@@ -78,6 +86,10 @@ class Stats:
             "faults": {kind: self.faults[kind] for kind in FAULT_KINDS},
             "by_status": {str(status): n for status, n in sorted(self.by_status.items())},
             "max_in_window": self._quotas.max_in_window(),
+            "code_exchanges": self.code_exchanges,
+            "refreshes": self.refreshes,
+            "refused_refresh_tokens": self.refused_refresh_tokens,
+            "expired_token_requests": self.expired_token_requests,
             "users": {
                 user_id: {
                     "requests": u.requests,

@@ -95,6 +95,12 @@ class Ledger:
         finally:
             self.conn.close()
 
+    def switch_user(self, user: str) -> None:
+        """Count this user's sends under ``user`` from now on (the account, once the API confirmed it)."""
+        if user != self.user:
+            self.user = user
+            self.reload()
+
     def reload(self) -> None:
         """Read every row of this app from the file again."""
         with sqlite_errors(self.path):
