@@ -17,6 +17,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.clients import Kind  # noqa: E402
 from benchmarks.common import BenchError  # noqa: E402
 from benchmarks.report import Row, markdown, num, text_table  # noqa: E402
 from benchmarks.suite import SECTIONS, SMOKE, Plan, Results, paired, run_suite, with_overrides  # noqa: E402
@@ -63,6 +64,27 @@ def rows(results: Results) -> list[Row]:
                 f"{vs_cpu:.2f}x",
                 "<= 0.33x",
                 vs_cpu <= 1 / 3,
+            ),
+        ]
+    if results.launch:
+        launch = results.launch
+        extra = launch["help_ms"] - launch["python_ms"]
+        out += [
+            Row(
+                "start-up: `bulklike --help`, ms, vs `python -c pass`",
+                num(launch["help_ms"]),
+                num(launch["python_ms"]),
+                f"+{extra:.0f} ms",
+                "<= +200 ms",
+                extra <= 200,
+            ),
+            Row(
+                "start-up: `bulklike status` of an empty journal, ms",
+                num(launch["status_ms"]),
+                num(launch["python_ms"]),
+                f"+{launch['status_ms'] - launch['python_ms']:.0f} ms",
+                "",
+                None,
             ),
         ]
     if results.signing:
@@ -126,6 +148,8 @@ def notes(results: Results) -> list[str]:
         "plain http (see README).",
         "- Every run is checked: the client's own count and the emulator's verified-like counter must both "
         "equal the likes asked for.",
+        f"- Start-up rows: each command a child process timed from spawn to exit, {plan.launch_runs} interleaved "
+        "rounds after a warm-up round, medians; the `bulklike` console script of the benchmark's environment.",
     ]
 
 
@@ -133,8 +157,13 @@ def details(results: Results) -> list[str]:
     out: list[str] = []
     if not results.runs:
         return out
-    for kind, label in (("bulklike", "bulklike run"), ("bare", "bare loop"), ("tweepy", "tweepy loop")):
-        s = results.client(kind)  # type: ignore[arg-type]
+    labels: tuple[tuple[Kind, str], ...] = (
+        ("bulklike", "bulklike run"),
+        ("bare", "bare loop"),
+        ("tweepy", "tweepy loop"),
+    )
+    for kind, label in labels:
+        s = results.client(kind)
         out.append(
             f"- {label}: {s.likes:,} likes; runs {_spread(s.per_s)} likes/s, {_spread(s.cpu_us_runs)} µs "
             f"CPU per like; start-up {s.startup_wall_s:.2f} s wall, {s.startup_cpu_s:.2f} s CPU; with "

@@ -22,8 +22,9 @@ from benchmarks.clients import ClientRun, Kind, run_client
 from benchmarks.common import BenchError, EmulatorProcess, IdBlocks, Measured, child_env, cores
 from benchmarks.scale import ScaleRun, measure_scale
 from benchmarks.signing import measure_signing
+from benchmarks.startup import measure_startup
 
-SECTIONS = ("signing", "clients", "scale", "emulator")
+SECTIONS = ("startup", "signing", "clients", "scale", "emulator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class Plan:
     scale_ids: int = 1_000_000
     scale_max_likes: int = 200
     scale_repeats: int = 3
+    launch_runs: int = 15
     sign_number: int = 20_000
     sign_repeats: int = 7
     emulator_requests: int = 5_000
@@ -56,6 +58,7 @@ SMOKE = Plan(
     scale_ids=20_000,
     scale_max_likes=50,
     scale_repeats=1,
+    launch_runs=3,
     sign_number=2_000,
     sign_repeats=3,
     emulator_requests=500,
@@ -95,6 +98,7 @@ def paired(ours: list[float], theirs: list[float]) -> float:
 @dataclass(slots=True)
 class Results:
     plan: Plan
+    launch: dict[str, float] = field(default_factory=dict)
     signing: dict[str, float] = field(default_factory=dict)
     startup: dict[Kind, list[Measured]] = field(default_factory=dict)
     runs: dict[Kind, list[ClientRun]] = field(default_factory=dict)
@@ -149,6 +153,9 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
     results = Results(plan)
     if "clients" in plan.sections and importlib.util.find_spec("tweepy") is None:
         raise BenchError("tweepy is not installed: pip install -e '.[bench]'")
+    if "startup" in plan.sections:
+        say(f"start-up: python -c pass, bulklike --help and status, {plan.launch_runs}x each, interleaved")
+        results.launch = measure_startup(plan.launch_runs)
     if "signing" in plan.sections:
         say(f"signing: {plan.sign_repeats} x {plan.sign_number:,} headers each way")
         results.signing = measure_signing(plan.sign_number, plan.sign_repeats)

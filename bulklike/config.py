@@ -9,6 +9,7 @@ never shows them.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import stat
@@ -25,6 +26,8 @@ from bulklike.pacing.limits import Limit, default_limits, parse_limit
 from bulklike.tokens import TokenEntry
 
 Api = Literal["v1.1", "v2"]
+#: ``--api`` values: ``auto`` (the default) starts on v1.1 and moves to v2 on a 453
+API_CHOICES = ("auto", "v1.1", "v2")
 
 DEFAULT_CONFIG = "bulklike.toml"
 DEFAULT_JOURNAL = "bulklike.db"
@@ -75,6 +78,22 @@ class Settings:
     user_id: str | None = None
     profile: str | None = None
     stored: TokenEntry | None = None  # the token store's entry, when the tokens came from there
+    #: ``--api auto``: ``api`` is where the run starts, and a 453 moves it to v2 (``as_v2``)
+    auto: bool = False
+    #: the settings given by the user (flags, file) rather than defaulted: "base_url", "quota", "app_quota"
+    given: frozenset[str] = frozenset()
+
+    def as_v2(self) -> Settings:
+        """The same run on v2: its base URL and limits unless the user chose them, no more switching."""
+        user_default, app_default = default_limits("v2")
+        return dataclasses.replace(
+            self,
+            api="v2",
+            auto=False,
+            base_url=self.base_url if "base_url" in self.given else BASE_URLS["v2"],
+            user_limits=self.user_limits if "quota" in self.given else user_default,
+            app_limits=self.app_limits if "app_quota" in self.given else app_default,
+        )
 
     @property
     def interval(self) -> float:
@@ -120,7 +139,8 @@ def read_config_file(path: str | None, *, warn: list[str]) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
-    if _holds_secrets(data) and os.stat(path).st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+    # POSIX mode bits only: Windows reports every file as 0o666 and guards files with ACLs instead
+    if os.name == "posix" and _holds_secrets(data) and os.stat(path).st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         warn.append(f"{path} holds credentials and can be read by other users; run: chmod 600 {path}")
     return data
 
@@ -215,9 +235,14 @@ def build_settings(
             if entry.kind == "oauth2":
                 merged.setdefault("api", "v2")  # an OAuth 2.0 user token works on v2 only
 
-    api = str(merged.get("api", "v1.1"))
-    if api not in ("v1.1", "v2"):
-        raise ConfigError(f"api: expected v1.1 or v2, got {api!r}")
+    api = str(merged.get("api", "auto"))
+    if api not in API_CHOICES:
+        raise ConfigError(f"api: expected auto, v1.1 or v2, got {api!r}")
+    credentials = Credentials(**creds)
+    auto = api == "auto"
+    if auto:  # bearer tokens (OAuth 2.0) work on v2 only
+        api = "v1.1" if credentials.has_oauth1 or not credentials.bearer_token else "v2"
+        auto = api == "v1.1"
     user_default, app_default = default_limits(api)
     user_limits = _limits(merged.get("quota"), "quota")
     app_limits = _limits(merged.get("app_quota"), "app_quota")
@@ -231,7 +256,7 @@ def build_settings(
     if timeout <= 0:
         raise ConfigError("timeout: must be positive")
     return Settings(
-        credentials=Credentials(**creds),
+        credentials=credentials,
         api=api,  # type: ignore[arg-type]
         base_url=check_base_url(str(merged.get("base_url") or BASE_URLS[api])),
         concurrency=concurrency,
@@ -246,6 +271,8 @@ def build_settings(
         user_id=str(merged["user_id"]) if merged.get("user_id") else None,
         profile=profile_name,
         stored=entry,
+        auto=auto,
+        given=frozenset(key for key in ("base_url", "quota", "app_quota") if merged.get(key)),
     )
 
 
@@ -256,5 +283,5 @@ def require_credentials(settings: Settings) -> None:
         return
     for key in CREDENTIAL_KEYS[:4]:
         if not getattr(creds, key):
-            hint = " (or BULKLIKE_BEARER_TOKEN with --api v2)" if settings.api == "v2" else ""
+            hint = " (or BULKLIKE_BEARER_TOKEN for v2)" if settings.api == "v2" or settings.auto else ""
             raise ConfigError(f"missing credential: set {ENV_NAMES[key]} or {key} in the config file{hint}")

@@ -5,12 +5,19 @@ a pacer slot, send, classify, and hand the outcome to the recorder. tenacity ret
 answers with exponential backoff and jitter; a 429 pauses every worker and never spends an
 attempt. A fatal answer, a signal, ``--max-likes`` or ``--until`` stop dispatching; requests
 already on the wire finish (bounded by the client's timeout) and are recorded.
+
+An answer about the account (credentials, access level, enrollment, credits, a usage cap) is
+never recorded as an answer about the tweet: the ID stays ``pending`` and the run stops with the
+answer's advice. Under ``--api auto`` a 453 (no v1.1 likes at this access level) instead moves the
+whole run to v2 once, and the IDs that got it are sent again there as if they had never been sent.
+Unexplained 4xx answers go through the breaker (``api.breaker``) before anything is recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,8 +25,10 @@ from typing import Protocol
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
+from bulklike.api.account import Problem, repeated_unknown_line
+from bulklike.api.breaker import BREAKER_THRESHOLD, Breaker, Trip
 from bulklike.api.classify import Answer, Kind, Outcome, classify, fatal_hint
-from bulklike.errors import EXIT_FATAL, AuthExpired, BulklikeError
+from bulklike.errors import EXIT_FATAL, BulklikeError
 from bulklike.logs import get_logger
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp
 from bulklike.recorder import Recorder
@@ -32,6 +41,12 @@ class LikeClient(Protocol):
     async def like(self, tweet_id: str) -> Answer: ...
 
     async def unlike(self, tweet_id: str) -> Answer: ...
+
+
+class ApiSwitch(Protocol):
+    """``--api auto``: moves the client and the pacer to v2 (raises BulklikeError if it cannot)."""
+
+    async def to_v2(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +102,8 @@ class Runner:
         max_likes: int | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        switch: ApiSwitch | None = None,
+        breaker_threshold: int = BREAKER_THRESHOLD,
         gate: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.journal = journal
@@ -114,6 +131,10 @@ class Runner:
         self._workers: list[asyncio.Task[None]] = []
         self._log = get_logger()
         self._loop: asyncio.AbstractEventLoop | None = None  # set by run()
+        self.switch = switch
+        self.switched = False  # the run moved to v2 (--api auto)
+        self._switching: asyncio.Future[None] | None = None
+        self.breaker: Breaker[Record] = Breaker(breaker_threshold)
 
     # -- stopping ------------------------------------------------------------------------------
 
@@ -157,35 +178,41 @@ class Runner:
         while True:
             if self.stop_code is not None:
                 raise _Stop
-            if self.gate is not None and await self.gate():
-                self.gate = None
             if self.budget is not None and not await self.budget.take():
                 self.limit_reached = True
                 raise _Stop
-            used = False
+            used = switch = False
             try:
                 send_id = await self.pacer.acquire()
                 if send_id is None:
                     self.limit_reached = True
                     raise _Stop
+                if self._switching is not None and not self._switching.done():
+                    self.pacer.given_back(send_id)  # nothing leaves for the old API once the switch began
+                    await self._switch_to_v2(tweet_id)
+                    continue
+                before_switch = not self.switched
                 self._sending.add(task)
                 try:
                     answer = await (self.client.unlike(tweet_id) if self.undo else self.client.like(tweet_id))
-                except AuthExpired:  # the token could not be renewed: no like was counted
-                    self.pacer.unanswered(send_id)
-                    raise
                 finally:
                     self._sending.discard(task)
                 sent_at = self.clock()
-                if answer.status:
+                outcome = classify(answer, self.action)
+                switch = outcome.problem is Problem.NO_V1_ACCESS and self.switch is not None and before_switch
+                if switch:
+                    self.pacer.given_back(send_id)  # v1.1 refused the app: the send counts toward no limit
+                elif answer.status:
                     sent_at = self.pacer.answered(send_id, sent_at)
                 else:
                     self.pacer.unanswered(send_id)
-                outcome = classify(answer, self.action)
                 used = outcome.status in ("liked", "unliked")
             finally:
                 if self.budget is not None:
                     await asyncio.shield(self.budget.give_back(used=used))
+            if switch:
+                await self._switch_to_v2(tweet_id)
+                continue  # the same ID again, now on v2; this send is not an attempt
             if outcome.kind is Kind.RATE_LIMITED:
                 self.pacer.refused(sent_at, answer.headers)
                 self._log.info(
@@ -199,6 +226,22 @@ class Runner:
                 self.pacer.succeeded(answer.headers)
             attempts[0] += 1
             return outcome
+
+    async def _switch_to_v2(self, tweet_id: str) -> None:
+        """Join (or start) the one switch to v2; every worker that got a 453 waits for it."""
+        if self._switching is None:
+            self._log.warning("api_switch", tweet_id=tweet_id, detail="v1.1 answered 453: switching the run to v2")
+            self._switching = asyncio.ensure_future(self._do_switch())
+        try:
+            await asyncio.shield(self._switching)
+        except BulklikeError as exc:
+            self.request_stop(EXIT_FATAL, str(exc))
+            raise _Stop from None
+
+    async def _do_switch(self) -> None:
+        assert self.switch is not None
+        await self.switch.to_v2()
+        self.switched = True
 
     def _before_sleep(self, tweet_id: str) -> Callable[[RetryCallState], None]:
         def log(state: RetryCallState) -> None:
@@ -242,6 +285,8 @@ class Runner:
     async def _process(self, tweet_id: str) -> None:
         attempts = [0]
         try:
+            if self.gate is not None and await self.gate():  # the first ID: who the account is
+                self.gate = None
             outcome = await self._attempts(tweet_id, attempts)
         except _Stop:
             if attempts[0]:
@@ -253,26 +298,40 @@ class Runner:
             return
         if outcome.kind is Kind.FATAL:
             self._record(tweet_id, "pending", attempts[0], outcome)
-            hint = fatal_hint(outcome.error_code, outcome.http_status)
-            code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
-            said = outcome.message or f"HTTP {outcome.http_status}"
-            self.request_stop(EXIT_FATAL, f"the API said: {said}{code} — {hint}")
+            self.request_stop(EXIT_FATAL, _stop_line(outcome))
         elif outcome.kind is Kind.RETRYABLE and self.stop_code is not None:
             self._record(tweet_id, "pending", attempts[0], outcome)
+        elif Breaker.watches(outcome):
+            trip = self.breaker.suspect(tweet_id, outcome, self._make(tweet_id, outcome.status, attempts[0], outcome))
+            if trip is not None:
+                self._trip(trip)
         else:
+            if outcome.kind is Kind.DONE:
+                for held in self.breaker.success():  # the unexplained answers were about their tweets
+                    self.recorder.add(held)
             self._record(tweet_id, outcome.status, attempts[0], outcome)
 
+    def _trip(self, trip: Trip) -> None:
+        """The breaker opened: what it held goes back to ``pending`` and the run stops."""
+        self._release_held(pending=True)
+        self.request_stop(EXIT_FATAL, repeated_unknown_line(trip.http_status, trip.key, trip.message, trip.tweets))
+
+    def _release_held(self, *, pending: bool) -> None:
+        for held in self.breaker.take_held():
+            self.recorder.add(dataclasses.replace(held, status="pending") if pending else held)
+
     def _record(self, tweet_id: str, status: str, attempts: int, outcome: Outcome | None) -> None:
-        self.recorder.add(
-            Record(
-                tweet_id=tweet_id,
-                status=status,
-                attempts=attempts,
-                http_status=outcome.http_status if outcome else None,
-                error_code=outcome.error_code if outcome else None,
-                message=outcome.message if outcome else None,
-                at=self.clock(),
-            )
+        self.recorder.add(self._make(tweet_id, status, attempts, outcome))
+
+    def _make(self, tweet_id: str, status: str, attempts: int, outcome: Outcome | None) -> Record:
+        return Record(
+            tweet_id=tweet_id,
+            status=status,
+            attempts=attempts,
+            http_status=outcome.http_status if outcome else None,
+            error_code=outcome.error_code if outcome else None,
+            message=outcome.message if outcome else None,
+            at=self.clock(),
         )
 
     async def _worker(self) -> None:
@@ -301,6 +360,9 @@ class Runner:
                 elif isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                     raise result
         finally:
+            # Held answers the breaker did not decide: a run that ended by itself had successes or
+            # fewer than the threshold, so they are their tweets'; after a stop they stay pending.
+            self._release_held(pending=self.stop_code is not None)
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
             self.recorder.flush()
@@ -311,3 +373,13 @@ class Runner:
         fails in turn (a full disk once cost a run ~100 likes sent and never recorded)."""
         if not task.cancelled() and not isinstance(task.exception(), RateLimitGiveUp | None):
             self.hard_stop()
+
+
+def _stop_line(outcome: Outcome) -> str:
+    """The one line a fatal answer prints: today's account-wide answers carry their own advice."""
+    if outcome.advice is not None:
+        return outcome.advice
+    hint = fatal_hint(outcome.error_code, outcome.http_status)
+    code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
+    said = outcome.message or f"HTTP {outcome.http_status}"
+    return f"the API said: {said}{code} — {hint}"

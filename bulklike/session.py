@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
@@ -26,6 +25,7 @@ from bulklike.auth.identity import (
     confirm_user_id,
     known_user_id,
     provisional_key,
+    resolve_user_id,
 )
 from bulklike.auth.signer import make_signer
 from bulklike.cli import plan
@@ -35,14 +35,12 @@ from bulklike.errors import (
     EXIT_FATAL,
     EXIT_LIMIT,
     EXIT_OK,
-    EXIT_SIGINT,
-    EXIT_SIGTERM,
     EXIT_SOME_FAILED,
     FatalApiError,
     InputError,
 )
 from bulklike.input.ingest import Ingestor, Source, close_sources, open_sources
-from bulklike.input.readers import InputFormat, InvalidLine
+from bulklike.input.readers import ArchiveKind, InputFormat, InvalidLine
 from bulklike.logs import STDERR, get_logger
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.pacer import Pacer, Waiting
@@ -50,7 +48,9 @@ from bulklike.paths import default_ledger_path
 from bulklike.recorder import Recorder
 from bulklike.results import Format, ResultWriter, invalid_line, open_results
 from bulklike.runner import RetryPolicy, Runner
+from bulklike.signals import forwarded
 from bulklike.store.journal import Journal
+from bulklike.switch import SwitchToV2, starting_settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +60,8 @@ class RunOptions:
     inputs: tuple[str, ...] = ()
     input_format: InputFormat | None = None
     column: str | None = None
+    archive_kind: ArchiveKind = "likes"
+    partial: bool = False
     dry_run: bool = False
     retry_failed: bool = False
     max_likes: int | None = None
@@ -97,19 +99,9 @@ async def confirm_account(settings: Settings, journal: Journal) -> str:
     return user_id
 
 
-@contextlib.contextmanager
-def signals(on_signal: Callable[[int], None], enabled: bool) -> Iterator[None]:
-    """SIGINT -> 130, SIGTERM -> 143; a second one is passed on as a hard stop by the handler."""
-    loop = asyncio.get_running_loop()
-    if enabled:
-        loop.add_signal_handler(signal.SIGINT, on_signal, EXIT_SIGINT)
-        loop.add_signal_handler(signal.SIGTERM, on_signal, EXIT_SIGTERM)
-    try:
-        yield
-    finally:
-        if enabled:
-            loop.remove_signal_handler(signal.SIGINT)
-            loop.remove_signal_handler(signal.SIGTERM)
+def signals(on_signal: Callable[[int], None], enabled: bool) -> contextlib.AbstractContextManager[None]:
+    """SIGINT -> 130, SIGTERM -> 143 on every platform; a second one is passed on as a hard stop by the handler."""
+    return forwarded(asyncio.get_running_loop(), on_signal, enabled)
 
 
 async def run_command(
@@ -127,6 +119,7 @@ async def run_command(
         inputs = ["-"]
     journal = Journal(settings.journal)
     try:
+        settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
         user_id = known_user_id(settings, journal)
         if user_id is None and not opts.dry_run and journal.get_meta(ACCOUNT_META) is not None:
             user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
@@ -143,7 +136,15 @@ async def run_command(
             now=clock(),
         )
         try:  # inputs last: open_sources closes what it opened if one is unusable, the ingest thread after
-            sources = await asyncio.to_thread(open_sources, inputs, streams.stdin, opts.input_format, opts.column)
+            sources = await asyncio.to_thread(
+                open_sources,
+                inputs,
+                streams.stdin,
+                opts.input_format,
+                opts.column,
+                archive_kind=opts.archive_kind,
+                partial=opts.partial,
+            )
             try:
                 session = RunSession(settings, opts, streams, journal, ledger, sources, clock, sleep)
             except BaseException:
@@ -217,6 +218,7 @@ class RunSession:
             max_likes=opts.max_likes,
             clock=clock,
             sleep=sleep,
+            switch=SwitchToV2(settings, self.client, self.pacer, journal, resolve_user_id) if settings.auto else None,
             gate=None if settings.user_id else AccountGate(self.client, settings, journal, ledger, force=opts.force),
         )
         self.loop = asyncio.get_running_loop()

@@ -1,119 +1,19 @@
-"""Shared fixtures: the emulator on a real socket, the demo account's credentials, and a CLI runner
-that starts ``python -m bulklike`` as a real subprocess (asynchronously, so an emulator served by
-the test's own event loop keeps answering while the CLI runs)."""
+"""Fixtures only (what they build lives in ``tests/helpers``): a workspace with the demo account's
+credentials and a CLI runner, the emulator on a real socket, and the one fake clock."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import sqlite3
-import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bulklike.emulator import DEMO_ACCOUNT, EmulatorConfig, RunningEmulator, run_emulator
-
-DEMO_ENV = {
-    "BULKLIKE_CONSUMER_KEY": DEMO_ACCOUNT.consumer_key,
-    "BULKLIKE_CONSUMER_SECRET": DEMO_ACCOUNT.consumer_secret,
-    "BULKLIKE_ACCESS_TOKEN": DEMO_ACCOUNT.access_token,
-    "BULKLIKE_ACCESS_TOKEN_SECRET": DEMO_ACCOUNT.access_token_secret,
-}
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
-    results: list[dict[str, Any]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.results = [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
-
-
-@dataclass
-class Workspace:
-    """A temporary folder with a journal, a ledger, the demo credentials and a CLI runner."""
-
-    path: Path
-    env: dict[str, str]
-
-    @property
-    def journal(self) -> Path:
-        return self.path / "journal.db"
-
-    @property
-    def ledger(self) -> Path:
-        return self.path / "ledger.sqlite3"
-
-    def write(self, name: str, text: str | bytes) -> Path:
-        target = self.path / name
-        target.write_bytes(text.encode() if isinstance(text, str) else text)
-        return target
-
-    def base_args(self, emu: RunningEmulator) -> list[str]:
-        return [
-            "--base-url",
-            emu.base_url,
-            "--journal",
-            str(self.journal),
-            "--ledger",
-            str(self.ledger),
-            "--min-interval",
-            "0",
-            "--log-format",
-            "json",
-            "--no-progress",
-        ]
-
-    async def start(
-        self,
-        *args: str,
-        stdin: bytes | None = None,
-        env: dict[str, str] | None = None,
-        preexec_fn: Callable[[], object] | None = None,
-    ) -> asyncio.subprocess.Process:
-        """Start ``python -m bulklike ARGS``; ``preexec_fn`` sets up the child (limits, umask)."""
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bulklike",
-            *args,
-            cwd=self.path,
-            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env={**self.env, **(env or {})},
-            preexec_fn=preexec_fn,
-        )
-
-    async def cli(
-        self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 60.0
-    ) -> CliResult:
-        proc = await self.start(*args, stdin=stdin, env=env)
-        out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
-        assert proc.returncode is not None
-        return CliResult(proc.returncode, out.decode(), err.decode())
-
-    def rows(self) -> dict[str | None, tuple[Any, ...]]:
-        """tweet_id -> (status, attempts, http_status, error_code) straight from the journal file."""
-        with sqlite3.connect(self.journal) as conn:
-            rows = conn.execute("SELECT tweet_id, status, attempts, http_status, error_code FROM items").fetchall()
-        return {r[0]: tuple(r[1:]) for r in rows}
-
-    def statuses(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for status, *_ in self.rows().values():
-            counts[status] = counts.get(status, 0) + 1
-        return counts
+from bulklike.emulator import EmulatorConfig, RunningEmulator, run_emulator
+from tests.helpers.clock import FakeClock
+from tests.helpers.workspace import DEMO_ENV, ROOT, EmulatorFactory, Workspace
 
 
 @pytest.fixture
@@ -124,9 +24,6 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # the token store: never the developer's own
     env["PYTHONPATH"] = str(ROOT)
     yield Workspace(tmp_path, env)
-
-
-EmulatorFactory = Callable[..., AbstractAsyncContextManager[RunningEmulator]]
 
 
 @pytest.fixture
@@ -142,5 +39,7 @@ def emulator() -> EmulatorFactory:
     return start
 
 
-def ids(n: int, start: int = 1_000_000) -> list[str]:
-    return [str(start + i) for i in range(n)]
+@pytest.fixture
+def clock() -> FakeClock:
+    """The fake clock at ``T0``, with ``clock.sleep`` to inject as the sleep."""
+    return FakeClock()

@@ -19,6 +19,7 @@ from bulklike.api import signing as auth
 from bulklike.api.signing import BearerSigner, OAuth1Signer, Signer
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
+from tests.helpers.clock import FakeClock
 
 DATA = Path(__file__).parent / "data"
 X_VECTOR = json.loads((DATA / "twitter_signature_example.json").read_text())
@@ -228,10 +229,10 @@ def test_oauthlib_server_accepts_a_like_and_rejects_tampering() -> None:
 
 
 def test_fresh_nonce_and_clock_timestamp_per_request() -> None:
-    now = [1700000000.9]
-    signer = OAuth1Signer(creds(), clock=lambda: now[0])
+    clock = FakeClock(1700000000.9)
+    signer = OAuth1Signer(creds(), clock=clock)
     first = header_params(signer.authorization("POST", LIKE_URL, [("id", "1")]))
-    now[0] += 5
+    clock.advance(5)
     second = header_params(signer.authorization("POST", LIKE_URL, [("id", "1")]))
     assert first["oauth_timestamp"] == "1700000000"
     assert second["oauth_timestamp"] == "1700000005"

@@ -7,8 +7,8 @@ import urllib.parse
 
 from bulklike.emulator import DEMO_ACCOUNT
 from bulklike.tokens import TokenStore
-from tests.authflow import APP_ONLY, CLIENT_ID, OAUTH2_ONLY, auth_oauth2, auth_pin, store_path, stored
-from tests.conftest import EmulatorFactory, Workspace, ids
+from tests.helpers.authflow import APP_ONLY, CLIENT_ID, OAUTH2_ONLY, auth_oauth2, auth_pin, store_path, stored
+from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 
 async def test_pin_flow_then_a_run_with_only_the_stored_tokens(workspace: Workspace, emulator: EmulatorFactory) -> None:

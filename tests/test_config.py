@@ -59,7 +59,7 @@ def test_precedence_flags_env_profile_file() -> None:
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        ({"api": "v3"}, "api: expected v1.1 or v2"),
+        ({"api": "v3"}, "api: expected auto, v1.1 or v2"),
         ({"concurrency": 0}, "at least 1"),
         ({"timeout": 0}, "must be positive"),
         ({"quota": ["ten/1m"]}, "invalid limit"),
@@ -110,8 +110,31 @@ def test_missing_credentials_named() -> None:
     with pytest.raises(ConfigError, match="BULKLIKE_ACCESS_TOKEN_SECRET"):
         require_credentials(build_settings({}, {**ENV, "BULKLIKE_ACCESS_TOKEN_SECRET": ""}, {}))
     require_credentials(build_settings({"api": "v2"}, {"BULKLIKE_BEARER_TOKEN": "b"}, {}))  # bearer is enough
-    with pytest.raises(ConfigError, match="BULKLIKE_BEARER_TOKEN with --api v2"):
+    with pytest.raises(ConfigError, match="BULKLIKE_BEARER_TOKEN for v2"):
         require_credentials(build_settings({"api": "v2"}, {}, {}))
+
+
+def test_api_auto_is_the_default_and_starts_on_v1() -> None:
+    settings = build_settings({}, ENV, {})
+    assert settings.auto and settings.api == "v1.1" and settings.app_limits == (Limit(1000, 86400.0),)
+    v2 = settings.as_v2()
+    assert (v2.api, v2.auto, v2.base_url) == ("v2", False, "https://api.x.com")
+    assert v2.user_limits == (Limit(50, 900.0), Limit(1000, 86400.0)) and v2.app_limits == ()
+    assert v2.credentials == settings.credentials  # the same OAuth 1.0a credentials
+
+
+def test_api_auto_keeps_what_the_user_chose_after_the_switch() -> None:
+    flags = {"base_url": "http://127.0.0.1:9", "quota": ["5/2s"]}
+    v2 = build_settings(flags, ENV, {}).as_v2()
+    assert v2.base_url == "http://127.0.0.1:9" and v2.user_limits == (Limit(5, 2.0),) and v2.app_limits == ()
+
+
+def test_api_auto_with_only_a_bearer_token_is_v2() -> None:
+    settings = build_settings({}, {"BULKLIKE_BEARER_TOKEN": "b"}, {})
+    assert settings.api == "v2" and not settings.auto and settings.base_url == "https://api.x.com"
+    require_credentials(settings)
+    explicit = build_settings({"api": "v1.1"}, ENV, {})
+    assert explicit.api == "v1.1" and not explicit.auto
 
 
 def test_secrets_masked_everywhere() -> None:

@@ -1,6 +1,6 @@
-"""The crash harness (``tests/crash_harness.py``) in a bounded form: 10 SIGKILLs over 120 IDs.
+"""The crash harness (``tests/helpers/crash_harness.py``) in a bounded form: 10 SIGKILLs over 120 IDs.
 
-The full run is ``python -m tests.crash_harness --kills 50 --ids 400`` (about 30 s on 2 cores).
+The full run is ``python -m tests.helpers.crash_harness --kills 50 --ids 400`` (about 30 s on 2 cores).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crash_harness import BAD_LINES, HarnessConfig, run_harness
+from tests.helpers.crash_harness import BAD_LINES, HarnessConfig, run_harness
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -11,8 +11,8 @@ import pytest
 
 from bulklike.cli.main import main
 from bulklike.input.lines import InvalidLine, ParsedId
-from tests.conftest import DEMO_ENV
-from tests.test_hostile_inputs import BIG, CORPUS, Expected
+from tests.helpers.hostile import BIG, CORPUS, Expected
+from tests.helpers.workspace import DEMO_ENV
 
 EXTENSION = {"text": ".txt", "csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl"}
 SMALL = [case for case in CORPUS if len(case[2]) < BIG]  # the 50 MB line is covered at reader level

@@ -8,7 +8,7 @@ import sqlite3
 from bulklike.credentials import fingerprint
 from bulklike.emulator import DEMO_ACCOUNT
 from bulklike.pacing.limits import parse_limit
-from tests.conftest import DEMO_ENV, EmulatorFactory, Workspace, ids
+from tests.helpers.workspace import DEMO_ENV, EmulatorFactory, Workspace, ids
 
 BEARER_ONLY = {
     **{name: "" for name in DEMO_ENV},

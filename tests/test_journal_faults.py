@@ -24,8 +24,8 @@ import pytest
 
 from bulklike.emulator import DEMO_ACCOUNT
 from bulklike.store.journal import _SCHEMA_V1, APPLICATION_ID, SCHEMA_VERSION, Journal
-from tests.conftest import CliResult, EmulatorFactory, Workspace, ids
-from tests.test_signals import journal_problems
+from tests.helpers.journal import journal_problems
+from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -21,7 +21,7 @@ from bulklike.pacing.ledger import KEEP_S, LEDGER_APP_ID, Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.windows import free_at, margin_for
 from bulklike.paths import default_ledger_path
-from tests.test_pacing import DAY, NOW, limits_st, most_in_window, worst_window
+from tests.helpers.pacing import DAY, NOW, limits_st, most_in_window, worst_window
 
 Ops = list[tuple[str, int, float, int]]  # (send|answer|restart|crash, which run, gap before, pick)
 

@@ -14,8 +14,8 @@ import pytest
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import AHEAD_S, Pacer
-from tests.test_pacer import FakeTime
-from tests.test_pacing import DAY, NOW
+from tests.helpers.clock import FakeClock
+from tests.helpers.pacing import DAY, NOW
 
 
 def untils(path: str) -> dict[int, float]:
@@ -39,7 +39,7 @@ def test_spares_are_committed_with_the_first_slot_and_handed_out_without_a_write
     assert len(rows) == 4 and rows[first] == NOW + 10
     assert sorted(u for i, u in rows.items() if i != first) == [NOW + 10.5] * 3  # deadline + ahead_s
     handed = [ledger.try_reserve([Limit(100, 60.0)], [], NOW + 0.4, NOW + 10.4)[0] for _ in range(3)]
-    assert sorted(handed) == sorted(i for i in rows if i != first)  # type: ignore[type-var]
+    assert sorted(h for h in handed if h is not None) == sorted(i for i in rows if i != first)
     assert len(untils(path)) == 4  # no new row for them
     fifth, _ = ledger.try_reserve([Limit(100, 60.0)], [], NOW + 0.4, NOW + 10.4)
     assert fifth is not None and len(untils(path)) == 5
@@ -70,26 +70,28 @@ def test_close_and_release_give_spares_back(path: str) -> None:
     ledger = Ledger(path, app="a", user="u", now=NOW)
     first, _ = ledger.try_reserve([], [], NOW, NOW + 5, ahead=4, ahead_s=0.5)
     used, _ = ledger.try_reserve([], [], NOW, NOW + 5)
-    ledger.answer_later(used, NOW + 0.3)  # type: ignore[arg-type]
+    assert first is not None and used is not None
+    ledger.answer_later(used, NOW + 0.3)
     ledger.close()
     rows = untils(path)
-    assert rows[first] == NOW + 5 and rows[used] == NOW + 0.3  # type: ignore[index]
+    assert rows[first] == NOW + 5 and rows[used] == NOW + 0.3
     assert sorted(u for i, u in rows.items() if i not in (first, used)) == [0.0, 0.0, 0.0]
 
 
 async def test_pacer_takes_slots_ahead_only_for_unspaced_bursts(path: str) -> None:
-    time_ = FakeTime()
+    clock = FakeClock()
     ledger = Ledger(path, app="a", user="u", now=NOW)
-    pacer = Pacer(ledger, (Limit(1000, DAY),), (), timeout=5.0, clock=time_, sleep=time_.sleep)
+    pacer = Pacer(ledger, (Limit(1000, DAY),), (), timeout=5.0, clock=clock, sleep=clock.sleep)
     sids = [await pacer.acquire() for _ in range(40)]  # a burst: all at the same instant
     assert len(set(sids)) == 40
     assert len(untils(path)) < 60  # far fewer transactions than sends, few spares left over
     for sid in sids:
-        pacer.answered(sid, time_())  # type: ignore[arg-type]
-    time_.t += 10 * AHEAD_S
-    pacer.refused(time_(), {})  # a 429 gives every spare back before the limits are relearned
+        assert sid is not None  # no stop_at: acquire always hands out a slot
+        pacer.answered(sid, clock())
+    clock.now += 10 * AHEAD_S
+    pacer.refused(clock(), {})  # a 429 gives every spare back before the limits are relearned
     ledger.flush_answers()
-    assert all(u == 0.0 or u <= time_() for u in untils(path).values())
+    assert all(u == 0.0 or u <= clock() for u in untils(path).values())
     assert not ledger._spares
     ledger.close()
 

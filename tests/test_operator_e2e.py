@@ -10,7 +10,7 @@ import re
 import sys
 
 from bulklike.emulator import DEMO_ACCOUNT
-from tests.conftest import EmulatorFactory, Workspace, ids
+from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 
 async def test_v2_with_oauth1_likes_and_caches_user_id(workspace: Workspace, emulator: EmulatorFactory) -> None:
@@ -43,13 +43,25 @@ async def test_v2_with_bearer_token_only(workspace: Workspace, emulator: Emulato
     env["BULKLIKE_BEARER_TOKEN"] = DEMO_ACCOUNT.bearer_token
     async with emulator() as emu:
         result = await workspace.cli("run", str(path), "--api", "v2", *workspace.base_args(emu), env=env)
+        auto = await workspace.cli(  # --api auto (the default) with only a bearer token is v2
+            "run", str(path), *workspace.base_args(emu), "--journal", str(workspace.path / "auto.db"), env=env
+        )
         refused = await workspace.cli(
-            "run", str(path), *workspace.base_args(emu), "--journal", str(workspace.path / "v1.db"), env=env
+            "run",
+            str(path),
+            *workspace.base_args(emu),
+            "--journal",
+            str(workspace.path / "v1.db"),
+            "--api",
+            "v1.1",
+            env=env,
         )
         stats = emu.stats()
     assert result.code == 0, result.stderr
     assert [r["status"] for r in result.results] == ["liked"] * 3
     assert stats["likes"] == 3
+    assert auto.code == 0 and len(auto.results) == 3, auto.stderr
+    assert stats["by_route"].get("POST /1.1/favorites/create.json") is None
     assert refused.code == 2 and "BULKLIKE_CONSUMER_KEY" in refused.stderr  # v1.1 needs OAuth 1.0a
 
 

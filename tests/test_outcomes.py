@@ -130,7 +130,7 @@ def test_fatal_hints_say_what_to_do() -> None:
             b'{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}',
             Kind.RATE_LIMITED,
         ),
-        (429, b'{"title":"x","type":"https://api.twitter.com/2/problems/usage-capped"}', Kind.RATE_LIMITED),
+        (429, b'{"title":"x","type":"https://api.twitter.com/2/problems/usage-capped"}', Kind.FATAL),  # a cap
         (502, b"<html><body>Bad Gateway</body></html>", Kind.RETRYABLE),
         (504, b"", Kind.RETRYABLE),
         (200, b'{"created_at":"Wed Oct 10 20:19:24 +0000 2018","id":1,"id_st', Kind.RETRYABLE),  # truncated

@@ -17,7 +17,7 @@ import pytest
 
 from bulklike.emulator import DEMO_ACCOUNT, RunningEmulator
 from bulklike.pacing.limits import Limit
-from tests.conftest import EmulatorFactory, Workspace, ids
+from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 QUOTA = Limit(20, 4.0)
 pytestmark = pytest.mark.timeout(90)

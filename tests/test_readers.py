@@ -22,16 +22,13 @@ from bulklike.input.readers import (
     open_input,
     read_records,
 )
+from tests.helpers.records import ok
 
 FORMATS: list[InputFormat] = ["text", "csv", "tsv", "jsonl"]
 
 
 def read(data: bytes, fmt: InputFormat, column: str | None = None) -> list[InputRecord]:
     return list(read_records(io.BytesIO(data), name="in", fmt=fmt, column=column))
-
-
-def ok(line: int, tweet_id: str) -> ParsedId:
-    return ParsedId(tweet_id, f"in:{line}")
 
 
 @pytest.mark.parametrize(
@@ -173,7 +170,9 @@ def test_csv_record_that_never_closes_costs_linear_time() -> None:
     records = read(data, "csv")
     assert len(records) == lines
     assert all(isinstance(r, InvalidLine) for r in records)
-    assert records[0].reason == "malformed CSV: quoted field still open after 262144 bytes"  # type: ignore[union-attr]
+    first = records[0]
+    assert isinstance(first, InvalidLine)
+    assert first.reason == "malformed CSV: quoted field still open after 262144 bytes"
     assert [r.source for r in records] == [f"in:{n}" for n in range(2, lines + 2)]
 
 

@@ -11,14 +11,7 @@ from bulklike.api.classify import Answer
 from bulklike.api.refresh import TokenRefresher, refresh_margin
 from bulklike.credentials import Secret
 from bulklike.errors import AuthExpired
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.helpers.clock import FakeClock
 
 
 class TokenEndpoint:

@@ -12,8 +12,8 @@ import urllib.parse
 import aiohttp
 import pytest
 
-from tests.authflow import CLIENT_ID, OAUTH2_ONLY, auth_oauth2, stored
-from tests.conftest import EmulatorFactory, Workspace, ids
+from tests.helpers.authflow import CLIENT_ID, OAUTH2_ONLY, auth_oauth2, stored
+from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 pytestmark = pytest.mark.timeout(120)
 

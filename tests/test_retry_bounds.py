@@ -25,7 +25,7 @@ from aiohttp import web
 from bulklike.api.classify import Answer, Kind, classify
 from bulklike.emulator import FAULT_KINDS
 from bulklike.pacing.limits import Limit
-from tests.conftest import CliResult, EmulatorFactory, Workspace, ids
+from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
 pytestmark = pytest.mark.timeout(90)
 APPLIED_KINDS = ("applied_then_dropped", "truncated")

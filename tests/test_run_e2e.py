@@ -6,8 +6,9 @@ import asyncio
 import json
 import signal
 import sqlite3
+from typing import Any
 
-from tests.conftest import EmulatorFactory, Workspace, ids
+from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 
 async def test_text_file_liked_and_results_streamed(workspace: Workspace, emulator: EmulatorFactory) -> None:
@@ -75,7 +76,7 @@ async def test_sigint_records_in_flight_and_resume_finishes(workspace: Workspace
     async with emulator(latency_ms=40) as emu:
         proc = await workspace.start("run", str(path), *workspace.base_args(emu), "--concurrency", "2")
         assert proc.stdout is not None
-        got = []
+        got: list[dict[str, Any]] = []
         while len(got) < 5:
             got.append(json.loads(await asyncio.wait_for(proc.stdout.readline(), 20)))
         proc.send_signal(signal.SIGINT)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bulklike.api.classify import Answer
-from bulklike.errors import EXIT_FATAL
+from bulklike.errors import EXIT_FATAL, FatalApiError
 from bulklike.input.ingest import Ingestor, Source
 from bulklike.input.lines import ParsedId
 from bulklike.pacing.ledger import Ledger
@@ -17,25 +18,16 @@ from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
 from bulklike.recorder import Recorder
 from bulklike.results import ResultWriter
-from bulklike.runner import RetryPolicy, Runner
+from bulklike.runner import ApiSwitch, RetryPolicy, Runner
 from bulklike.store.journal import Journal
+from tests.helpers.clock import FakeClock
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')
 BUSY = Answer(503, b'{"errors":[{"code":130,"message":"Over capacity"}]}')
 BARE_429 = Answer(429, b"")
 FATAL = Answer(401, b'{"errors":[{"code":32,"message":"Could not authenticate you."}]}')
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
+UNKNOWN_403 = Answer(403, b'{"errors":[{"code":999,"message":"This account cannot perform this action right now."}]}')
+NO_V1 = Answer(403, b'{"errors":[{"code":453,"message":"You currently have access to a subset of endpoints"}]}')
 
 
 class FakeClient:
@@ -61,7 +53,7 @@ class CheckingWriter(ResultWriter):
         super().__init__(io.StringIO(), "jsonl")
         self.path = path
 
-    def write(self, record: dict[str, object]) -> None:
+    def write(self, record: Mapping[str, object]) -> None:
         with Journal(str(self.path), lock=False, readonly=True) as other:
             row = next(r for r in other.rows() if r.tweet_id == record["tweet_id"])
         assert row.status == record["status"]  # committed before reported
@@ -76,8 +68,9 @@ async def _run(
     limits: tuple[Limit, ...] = (),
     max_likes: int | None = None,
     attempts: int = 3,
+    switch: ApiSwitch | None = None,
 ) -> tuple[Runner, Journal, CheckingWriter]:
-    clock = FakeClock()
+    clock = FakeClock(1_800_000_000.0)
     path = tmp_path / "j.db"
     journal = Journal(str(path))
     run = journal.begin_run("run", clock())
@@ -102,6 +95,7 @@ async def _run(
         max_likes=max_likes,
         clock=clock,
         sleep=clock.sleep,
+        switch=switch,
     )
     await runner.run()
     return runner, journal, writer
@@ -179,3 +173,91 @@ async def test_unanswered_send_keeps_its_deadline_in_the_ledger(tmp_path: Path) 
         ).fetchall()
     assert first_until == first_sent + 5.0 + 1.0  # the deadline: timeout + 1 s, never shortened
     assert second_until < second_sent + 1.0  # an answered send ends when its answer came
+
+
+# --- account-wide answers: the breaker and the one --api auto switch ---------------------------------------------
+
+
+async def test_unknown_403_between_successes_stays_forbidden(tmp_path: Path) -> None:
+    client = FakeClient(lambda tid, _n: UNKNOWN_403 if tid in ("5", "12") else OK)
+    runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 21)], client)
+    assert runner.stop_code is None
+    assert journal.counts() == {"liked": 18, "forbidden": 2}
+    assert {k for k, r in _results(writer).items() if r["status"] == "forbidden"} == {"5", "12"}
+
+
+async def test_unknown_403_on_every_tweet_stops_and_nothing_is_forbidden(tmp_path: Path) -> None:
+    client = FakeClient(lambda tid, _n: UNKNOWN_403 if int(tid) > 3 else OK)
+    runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 41)], client)
+    assert runner.stop_code == EXIT_FATAL and runner.stop_message is not None
+    assert "5 different tweets in a row" in runner.stop_message
+    assert journal.counts() == {"liked": 3, "pending": 37}
+    assert [r["status"] for r in _results(writer).values()] == ["liked"] * 3  # no forbidden line, ever
+    assert len(client.calls) <= 3 + 5 + 3  # the successes, the threshold, the concurrency
+
+
+async def test_unknown_403s_left_at_the_end_of_a_run_are_their_tweets(tmp_path: Path) -> None:
+    client = FakeClient(lambda tid, _n: UNKNOWN_403 if tid in ("9", "10") else OK)
+    runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 11)], client)
+    assert runner.stop_code is None and journal.counts() == {"liked": 8, "forbidden": 2}
+
+
+class SwitchingClient(FakeClient):
+    """v1.1 answers 453 until the switch; counts what each API got."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda _id, _n: OK)
+        self.api = "v1.1"
+        self.sent: dict[str, list[str]] = {"v1.1": [], "v2": []}
+
+    async def like(self, tweet_id: str) -> Answer:
+        api = self.api
+        self.sent[api].append(tweet_id)
+        await asyncio.sleep(0)
+        return NO_V1 if api == "v1.1" else OK
+
+
+class FakeSwitch:
+    def __init__(self, client: SwitchingClient, *, fail: bool = False) -> None:
+        self.client, self.fail, self.calls = client, fail, 0
+
+    async def to_v2(self) -> None:
+        self.calls += 1
+        await asyncio.sleep(0.01)  # the workers in flight answer while the switch is under way
+        if self.fail:
+            raise FatalApiError("could not look up the account (GET /2/users/me): Unauthorized")
+        self.client.api = "v2"
+
+
+async def test_several_453s_at_once_make_exactly_one_switch(tmp_path: Path) -> None:
+    client = SwitchingClient()
+    switch = FakeSwitch(client)
+    runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 31)], client, switch=switch)
+    assert switch.calls == 1 and runner.stop_code is None
+    assert 2 <= len(client.sent["v1.1"]) <= 3  # every worker had one in flight (concurrency 3)
+    assert sorted(client.sent["v2"], key=int) == [str(i) for i in range(1, 31)]  # each once, on v2
+    assert journal.counts() == {"liked": 30}
+    assert {r["attempts"] for r in _results(writer).values()} == {1}  # a 453 spends no attempt
+
+
+async def test_a_switch_that_fails_stops_with_everything_pending(tmp_path: Path) -> None:
+    client = SwitchingClient()
+    switch = FakeSwitch(client, fail=True)
+    runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 11)], client, switch=switch)
+    assert switch.calls == 1 and runner.stop_code == EXIT_FATAL
+    assert runner.stop_message is not None and "GET /2/users/me" in runner.stop_message
+    assert journal.counts() == {"pending": 10} and _results(writer) == {}
+    assert client.sent["v2"] == []
+
+
+async def test_workers_waiting_for_a_slot_wait_for_the_switch_without_spinning(tmp_path: Path) -> None:
+    client = SwitchingClient()
+    switch = FakeSwitch(client)
+    runner, journal, _ = await _run(
+        tmp_path, [str(i) for i in range(1, 11)], client, limits=(Limit(1, 1.0),), switch=switch
+    )
+    assert switch.calls == 1 and journal.counts() == {"liked": 10}
+    assert client.sent["v1.1"] == ["1"]  # the others were still waiting for a slot when the switch began
+    with sqlite3.connect(tmp_path / "l.db") as conn:
+        taken = conn.execute("SELECT count(*) FROM sends").fetchone()[0]
+    assert taken <= 10 + 1 + 3  # every send, the 453, and one slot per worker given back at the switch

@@ -27,7 +27,7 @@ from bulklike.api.signing import BearerSigner, OAuth1Signer
 from bulklike.config import build_settings
 from bulklike.emulator import Account
 from bulklike.errors import ConfigError
-from tests.conftest import CliResult, EmulatorFactory, Workspace, ids
+from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
 pytestmark = pytest.mark.timeout(90)
 _rng = random.Random("bulklike-secrets")

@@ -4,6 +4,12 @@ An ``Answer`` is what came back (or did not); an ``Outcome`` is what it means fo
 done (``liked``, ``already_liked``, ``unliked``), permanent (``not_found``, ``forbidden``),
 retryable, rate-limited, or fatal. Anything unexpected (HTML, truncated JSON, unknown codes)
 is classified by HTTP status; a malformed body is never trusted and never crashes.
+
+Fatal covers every answer about the account rather than the tweet: refused credentials,
+suspension, and today's access-level, enrollment, billing and usage-cap refusals
+(``account.Problem``), whose ``advice`` is the one line a stop prints. An answer classified by
+its HTTP status alone (an unknown 4xx) is marked ``unknown`` so the runner's breaker can tell a
+refusal that repeats on every tweet from one tweet's trouble.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bulklike.api import codes as apicodes
+from bulklike.api.account import Problem, account_problem
 
 
 class Kind(enum.Enum):
@@ -21,7 +28,7 @@ class Kind(enum.Enum):
     PERMANENT = "permanent"  # terminal, never retried (not found, forbidden)
     RETRYABLE = "retryable"  # transient: retry with backoff, spends an attempt
     RATE_LIMITED = "rate_limited"  # wait for the window; never spends an attempt
-    FATAL = "fatal"  # stop the whole run
+    FATAL = "fatal"  # about the account, not the tweet: stop the whole run (the ID stays pending)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,11 @@ class Outcome:
     http_status: int | None
     error_code: int | None = None
     message: str | None = None
+    #: for an account-wide answer of today's API: which problem, and the line that says what to do
+    problem: Problem | None = None
+    advice: str | None = None
+    #: classified by HTTP status alone (no code or problem type we know): the breaker watches these
+    unknown: bool = False
 
     @property
     def terminal(self) -> bool:
@@ -70,13 +82,17 @@ def fatal_hint(code: int | None, http_status: int | None) -> str:
     return "the API refused this account's requests: see its message"
 
 
-def _first_error(body: bytes) -> tuple[int | None, str | None, str | None]:
-    """(code, message, v2 problem type) from a v1.1 error envelope or a v2 problem object."""
+def _json_object(body: bytes) -> dict[str, object] | None:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        return None, None, None
-    if not isinstance(data, dict):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _first_error(data: dict[str, object] | None) -> tuple[int | None, str | None, str | None]:
+    """(code, message, v2 problem type) from a v1.1 error envelope or a v2 problem object."""
+    if data is None:
         return None, None, None
     code: int | None = None
     message: str | None = None
@@ -120,12 +136,26 @@ def classify(answer: Answer, action: str = "like") -> Outcome:
         if _success(answer.body, action):
             return Outcome(Kind.DONE, done, status)
         return Outcome(Kind.RETRYABLE, "failed", status, None, "incomplete or malformed success body")
-    code, message, problem = _first_error(answer.body)
+    data = _json_object(answer.body) if answer.body else None
+    code, message, problem = _first_error(data)
+    if status in _ACCOUNT_STATUSES or code == apicodes.NO_V1_ACCESS[0]:
+        found = account_problem(status, code, message, data)
+        if found is not None:
+            return Outcome(Kind.FATAL, "fatal", status, code, message, problem=found[0], advice=found[1])
     if status == 403 and code is None and answer.body and not _is_json(answer.body):
         # A 403 whose body cannot be read may be a cut-short "already favorited" (139) for a like
         # that landed: recording it "forbidden" would hide the like. Ask again instead.
         return Outcome(Kind.RETRYABLE, "failed", status, None, "unreadable 403 answer")
     return _classify_error(status, code, message, problem, action)
+
+
+#: statuses that may carry an answer about the account (access level, enrollment, credits, caps)
+_ACCOUNT_STATUSES = frozenset({402, 403, 429})
+#: the messages of the per-tweet forbidden codes: a v2 problem object carries them without the code
+_FORBIDDEN_MESSAGES = frozenset(
+    text.lower()
+    for _, text, _ in (apicodes.BLOCKED_BY_AUTHOR, apicodes.NOT_AUTHORIZED_TO_SEE, apicodes.ACTIONS_DISABLED)
+)
 
 
 def _is_json(body: bytes) -> bool:
@@ -153,16 +183,18 @@ def _classify_error(status: int, code: int | None, message: str | None, problem:
         return Outcome(Kind.PERMANENT, "not_found", status, code, message)
     if status == 401:
         return Outcome(Kind.FATAL, "fatal", status, code, message or "unauthorized")
-    if status == 404:
-        return Outcome(Kind.PERMANENT, "not_found", status, code, message)
+    if status == 404:  # with no code or problem type it may be a wrong URL, not a missing tweet: watch it
+        return Outcome(Kind.PERMANENT, "not_found", status, code, message, unknown=code is None and problem is None)
     if status == 403:
-        # An unknown 403 on one tweet is about that tweet; account-wide 403s carry known codes.
-        return Outcome(Kind.PERMANENT, "forbidden", status, code, message or "forbidden")
-    return Outcome(Kind.RETRYABLE, "failed", status, code, message or f"HTTP {status}")
+        # An unknown 403 on one tweet is about that tweet; the same one on many tweets in a row is
+        # about the account, which the runner's breaker decides (``unknown``).
+        known = (message or "").lower() in _FORBIDDEN_MESSAGES
+        return Outcome(Kind.PERMANENT, "forbidden", status, code, message or "forbidden", unknown=not known)
+    return Outcome(Kind.RETRYABLE, "failed", status, code, message or f"HTTP {status}", unknown=400 <= status < 500)
 
 
 def _is_rate_problem(problem: str | None) -> bool:
-    return problem is not None and problem.endswith(("rate-limit-exceeded", "usage-capped"))
+    return problem is not None and problem.endswith("rate-limit-exceeded")
 
 
 def _v2_tweet_gone(problem: str | None, message: str | None) -> bool:

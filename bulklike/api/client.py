@@ -125,16 +125,8 @@ class XClient:
         user_id: str | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
     ) -> None:
-        if api not in ("v1.1", "v2"):
-            raise ConfigError(f"unknown API version {api!r}: use 'v1.1' or 'v2'")
         if timeout <= 0 or concurrency < 1:
             raise ConfigError("timeout must be positive and concurrency at least 1")
-        base = base_url.rstrip("/")
-        parsed = URL(base)
-        if parsed.scheme not in ("http", "https") or not parsed.host or parsed.query_string:
-            raise ConfigError("base URL must be http(s)://host[:port][/prefix] without a query")
-        self._api: Literal["v1.1", "v2"] = api
-        self._base = base
         self._signer = signer
         # an OAuth 2.0 token that renews itself (api.refresh): checked before, and after a 401
         self._renewer = signer if isinstance(signer, TokenRefresher) else None
@@ -142,14 +134,28 @@ class XClient:
         self._concurrency = concurrency
         self._user_agent = user_agent
         self._session: aiohttp.ClientSession | None = None
+        self._user_id: str | None = None
+        self.use_api(api, base_url)
+        self.user_id = user_id
+
+    def use_api(self, api: Literal["v1.1", "v2"], base_url: str) -> None:
+        """Send to this API version at this root from now on (``--api auto`` moves a run to v2).
+
+        The connection pool stays; a v2 like needs ``user_id`` again (the caller resolves it)."""
+        if api not in ("v1.1", "v2"):
+            raise ConfigError(f"unknown API version {api!r}: use 'v1.1' or 'v2'")
+        base = base_url.rstrip("/")
+        parsed = URL(base)
+        if parsed.scheme not in ("http", "https") or not parsed.host or parsed.query_string:
+            raise ConfigError("base URL must be http(s)://host[:port][/prefix] without a query")
+        self._api: Literal["v1.1", "v2"] = api
+        self._base = base
         self._create = f"{base}/1.1/favorites/create.json"
         self._destroy = f"{base}/1.1/favorites/destroy.json"
         # parsed once: adding "id=..." to a parsed URL costs a quarter of parsing the whole string
         self._v1_urls = {endpoint: URL(endpoint, encoded=True) for endpoint in (self._create, self._destroy)}
         self._whoami = f"{base}/1.1/account/verify_credentials.json" if api == "v1.1" else f"{base}/2/users/me"
-        self._user_id: str | None = None
-        self._v2_likes: str | None = None  # {base}/2/users/{user_id}/likes
-        self.user_id = user_id
+        self.user_id = None
 
     def __repr__(self) -> str:
         return f"XClient(api={self._api!r}, base_url={self._base!r}, user_id={self._user_id!r})"

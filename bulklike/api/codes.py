@@ -37,6 +37,14 @@ SUSPENDED: Final = (64, "Your account is suspended and is not permitted to acces
 TWEET_UNAVAILABLE: Final = (421, "This Tweet is no longer available.", 404)
 TWEET_UNAVAILABLE_2: Final = (422, "This Tweet is no longer available.", 404)
 ACTIONS_DISABLED: Final = (425, "Some actions on this user's Tweet have been disabled.", 403)
+#: the app's access level has no v1.1 likes (every level below Enterprise today): about the app
+NO_V1_ACCESS: Final = (
+    453,
+    "You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints (e.g. media post, "
+    "oauth) only. If you need access to this endpoint, you may need a different access level. You can learn more "
+    "here: https://developer.x.com/en/portal/product",
+    403,
+)
 
 #: codes that mean the tweet is gone
 NOT_FOUND_CODES: Final = frozenset({144, 421, 422, 34})
@@ -50,6 +58,12 @@ RATE_CODES: Final = frozenset({88, 185})
 TRANSIENT_CODES: Final = frozenset({130, 131})
 
 V2_PROBLEM_BASE: Final = "https://api.twitter.com/2/problems/"
+#: v2 problem types (the last path segment) that are about the app or account, never the tweet
+PROBLEM_CLIENT_FORBIDDEN: Final = "client-forbidden"
+PROBLEM_USAGE_CAPPED: Final = "usage-capped"
+PROBLEM_CREDITS: Final = "credits"  # also seen: "credits-depleted"
+#: HTTP 402 Payment Required: the pay-per-use credits are spent
+HTTP_PAYMENT_REQUIRED: Final = 402
 
 # rate-limit headers (lower-case; aiohttp's CIMultiDict matches case-insensitively)
 H_LIMIT: Final = "x-rate-limit-limit"

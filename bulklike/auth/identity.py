@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from bulklike.api.account import Problem
 from bulklike.api.classify import Kind, classify, fatal_hint
 from bulklike.api.client import XClient
 from bulklike.config import Settings
@@ -73,30 +74,40 @@ def check_binding(journal: Journal, user_id: str | None, *, force: bool) -> None
         journal.set_meta(ACCOUNT_META, key)
 
 
+async def resolve_user_id(client: XClient, journal: Journal, settings: Settings) -> None:
+    """Give the client the account's id (``--api auto`` after its move to v2: v2 URLs need it)."""
+    user_id = await confirm_user_id(client, settings, journal)
+    assert user_id is not None  # without transient_ok a failure raises
+    client.user_id = user_id
+
+
 class AccountGate:
     """Before a run's first send: confirm the account (one request), bind the journal, key the ledger.
 
     Runs at the first send rather than at start, so a run with nothing to send asks nothing. Every
-    worker awaits the same confirmation: one request per run at most. On v1.1 a transient failure
-    (no answer, 5xx, garbage) lets the run go on under the provisional key, the journal unbound, and
-    the next run asks again; a refusal raises ``FatalApiError``.
+    worker awaits the same confirmation: one request per run and API at most. On v1.1 a transient
+    failure (no answer, 5xx, garbage, 429) or 453 (an app without v1.1 access: ``--api auto`` moves
+    the run to v2, where it is asked again) lets the run go on under the provisional key, the journal
+    unbound; a refusal of the credentials raises ``FatalApiError``.
     """
 
     def __init__(self, client: XClient, settings: Settings, journal: Journal, ledger: Ledger, *, force: bool) -> None:
         self.client, self.settings, self.journal, self.ledger, self.force = client, settings, journal, ledger, force
         self.user_id: str | None = None
-        self.asked = False
+        self.asked_on: str | None = None
         self._lock = asyncio.Lock()
 
     async def __call__(self) -> bool:
-        """``True`` once the account is confirmed or cannot be this run (the runner then stops calling)."""
+        """``True`` once the account is confirmed (the runner then stops calling)."""
         async with self._lock:
-            if self.user_id is None and not self.asked:
-                self.asked = True
+            if self.user_id is None:
+                if self.asked_on == self.client.api:
+                    return False  # not confirmable on this API: not asked again
+                self.asked_on = self.client.api
                 v1 = self.client.api == "v1.1"  # v2 cannot send without the id: it must be known
                 user_id = await confirm_user_id(self.client, self.settings, self.journal, transient_ok=v1)
                 if user_id is None:
-                    return True
+                    return False
                 check_binding(self.journal, user_id, force=self.force)
                 self.ledger.switch_user(account_key(user_id))
                 self.client.user_id = user_id
@@ -117,7 +128,8 @@ async def confirm_user_id(
     answer = await client.whoami()
     outcome = classify(answer, "whoami")
     where = "GET /1.1/account/verify_credentials.json" if client.api == "v1.1" else "GET /2/users/me"
-    if outcome.kind in (Kind.RETRYABLE, Kind.RATE_LIMITED) and transient_ok:
+    unconfirmable = outcome.kind in (Kind.RETRYABLE, Kind.RATE_LIMITED) or outcome.problem is Problem.NO_V1_ACCESS
+    if unconfirmable and transient_ok:
         return None  # verify_credentials has limits of its own: a 429 there says nothing of the likes
     if outcome.kind is not Kind.DONE:
         said = outcome.message or answer.transport_error or f"HTTP {answer.status}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import webbrowser
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
@@ -25,8 +24,10 @@ if TYPE_CHECKING:  # the flows import aiohttp: loaded when the command runs, not
 DEFAULT_REDIRECT_URI: Final = "http://127.0.0.1:8976/callback"
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The ``auth`` flags (kept here, next to the command; the parser module only calls this)."""
+def auth_arguments(p: argparse.ArgumentParser) -> None:
+    """The ``auth`` flags (kept here, next to the command; the parser adds them when ``auth`` is parsed)."""
+    from bulklike.cli.parser import _common
+
     p.add_argument("--oauth2", action="store_true", help="OAuth 2.0 Authorization Code with PKCE (default: PIN flow)")
     p.add_argument("--client-id", metavar="ID", help="OAuth 2.0 client id (else BULKLIKE_CLIENT_ID or client_id)")
     p.add_argument(
@@ -44,6 +45,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="API root (default https://api.x.com; a loopback URL puts the authorize pages there too)",
     )
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="per-request timeout (default 30)")
+    _common(p)
+
+
+def cmd_auth(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from bulklike.cli.settings import settings_from
+
+    return run_auth(args, argv, settings_from(args))
 
 
 def _terminal(no_browser: bool) -> Terminal:
@@ -56,6 +64,8 @@ def _terminal(no_browser: bool) -> Terminal:
 
     def open_url(url: str) -> None:
         if not no_browser:
+            import webbrowser
+
             try:
                 webbrowser.open(url)
             except webbrowser.Error:

@@ -8,19 +8,21 @@ config, input or journal error; 3 stopped by a fatal API answer; 75 stopped by -
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from bulklike import logs
 from bulklike.cli.parser import build_parser
-from bulklike.cli.timeparse import parse_until
 from bulklike.errors import EXIT_SIGINT, EXIT_USAGE, BulklikeError
 
+Handler = Callable[[argparse.Namespace, Sequence[str]], int]
 
-def _configure_logging(args: argparse.Namespace, secrets: Sequence[str] = ()) -> None:
-    level = logs.default_level(getattr(args, "quiet", False), getattr(args, "log_level", None))
-    logs.configure(level=level, fmt=getattr(args, "log_format", None), secrets=secrets)
+
+def resolve(ref: str) -> Handler:
+    """``"bulklike.cli.run:cmd_run"`` -> the function: a command's module is imported only when it runs."""
+    module, _, name = ref.partition(":")
+    handler: Handler = getattr(importlib.import_module(module), name)
+    return handler
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,13 +36,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    _configure_logging(args)
     try:
         if getattr(args, "until", None):
+            from bulklike.cli.timeparse import parse_until
+
             args.until = parse_until(args.until)
-        return int(args.handler(args, argv))
+        return int(resolve(args.handler)(args, argv))
     except BulklikeError as exc:
         if getattr(args, "debug", False):
+            import traceback
+
             traceback.print_exc()
         sys.stderr.write(f"bulklike: error: {exc}\n")
         return exc.exit_code

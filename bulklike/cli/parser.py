@@ -1,11 +1,19 @@
-"""The argparse tree: every command and flag with its help text (a test checks none is missing)."""
+"""The argparse tree: every command and flag with its help text (a test checks none is missing).
+
+Each command names its handler as ``"module:function"``, imported by ``cli.main`` only once that
+command was chosen, so parsing, ``--help`` and ``--version`` import no network or engine code (a test
+checks the import graph). Keep it so: no heavy imports here. ``emulate``'s many flags live with the
+emulator and are added only when that command is parsed (``Command.defer``), or for a full tree
+(``build_parser(full=True)``: completion scripts, the help-text test).
+"""
 
 from __future__ import annotations
 
 import argparse
-
-from bulklike import __version__
-from bulklike.cli import handlers
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any
 
 EPILOG = """exit codes: 0 done; 1 done with some failed or invalid; 2 usage, config, input or journal
 error; 3 stopped by a fatal API answer; 75 stopped by --max-likes/--until with work pending;
@@ -31,7 +39,11 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _api(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("API and pacing")
-    g.add_argument("--api", choices=("v1.1", "v2"), help="API version (default v1.1)")
+    g.add_argument(
+        "--api",
+        choices=("auto", "v1.1", "v2"),
+        help="API version (default auto: v1.1, and v2 from the first 453 on, remembered by the journal)",
+    )
     g.add_argument(
         "--base-url",
         metavar="URL",
@@ -60,7 +72,8 @@ def _api(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--ledger",
         metavar="PATH",
-        help="send ledger shared by all runs (default $XDG_STATE_HOME/bulklike/ledger.sqlite3)",
+        help="send ledger shared by all runs (default: the user state directory, e.g. "
+        "$XDG_STATE_HOME/bulklike/ledger.sqlite3 on Linux)",
     )
     g.add_argument("--max-likes", type=int, metavar="N", help="like at most N tweets in this run, then exit 75")
     g.add_argument("--until", metavar="TIME", help="send nothing after TIME (HH:MM local, or ISO 8601), then exit 75")
@@ -74,7 +87,59 @@ def _results(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-progress", action="store_true", help="no live progress line (it shows only on a terminal)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Version(argparse.Action):
+    """``--version``: reads the package metadata only when asked (argparse's own wants the string up front)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from bulklike import __version__
+
+        sys.stdout.write(f"bulklike {__version__}\n")
+        parser.exit()
+
+
+def emulate_arguments(emulate: argparse.ArgumentParser) -> None:
+    """``emulate``'s flags: the emulator's own (imported only now), where to listen, logging."""
+    from bulklike.emulator.cli import add_emulator_arguments
+
+    add_emulator_arguments(emulate)
+    emulate.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    emulate.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    _common(emulate)
+
+
+class Command(argparse.ArgumentParser):
+    """A sub-command's parser; ``defer`` adds flags from a module imported only when this command is parsed."""
+
+    _deferred: str | None = None
+
+    def defer(self, ref: str, *, now: bool = False) -> None:
+        """``ref`` is ``"module:function"``, a function that adds arguments to this parser."""
+        self._deferred = ref
+        if now:
+            self.add_deferred()
+
+    def add_deferred(self) -> None:
+        if self._deferred is not None:
+            module, _, name = self._deferred.partition(":")
+            self._deferred = None
+            getattr(importlib.import_module(module), name)(self)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self.add_deferred()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self.add_deferred()
+        return super().format_help()
+
+
+def build_parser(*, full: bool = False) -> argparse.ArgumentParser:
+    """The whole tree; ``full`` adds deferred flags now (else when their command is parsed)."""
     parser = argparse.ArgumentParser(
         prog="bulklike",
         description="Like tweets in bulk through the X API: paced within the published limits, journaled, "
@@ -82,8 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"bulklike {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Command)
 
     run = sub.add_parser(
         "run",
@@ -96,16 +161,32 @@ def build_parser() -> argparse.ArgumentParser:
         "inputs",
         nargs="*",
         metavar="INPUT",
-        help="files (.txt .csv .tsv .jsonl .ndjson) or - for stdin; none: stdin when piped, else resume the journal",
+        help="files (.txt .csv .tsv .jsonl .ndjson, an X archive .zip or its like.js) or - for stdin; "
+        "none: stdin when piped, else resume the journal",
     )
-    run.add_argument("--input-format", choices=("text", "csv", "tsv", "jsonl"), help="override the format")
+    run.add_argument(
+        "--input-format",
+        choices=("text", "csv", "tsv", "jsonl", "js", "zip"),
+        help="override the format (js: an X archive data file such as like.js; zip: the archive)",
+    )
     run.add_argument("--column", metavar="NAME", help="CSV/TSV column or JSONL field holding the ID or URL")
+    run.add_argument(
+        "--archive-kind",
+        choices=("likes", "tweets"),
+        default="likes",
+        help="from an X archive, read likes (like.js, default) or your own posts (tweets.js)",
+    )
+    run.add_argument(
+        "--partial",
+        action="store_true",
+        help="keep the IDs read from a broken or cut X archive file before the break (else none, exit 2)",
+    )
     run.add_argument("--dry-run", action="store_true", help="read and journal the input, print the plan, send nothing")
     run.add_argument("--retry-failed", action="store_true", help="send IDs that ended 'failed' again")
     _api(run)
     _results(run)
     _common(run)
-    run.set_defaults(handler=handlers.cmd_run)
+    run.set_defaults(handler="bulklike.cli.run:cmd_run")
 
     undo = sub.add_parser(
         "undo",
@@ -120,46 +201,50 @@ def build_parser() -> argparse.ArgumentParser:
     _api(undo)
     _results(undo)
     _common(undo)
-    undo.set_defaults(handler=handlers.cmd_undo)
+    undo.set_defaults(handler="bulklike.cli.undo:cmd_undo")
 
     status = sub.add_parser("status", help="counts per status in a journal")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
     _common(status)
-    status.set_defaults(handler=handlers.cmd_status)
+    status.set_defaults(handler="bulklike.cli.status:cmd_status")
 
     export = sub.add_parser("export", help="every record of a journal, as JSON Lines or CSV")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (default jsonl)")
     export.add_argument("--status", action="append", metavar="S", help="only records with this status (repeatable)")
     _common(export)
-    export.set_defaults(handler=handlers.cmd_export)
+    export.set_defaults(handler="bulklike.cli.export:cmd_export")
 
     accounts = sub.add_parser("accounts", help="list the config's profiles (never secrets)")
     accounts.add_argument("--check", action="store_true", help="verify each against the API and show its name")
     accounts.add_argument("--base-url", metavar="URL", help="API root for --check")
     _common(accounts)
-    accounts.set_defaults(handler=handlers.cmd_accounts)
+    accounts.set_defaults(handler="bulklike.cli.profiles:cmd_accounts")
 
     auth = sub.add_parser(
         "auth",
         help="authorize an account (OAuth 1.0a PIN, or OAuth 2.0 with --oauth2) and store its tokens",
-        description="Authorize bulklike for an account and save the tokens in the token store "
-        "(config directory, tokens.json, mode 0600); run, undo and accounts use them when the "
-        "environment and the config give none.",
+        description="Authorize bulklike for an account and save its tokens in the token store "
+        "(tokens.json in the config directory, mode 0600); run, undo and accounts use them when the "
+        "environment and the config file give none.",
     )
-    handlers.add_auth_arguments(auth)
-    _common(auth)
-    auth.set_defaults(handler=handlers.cmd_auth)
+    auth.defer("bulklike.cli.auth:auth_arguments", now=full)
+    auth.set_defaults(handler="bulklike.cli.auth:cmd_auth")
 
     emulate = sub.add_parser("emulate", help="serve the local X API emulator")
-    handlers.add_emulator_arguments(emulate)
-    emulate.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    emulate.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    _common(emulate)
-    emulate.set_defaults(handler=handlers.cmd_emulate)
+    emulate.defer("bulklike.cli.parser:emulate_arguments", now=full)
+    emulate.set_defaults(handler="bulklike.cli.emulate:cmd_emulate")
 
-    demo = sub.add_parser("demo", help="run sample_inputs through bulklike against the embedded emulator")
+    demo = sub.add_parser("demo", help="run the bundled samples through bulklike against the embedded emulator")
     demo.add_argument("--inputs", nargs="*", metavar="FILE", help="files to like (default: the bundled samples)")
     demo.add_argument("--no-progress", action="store_true", help="no live progress line")
     _common(demo)
-    demo.set_defaults(handler=handlers.cmd_demo)
+    demo.set_defaults(handler="bulklike.cli.demo:cmd_demo")
+
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description="Print a completion script for SHELL on stdout; see the README for where to put it.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete in")
+    completion.set_defaults(handler="bulklike.cli.completion:cmd_completion")
     return parser

@@ -37,10 +37,14 @@ def print_plan(
     pending = journal.count_pending()
     lines = [
         "bulklike: dry run, nothing sent",
-        f"  input:    {stats.valid + stats.invalid} lines: {new} new, {earlier_done} already done, "
+        f"  input:    {stats.valid + stats.invalid} records: {new} new, {earlier_done} already done, "
         f"{earlier_pending} already pending, {duplicates} duplicate, {stats.invalid} invalid",
-        f"  queue:    {pending} pending in {settings.journal}",
     ]
+    for i, given in enumerate(stats.inputs):  # what each input gave, duplicates included
+        invalid = f", {given.invalid} invalid" if given.invalid else ""
+        lines.append(f"  {'from:' if i == 0 else '':<10}{given.name}: {given.ids} IDs{invalid}")
+    lines.append(f"  queue:    {pending} pending in {settings.journal}")
+    lines.append(f"  api:      {settings.api}" + (" (auto: moves to v2 at the first 453)" if settings.auto else ""))
     for scope, limit, left in pacer.quota_left():
         lines.append(f"  quota:    {scope} {limit}: {left} left now")
     interval = settings.interval

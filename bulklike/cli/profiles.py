@@ -1,4 +1,13 @@
-"""``bulklike accounts``: the config's profiles, never their secrets; ``--check`` asks the API."""
+"""``bulklike accounts``: the config's profiles, never their secrets; ``--check`` asks the API.
+
+Each profile is checked with its own credentials: a profile that names credentials is not
+overridden by ``BULKLIKE_*`` variables here (those fill in only for profiles without any), so a
+profile with a bad token is reported as refused. The check likes nothing: it asks v1.1
+``verify_credentials`` and v2 ``users/me``, which tells a refused credential (exit 3) from an API
+that could not be reached (exit 1, not checked), and what it can about the like endpoint — a 453
+says v1.1 likes are closed to the app's access level; v2 enrollment, credits and caps only show
+at the first like, and the output says so.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +17,43 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from bulklike.api.classify import Kind, classify
-from bulklike.api.client import XClient
-from bulklike.auth.signer import make_signer
-from bulklike.config import ENV_NAMES, Settings, build_settings, read_config_file
-from bulklike.errors import EXIT_FATAL, EXIT_OK, BulklikeError, ConfigError
+from bulklike.cli.settings import configure_logging
+from bulklike.config import BASE_URLS, CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file
+from bulklike.errors import EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, BulklikeError, ConfigError
 from bulklike.tokens import DEFAULT_PROFILE, TokenEntry, TokenStore
 
+State = Literal["ok", "no_v1", "refused", "unreachable"]
 
-def _profiles(data: dict[str, Any], stored: dict[str, TokenEntry]) -> list[str | None]:
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What one who-am-I request said: ``state``, the account's name, or what went wrong."""
+
+    state: State
+    said: str
+
+
+def _profiles(data: dict[str, Any], stored: Mapping[str, TokenEntry]) -> list[str | None]:
     names: list[str | None] = []
     if data.get("credentials") or any(os.environ.get(v) for v in ENV_NAMES.values()) or DEFAULT_PROFILE in stored:
         names.append(None)
     names.extend(sorted(set(data.get("profiles", {})) | (set(stored) - {DEFAULT_PROFILE})))
     return names
+
+
+def profile_env(data: Mapping[str, Any], name: str | None, env: Mapping[str, str]) -> Mapping[str, str]:
+    """The environment a profile is checked with: without ``BULKLIKE_*`` credentials when the
+    profile names its own (otherwise the variables would stand in for every profile)."""
+    profiles = data.get("profiles", {})
+    table = profiles.get(name) if name is not None and isinstance(profiles, dict) else None
+    if not isinstance(table, dict) or not any(table.get(key) for key in CREDENTIAL_KEYS):
+        return env
+    names = set(ENV_NAMES.values())
+    return {key: value for key, value in env.items() if key not in names}
 
 
 def screen_name(body: bytes) -> str | None:
@@ -39,25 +69,87 @@ def screen_name(body: bytes) -> str | None:
     return name if isinstance(name, str) else None
 
 
-async def check(settings: Settings) -> tuple[bool, str]:
-    """Verify one profile's credentials; (ok, screen name or what the API said)."""
-    try:
-        signer = make_signer(settings)
-    except BulklikeError as exc:
-        return False, str(exc)
-    async with XClient(
-        base_url=settings.base_url, api=settings.api, signer=signer, timeout=settings.timeout, concurrency=1
-    ) as client:
+def _base(settings: Settings, api: Literal["v1.1", "v2"]) -> str:
+    return settings.base_url if "base_url" in settings.given else BASE_URLS[api]
+
+
+async def probe(settings: Settings, api: Literal["v1.1", "v2"]) -> Probe:
+    """Ask one API who the credentials belong to; never raises for network trouble."""
+    from bulklike.api.account import Problem
+    from bulklike.api.classify import Kind, classify
+    from bulklike.api.client import XClient
+    from bulklike.auth.signer import make_signer
+
+    base = _base(settings, api)
+    signer = make_signer(settings)
+    async with XClient(base_url=base, api=api, signer=signer, timeout=settings.timeout, concurrency=1) as client:
         answer = await client.whoami()
+    if answer.status == 0:
+        # "connection refused" is the socket's word; a refused *credential* is another matter
+        label = (answer.transport_error or "no answer").replace("refused", "not accepted")
+        return Probe("unreachable", f"no answer from {base} ({label})")
     outcome = classify(answer, "whoami")
     if outcome.kind is Kind.DONE:
-        name = screen_name(answer.body)
-        return True, f"@{name}" if name else "ok"
-    return False, outcome.message or answer.transport_error or f"HTTP {answer.status}"
+        return Probe("ok", screen_name(answer.body) or "")
+    if outcome.problem is Problem.NO_V1_ACCESS:
+        return Probe("no_v1", "453")
+    if outcome.kind is Kind.FATAL:
+        return Probe("refused", f"{api}: {outcome.advice or outcome.message or f'HTTP {answer.status}'}")
+    return Probe("unreachable", f"{api} answered HTTP {answer.status}, try again later")
+
+
+def like_endpoint(v1: Probe | None, v2: Probe | None, auto: bool) -> str:
+    """What the answers say about liking, and what they cannot say."""
+    later = "enrollment, credits and caps show only at the first like"
+    if v1 is not None and v1.state == "no_v1":
+        if v2 is not None and v2.state == "ok":
+            run = "auto moves there at once" if auto else "use --api v2 or auto"
+            return f"likes: v2 (v1.1 answered 453: no v1.1 likes at this access level; {run}; {later})"
+        return "likes: not v1.1 (453: no v1.1 likes at this access level); v2 not confirmed"
+    if v1 is not None and v1.state == "ok":
+        return "likes: v1.1 probably (verify_credentials answered, as for Enterprise apps; only a like proves it)" + (
+            ", else v2 (auto moves there at a 453)" if v2 is not None and v2.state == "ok" else ""
+        )
+    if v2 is not None and v2.state == "ok":
+        return f"likes: v2 ({later})"
+    return "likes: unknown"
+
+
+async def check(settings: Settings) -> tuple[State, str]:
+    """Verify one profile's credentials: ``(state, text)``; state ``refused`` means exit 3."""
+    from bulklike.auth.signer import make_signer
+
+    creds = settings.credentials
+    try:
+        make_signer(settings)
+    except BulklikeError as exc:
+        return "refused", str(exc)
+    ask_v1 = creds.has_oauth1 and (settings.api == "v1.1" or settings.auto)
+    ask_v2 = settings.api == "v2" or settings.auto or not creds.has_oauth1
+    v1 = await probe(settings, "v1.1") if ask_v1 else None
+    v2 = await probe(settings, "v2") if ask_v2 else None
+    probes = [p for p in (v1, v2) if p is not None]
+    refused = [p.said for p in probes if p.state == "refused"]
+    if refused:
+        return "refused", "; ".join(refused)
+    names = [p.said for p in probes if p.state == "ok" and p.said]
+    if not any(p.state in ("ok", "no_v1") for p in probes):
+        return "unreachable", "; ".join(p.said for p in probes)
+    gaps = "".join(f"; not checked: {p.said}" for p in probes if p.state == "unreachable")
+    who = f"@{names[0]}" if names else "credentials accepted"
+    return "ok", f"{who} — {like_endpoint(v1, v2, settings.auto)}{gaps}"
+
+
+def cmd_accounts(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``bulklike accounts``: the listing is offline; only ``--check`` loads the network client."""
+    if args.check:
+        configure_logging(args)
+    return list_accounts(args)
 
 
 def list_accounts(args: argparse.Namespace) -> int:
-    """Print one line per profile: name, API, which credentials are set, the account fingerprint."""
+    """One line per profile: name, API, which credentials are set, the account fingerprint;
+    ``--check``: exit 3 if any credential was refused, else 1 if some could not be checked."""
     warnings: list[str] = []
     data = read_config_file(args.config, warn=warnings)
     for warning in warnings:
@@ -69,21 +161,27 @@ def list_accounts(args: argparse.Namespace) -> int:
             "no accounts: run `bulklike auth`, set BULKLIKE_* variables "
             "or add [credentials] / [profiles.NAME] to the config"
         )
-    refused = 0
+    seen: set[State] = set()
     for name in names:
         flags = {"profile": name, "base_url": getattr(args, "base_url", None)}
-        settings = build_settings(flags, os.environ, data, lambda p: stored.get(p or DEFAULT_PROFILE))
+        settings = build_settings(
+            flags, profile_env(data, name, os.environ), data, lambda p: stored.get(p or DEFAULT_PROFILE)
+        )
         creds = settings.credentials
         kinds = [k for k, ok in (("oauth1", creds.has_oauth1), ("bearer", bool(creds.bearer_token))) if ok]
-        entry = stored.get(name or DEFAULT_PROFILE)
+        api = "auto" if settings.auto else settings.api
+        shown = "+".join(kinds) or "missing"
+        account = f"user {settings.user_id}" if settings.user_id else f"token {creds.token_id}"
+        entry = stored.get(name or DEFAULT_PROFILE)  # never a secret: kind, account, scopes, expiry
         line = (
-            f"{name or '(default)':<16} api {settings.api:<5} credentials {'+'.join(kinds) or 'missing':<13}"
-            f" account {'user ' + settings.user_id if settings.user_id else 'token ' + creds.token_id}"
+            f"{name or '(default)':<16} api {api:<5} credentials {shown:<13} account {account}"
             f"  stored {entry.describe(time.time()) if entry else 'none'}"
         )
         if args.check:
-            ok, said = asyncio.run(check(settings)) if kinds else (False, "no credentials")
-            refused += not ok
-            line += f"  {'ok ' + said if ok else 'REFUSED: ' + said}"
+            state, said = asyncio.run(check(settings)) if kinds else ("refused", "no credentials")
+            seen.add(state)
+            line += "  " + {"ok": "ok ", "refused": "REFUSED: ", "unreachable": "NOT CHECKED: "}[state] + said
         sys.stdout.write(line + "\n")
-    return EXIT_FATAL if refused else EXIT_OK
+    if "refused" in seen:
+        return EXIT_FATAL
+    return EXIT_SOME_FAILED if "unreachable" in seen else EXIT_OK

@@ -7,11 +7,22 @@ cannot hide behind the same bug here.
 Modules: ``config`` (settings), ``accounts`` (who may sign), ``oauth`` (verification), ``quotas``,
 ``faults``, ``tweets`` (fates and shapes), ``likes`` (state), ``stats``, ``responses`` (answer
 shapes), ``app`` (routes and request flow), ``server`` (start/stop), ``cli`` (flags).
+
+The server (and with it aiohttp) is imported on first use of its names, so that the command line can
+build ``bulklike emulate``'s flags from ``cli`` without paying for it at start-up.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from bulklike.emulator.accounts import DEMO_ACCOUNT, Account, AccountsError, accounts_from_env, load_accounts
 from bulklike.emulator.config import FAULT_KINDS, EmulatorConfig
-from bulklike.emulator.server import RunningEmulator, run_emulator, serve_forever
+
+if TYPE_CHECKING:
+    from bulklike.emulator.server import RunningEmulator, run_emulator, serve_forever
+
+_FROM_SERVER = ("RunningEmulator", "run_emulator", "serve_forever")
 
 __all__ = [
     "DEMO_ACCOUNT",
@@ -25,3 +36,11 @@ __all__ = [
     "run_emulator",
     "serve_forever",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_SERVER:
+        from bulklike.emulator import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module 'bulklike.emulator' has no attribute {name!r}")

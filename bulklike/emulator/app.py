@@ -21,6 +21,7 @@ from bulklike.emulator.accounts import Account, AccountBook
 from bulklike.emulator.authflows import AuthFlows
 from bulklike.emulator.config import Api, EmulatorConfig
 from bulklike.emulator.faults import HTML_502, HTML_504, NOT_APPLIED, FaultPlan
+from bulklike.emulator.gate import Gate
 from bulklike.emulator.likes import LikeBook
 from bulklike.emulator.oauth import BAD_AUTHENTICATION_DATA, Authenticated, AuthFailure, Verifier
 from bulklike.emulator.quotas import QuotaBook, Verdict
@@ -44,6 +45,7 @@ class Emulator:
         self.faults = FaultPlan(config)
         self.stats = Stats(self.likes, self.quotas)
         self.flows = AuthFlows(config, self.book, self.stats)
+        self.gate = Gate(config, self.stats)
 
     def make_app(self) -> web.Application:
         app = web.Application(handler_args={"access_log": None})
@@ -57,17 +59,18 @@ class Emulator:
             *self.flows.routes(),
         ]
         for method, path, handler in routes:
-            app.router.add_route(method, path, self._counted(handler))
+            app.router.add_route(method, path, self._counted(handler, f"{method} {path}"))
         app.router.add_get("/_emulator/stats", self.stats_handler)
         app.router.add_route("*", "/{tail:.*}", self._counted(self.page_not_found))
         return app
 
-    def _counted(self, handler: Handler) -> Handler:
-        """Count each API request and the status of its answer (a dropped connection has none)."""
+    def _counted(self, handler: Handler, route: str = "other") -> Handler:
+        """Count each API request, per route, and the status of its answer (a dropped connection has none)."""
         stats = self.stats
 
         async def counted(request: web.Request) -> web.StreamResponse:
             stats.requests += 1
+            stats.by_route[route] += 1
             response = await handler(request)
             if not isinstance(response, r.Dropped):
                 stats.by_status[response.status] += 1
@@ -131,6 +134,9 @@ class Emulator:
         if not isinstance(auth, Authenticated):
             return auth
         account = auth.account
+        refused = self.gate.v1_access()  # as field reports say: verify_credentials answers 453 too
+        if refused is not None:
+            return refused
         return r.v1_json(200, r.dumps(user_object(account.user_id, account.screen_name)))
 
     # --- v2 -------------------------------------------------------------------------------
@@ -181,11 +187,15 @@ class Emulator:
         stats = self.stats
         user = stats.user(account.user_id)
         user.requests += 1
+        refused = self.gate.refuse(api, account)
+        if refused is not None:
+            return refused
         verdict = self.quotas.admit(api, account.user_id, account.app_key, self.config.clock())
         if not verdict.admitted:
             stats.rate_limited += 1
             user.rate_limited += 1
             return r.v1_rate_limited(self.config.v1_429) if api == "v1.1" else r.v2_rate_limited(verdict)
+        stats.billed += 1
         kind, coin = self.faults.draw(tweet_id)
         if kind is not None:
             stats.faults[kind] += 1

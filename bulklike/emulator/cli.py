@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bulklike.emulator.accounts import DEMO_ACCOUNT, AccountsError, accounts_from_env, load_accounts
 from bulklike.emulator.config import (
+    ACCESS_LEVELS,
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_SEED,
@@ -39,6 +40,16 @@ def _non_negative(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text} is negative")
     return value
@@ -122,6 +133,26 @@ def add_emulator_arguments(parser: argparse.ArgumentParser, *, listen: bool = Fa
         default="bare",
         help="v1.1 429 body: empty (bare) or error code 88 (default: %(default)s)",
     )
+    a = parser.add_argument_group("the account's standing with today's API")
+    a.add_argument(
+        "--access-level",
+        choices=ACCESS_LEVELS,
+        default="enterprise",
+        help="below enterprise, v1.1 likes answer 403 code 453; free also refuses v2 likes (client-not-enrolled); "
+        "v2 limits follow the level (default: %(default)s)",
+    )
+    a.add_argument(
+        "--credits", type=_count, metavar="N", help="bill N like/unlike requests, then answer 402 (credits depleted)"
+    )
+    a.add_argument(
+        "--usage-cap", type=_count, metavar="N", help="after N billed requests answer 429 usage-capped (monthly cap)"
+    )
+    a.add_argument(
+        "--account-403-after",
+        type=_count,
+        metavar="N",
+        help="after N billed requests answer every like with a 403 of unknown code 999 (account-wide)",
+    )
     f = parser.add_argument_group("faults")
     f.add_argument(
         "--fault-rate", type=_fraction, default=0.0, metavar="P", help="fraction of like/unlike requests that fail"
@@ -182,6 +213,10 @@ def config_from_args(args: argparse.Namespace, env: Mapping[str, str] | None = N
             stall_s=args.stall_s,
             latency_ms=args.latency_ms,
             token_ttl=args.token_ttl,
+            access_level=args.access_level,
+            credits=args.credits,
+            usage_cap=args.usage_cap,
+            account_403_after=args.account_403_after,
             stats_file=args.stats_file,
         )
     except ValueError as exc:

@@ -13,11 +13,24 @@ from pathlib import Path
 from typing import Final, Literal
 
 from bulklike.emulator.accounts import DEMO_ACCOUNT, Account
-from bulklike.pacing.limits import Limit, default_limits
+from bulklike.pacing.limits import DAY, Limit, default_limits
 
 WindowMode = Literal["rolling", "fixed"]
 V1RateLimitStyle = Literal["bare", "code88"]
 Api = Literal["v1.1", "v2"]
+AccessLevel = Literal["enterprise", "pro", "basic", "free"]
+ACCESS_LEVELS: Final = ("enterprise", "pro", "basic", "free")
+#: v2 like limits per user by access level, from X's published tables (Enterprise is custom: the
+#: 2026 rate-limit page's 50/15m and 1000/24h; Pro 1000/24h; Basic 200/24h; Free 1/15m, and since
+#: 2025-08 no likes at all, which the emulator plays as not enrolled)
+V2_LEVEL_LIMITS: Final[dict[str, tuple[Limit, ...]]] = {
+    "enterprise": (Limit(50, 900.0), Limit(1000, DAY)),
+    "pro": (Limit(50, 900.0), Limit(1000, DAY)),
+    "basic": (Limit(200, DAY),),
+    "free": (Limit(1, 900.0),),
+}
+#: the code of the emulator's made-up account-wide 403 (``account_403_after``): no real API code
+UNKNOWN_ACCOUNT_CODE: Final = 999
 
 #: every fault the emulator can inject; ``fault_rate`` is spread evenly over the chosen ones
 FAULT_KINDS: Final = (
@@ -63,6 +76,14 @@ class EmulatorConfig:
     stall_s: float = DEFAULT_STALL_S
     latency_ms: float = 0.0
     token_ttl: float = DEFAULT_TOKEN_TTL_S
+    #: below "enterprise" v1.1 likes answer 453; "free" also refuses v2 likes (client-not-enrolled)
+    access_level: AccessLevel = "enterprise"
+    #: like/unlike requests billed before every further one answers 402 (None: unlimited)
+    credits: int | None = None
+    #: like/unlike requests billed before every further one answers 429 usage-capped (None: no cap)
+    usage_cap: int | None = None
+    #: like/unlike requests answered before every further one gets an unknown 403 (code 999)
+    account_403_after: int | None = None
     stats_file: Path | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
@@ -76,22 +97,28 @@ class EmulatorConfig:
         unknown = set(self.fault_kinds) - set(FAULT_KINDS)
         if unknown or not self.fault_kinds:
             raise ValueError(f"fault kinds must be some of {', '.join(FAULT_KINDS)}")
-        if self.token_ttl <= 0:
-            raise ValueError("token_ttl must be positive")
-        if self.stall_s < 0 or self.latency_ms < 0:
-            raise ValueError("stall and latency cannot be negative")
+        if self.stall_s < 0 or self.latency_ms < 0 or self.token_ttl <= 0:
+            raise ValueError("stall and latency cannot be negative, nor the token lifetime zero")
         if not self.accounts:
             raise ValueError("the emulator needs at least one account")
         if self.window not in ("rolling", "fixed"):
             raise ValueError(f"window must be rolling or fixed, got {self.window!r}")
         if self.v1_429 not in ("bare", "code88"):
             raise ValueError(f"v1_429 must be bare or code88, got {self.v1_429!r}")
+        if self.access_level not in ACCESS_LEVELS:
+            raise ValueError(f"access level must be one of {', '.join(ACCESS_LEVELS)}, got {self.access_level!r}")
+        for name in ("credits", "usage_cap", "account_403_after"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} cannot be negative")
 
     def limits_for(self, api: Api) -> tuple[tuple[Limit, ...], tuple[Limit, ...]]:
         """(per-user, per-app) limits enforced on one API version; empty when quotas are off."""
         if not self.quotas:
             return (), ()
         user_default, app_default = default_limits(api)
+        if api == "v2":
+            user_default = V2_LEVEL_LIMITS[self.access_level]
         user = user_default if self.user_limits is None else self.user_limits
         app = app_default if self.app_limits is None else self.app_limits
         return user, app

@@ -166,3 +166,59 @@ async def truncated(request: web.BaseRequest, response: web.Response, *, short_l
     if request.transport is not None:
         request.transport.close()
     return stream
+
+
+# --- today's account-wide refusals (bodies as reported for X's API, 2023-2026) ---------------
+
+REGISTRATION_URL: Final = "https://developer.x.com/en/portal/product"
+UNKNOWN_ACCOUNT_MESSAGE: Final = "This account cannot perform this action right now."
+
+
+def no_v1_access() -> web.Response:
+    """403 code 453: the app's access level has no v1.1 likes (every level below Enterprise)."""
+    return v1_error(apicodes.NO_V1_ACCESS)
+
+
+def client_not_enrolled(client_id: str) -> web.Response:
+    """403 ``client-forbidden``: the app's project is not enrolled for the endpoint."""
+    body = {
+        "client_id": client_id,
+        "required_enrollment": "Appropriate Level of API Access",
+        "registration_url": REGISTRATION_URL,
+        "title": "Client Forbidden",
+        "detail": "This request must be made using an approved developer account that is enrolled in the "
+        "requested endpoint. Learn more by visiting our documentation.",
+        "reason": "client-not-enrolled",
+        "type": apicodes.V2_PROBLEM_BASE + apicodes.PROBLEM_CLIENT_FORBIDDEN,
+    }
+    return v2_json(403, dumps(body))
+
+
+def credits_depleted(account_id: str) -> web.Response:
+    """402: the pay-per-use credits are spent."""
+    body = {
+        "title": "CreditsDepleted",
+        "detail": f"Your enrolled account [{account_id}] does not have any credits to fulfill this request.",
+        "type": apicodes.V2_PROBLEM_BASE + apicodes.PROBLEM_CREDITS,
+    }
+    return v2_json(apicodes.HTTP_PAYMENT_REQUIRED, dumps(body))
+
+
+def usage_capped() -> web.Response:
+    """429 ``usage-capped``: the monthly product cap (not a rate-limit window)."""
+    body = {
+        "title": "UsageCapExceeded",
+        "period": "Monthly",
+        "scope": "Product",
+        "detail": "Usage cap exceeded: Monthly product cap",
+        "type": apicodes.V2_PROBLEM_BASE + apicodes.PROBLEM_USAGE_CAPPED,
+    }
+    return v2_json(429, dumps(body))
+
+
+def unknown_account_forbidden(api: str, code: int) -> web.Response:
+    """An account-wide 403 with a code no client knows (the breaker's test)."""
+    if api == "v1.1":
+        return v1_error((code, UNKNOWN_ACCOUNT_MESSAGE, 403))
+    errors = [{"code": code, "message": UNKNOWN_ACCOUNT_MESSAGE}]
+    return problem(403, "Forbidden", UNKNOWN_ACCOUNT_MESSAGE, errors=errors)

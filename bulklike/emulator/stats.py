@@ -37,6 +37,9 @@ class Stats:
         "forbidden",
         "faults",
         "by_status",
+        "by_route",
+        "billed",
+        "account_refusals",
         "users",
         "code_exchanges",
         "refreshes",
@@ -57,6 +60,11 @@ class Stats:
         self.forbidden = 0  # protected or blocked (179, 136)
         self.faults: Counter[str] = Counter()
         self.by_status: Counter[int] = Counter()
+        self.by_route: Counter[str] = Counter()  # "POST /1.1/favorites/create.json" -> requests
+        self.billed = 0  # like/unlike requests admitted past the quota (credits and caps count these)
+        #: account-wide refusals: no_v1_access (453), not_enrolled, credits_depleted (402),
+        #: usage_capped (429), unknown_403 (code 999)
+        self.account_refusals: Counter[str] = Counter()
         self.users: dict[str, _UserStats] = {}
         self.code_exchanges = 0  # OAuth 2.0 authorization codes exchanged for tokens
         self.refreshes = 0  # refresh tokens exchanged (each one once)
@@ -85,6 +93,9 @@ class Stats:
             "forbidden": self.forbidden,
             "faults": {kind: self.faults[kind] for kind in FAULT_KINDS},
             "by_status": {str(status): n for status, n in sorted(self.by_status.items())},
+            "by_route": dict(sorted(self.by_route.items())),
+            "billed": self.billed,
+            "account_refusals": dict(sorted(self.account_refusals.items())),
             "max_in_window": self._quotas.max_in_window(),
             "code_exchanges": self.code_exchanges,
             "refreshes": self.refreshes,

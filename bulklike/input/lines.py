@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -55,15 +55,38 @@ class TooLong(bytes):
     head: bytes
 
 
+class LongLine(TooLong):
+    """A line over MAX_LINE bytes served as a stream: ``read(n)`` gives its bytes (the ``\\n`` last)."""
+
+    pending: bytes
+    readline: Callable[[int], bytes]
+    done: bool
+
+    def read(self, n: int) -> bytes:
+        if self.pending:
+            out, self.pending = self.pending, b""
+            self.done = out.endswith(b"\n")
+            return out
+        if self.done:
+            return b""
+        chunk = self.readline(max(1, min(n, _CHUNK)))
+        self.size += len(chunk)
+        self.done = not chunk or chunk.endswith(b"\n")
+        return chunk
+
+
 def too_long(size: int, head: bytes) -> TooLong:
     marker = TooLong()
     marker.size, marker.head = size, head
     return marker
 
 
-def physical_lines(fp: BinaryIO) -> Iterator[bytes]:
+def physical_lines(fp: BinaryIO, *, long_lines: bool = False) -> Iterator[bytes]:
     """Yield the physical lines of ``fp`` with their ``\\n``; a UTF-8 BOM is dropped and UTF-16
-    (told by its BOM) is transcoded, so the readers only ever see UTF-8 bytes."""
+    (told by its BOM) is transcoded, so the readers only ever see UTF-8 bytes.
+
+    A line over MAX_LINE becomes a ``TooLong`` marker; with ``long_lines`` a ``LongLine`` instead,
+    which the reader may read as a stream before asking for the next line (what it leaves is skipped)."""
     readline = fp.readline
     line = readline(MAX_LINE + 1)
     if line.startswith(_UTF16_BOMS):
@@ -74,6 +97,20 @@ def physical_lines(fp: BinaryIO) -> Iterator[bytes]:
         if not line:  # the file is only a BOM
             return
     while line:
+        if len(line) > MAX_LINE and not line.endswith(b"\n") and long_lines:
+            stream = LongLine()
+            stream.size, stream.head, stream.pending, stream.readline, stream.done = (
+                len(line),
+                line[:MAX_SHOWN],
+                line,
+                readline,
+                False,
+            )
+            yield stream
+            while stream.read(_CHUNK):  # whatever the reader left of the line
+                pass
+            line = readline(MAX_LINE + 1)
+            continue
         if len(line) > MAX_LINE and not line.endswith(b"\n"):
             size = len(line)
             rest = line

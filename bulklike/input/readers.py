@@ -1,4 +1,4 @@
-"""Input readers: text, CSV/TSV and JSON Lines streams in, one record per tweet reference out.
+"""Input readers: text, CSV/TSV, JSON Lines (twarc2 too) and X archive streams in, one record per tweet reference out.
 
 A bad line is a value (``InvalidLine``), never an exception, so one broken row cannot stop a run;
 only a whole input that cannot be used (missing file, no ID column) raises ``InputError``.
@@ -8,14 +8,15 @@ memory stays flat whatever the input: a 1M-line file, a 50 MB line, or binary ju
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from typing import BinaryIO, Literal
 
 from bulklike.errors import InputError
+from bulklike.input.archive import ArchiveKind, looks_like_data_file, looks_like_zip, read_data_file, read_zip
 from bulklike.input.delimited import read_table
 from bulklike.input.ids import InvalidTweetRef, parse_tweet_ref
+from bulklike.input.jsonl import read_jsonl
 from bulklike.input.lines import (
     MAX_LINE,
     InputRecord,
@@ -29,16 +30,19 @@ from bulklike.input.lines import (
 
 __all__ = [
     "MAX_LINE",
+    "ArchiveKind",
     "InputFormat",
     "InputRecord",
     "InvalidLine",
     "ParsedId",
     "detect_format",
     "open_input",
+    "peek_head",
     "read_records",
 ]
 
-InputFormat = Literal["text", "csv", "tsv", "jsonl"]
+InputFormat = Literal["text", "csv", "tsv", "jsonl", "js", "zip"]
+INPUT_FORMATS: tuple[InputFormat, ...] = ("text", "csv", "tsv", "jsonl", "js", "zip")
 
 
 _MAX_ID_BYTES = b"9223372036854775807"  # 2^63-1; same-length digit strings compare like the numbers
@@ -48,19 +52,37 @@ _EXTENSIONS: dict[str, InputFormat] = {
     ".tsv": "tsv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".js": "js",
+    ".zip": "zip",
 }
-_JSON_KEYS = ("tweet_id", "id_str", "id", "url")
-# Control characters, surrogates (from JSON escapes) and bidi overrides could garble or spoof a
-# terminal when the line is shown back to the user.
+_HEAD = 64  # bytes looked at to tell an archive by its content
 
 
-def detect_format(name: str, override: InputFormat | None) -> InputFormat:
-    """The explicit ``--input-format`` wins; else the extension decides, and stdin or anything else is text."""
+def detect_format(name: str, override: InputFormat | None, head: bytes = b"") -> InputFormat:
+    """The explicit ``--input-format`` wins; then the content, for what cannot be mistaken (a zip, an
+    archive's ``window.YTD.`` data file, whatever their names); then the extension; else text."""
     if override is not None:
         return override
+    if looks_like_zip(head):
+        return "zip"
+    if looks_like_data_file(head):
+        return "js"
     if name in ("-", "<stdin>"):
         return "text"
     return _EXTENSIONS.get(os.path.splitext(name)[1].lower(), "text")
+
+
+def peek_head(fp: BinaryIO) -> bytes:
+    """The first bytes of ``fp`` without consuming them (a pipe gives what it has delivered so far)."""
+    peek = getattr(fp, "peek", None)
+    if peek is not None:
+        return bytes(peek(_HEAD)[:_HEAD])
+    if fp.seekable():
+        at = fp.tell()
+        head = fp.read(_HEAD)
+        fp.seek(at)
+        return head
+    return b""
 
 
 def open_input(path: str, stdin: BinaryIO) -> tuple[BinaryIO, str]:
@@ -79,17 +101,30 @@ def open_input(path: str, stdin: BinaryIO) -> tuple[BinaryIO, str]:
         raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
 
 
-def read_records(fp: BinaryIO, *, name: str, fmt: InputFormat, column: str | None = None) -> Iterator[InputRecord]:
+def read_records(
+    fp: BinaryIO,
+    *,
+    name: str,
+    fmt: InputFormat,
+    column: str | None = None,
+    archive_kind: ArchiveKind = "likes",
+    partial: bool = False,
+) -> Iterator[InputRecord]:
     """Stream the records of one input, in order; ``fp`` stays open (its opener closes it).
 
     For CSV/TSV the header is read right here, before an iterator is returned, so a missing ID
-    column raises ``InputError`` at once rather than after records were already acted on.
+    column raises ``InputError`` at once rather than after records were already acted on; a zip's
+    list of members likewise. ``archive_kind`` and ``partial`` concern X archive inputs only.
     """
-    lines = physical_lines(fp)
+    if fmt == "zip":
+        return read_zip(fp, name=name, kind=archive_kind, partial=partial)
+    if fmt == "js":
+        return read_data_file(fp, name=name, kind=archive_kind, partial=partial)
+    lines = physical_lines(fp, long_lines=fmt == "jsonl")
     if fmt == "csv" or fmt == "tsv":
         return read_table(lines, name, "," if fmt == "csv" else "\t", column)
     if fmt == "jsonl":
-        return _read_jsonl(lines, name, column)
+        return read_jsonl(lines, name, column)
     return _read_text(lines, name)
 
 
@@ -119,50 +154,3 @@ def _read_text(lines: Iterator[bytes], name: str) -> Iterator[InputRecord]:
             yield ParsedId(parse_tweet_ref(text), source)
         except InvalidTweetRef as exc:
             yield InvalidLine(printable(text), source, exc.reason)
-
-
-def _read_jsonl(lines: Iterator[bytes], name: str, column: str | None) -> Iterator[InputRecord]:
-    """One JSON object per line; the ID is under ``column`` or the first of _JSON_KEYS present."""
-    keys = (column,) if column is not None else _JSON_KEYS
-    for lineno, raw in enumerate(lines, 1):
-        source = f"{name}:{lineno}"
-        text = decode_line(raw, source)
-        if isinstance(text, InvalidLine):
-            yield text
-        elif text:  # blank lines are skipped
-            yield _json_record(text, keys, source)
-
-
-def _json_record(text: str, keys: tuple[str, ...], source: str) -> InputRecord:
-    try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested 60,000 deep
-        return InvalidLine(printable(text), source, "not valid JSON")
-    if not isinstance(obj, dict):
-        return InvalidLine(printable(text), source, "not a JSON object")
-    for key in keys:
-        if key in obj:
-            return _json_value(obj[key], source)
-    return InvalidLine(printable(text), source, f"no {_or(keys)} field")
-
-
-def _or(names: tuple[str, ...]) -> str:
-    """'a', 'b' or 'c'"""
-    quoted = [repr(name) for name in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
-
-
-def _json_value(value: object, source: str) -> InputRecord:
-    """A JSON string is parsed like text; an integer is taken as the ID; other types are refused."""
-    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
-        text = str(value)
-        try:
-            return ParsedId(parse_tweet_ref(text), source)
-        except InvalidTweetRef as exc:
-            return InvalidLine(printable(text), source, exc.reason)
-    if isinstance(value, float):
-        reason = "ID is a JSON float (write the ID as a string or an integer)"
-    else:
-        kind = {bool: "a boolean", type(None): "null", list: "a list", dict: "an object"}
-        reason = f"ID is {kind.get(type(value), 'not a string or integer')}"
-    return InvalidLine(printable(json.dumps(value)), source, reason)

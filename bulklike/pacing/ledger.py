@@ -233,6 +233,11 @@ class Ledger:
         while self._spares:
             self._release(self._spares.popleft()[0])
 
+    def release(self, send_id: int) -> None:
+        """Give back a send whose answer says it counted toward no limit of ours (a 453 under
+        ``--api auto``: v1.1 refused the app's access level, and the run moves to v2)."""
+        self._release(send_id)
+
     def _release(self, send_id: int) -> None:
         """A slot that never left: it ends at 0 in the books now and in the file with the next write."""
         old = self._untils.pop(send_id, None)

@@ -170,6 +170,28 @@ class Pacer:
         self.ledger.answer_later(send_id, at)  # written with the next reservation: one commit per send
         return self._sent_at.pop(send_id, at)
 
+    def given_back(self, send_id: int) -> None:
+        """The answer says the send counted toward none of our limits: it leaves the windows."""
+        self._sent_at.pop(send_id, None)
+        self.ledger.release(send_id)
+
+    def set_limits(self, user_limits: Sequence[Limit], app_limits: Sequence[Limit], min_interval: float) -> None:
+        """Pace by other limits from now on (``--api auto`` moved the run from v1.1 to v2).
+
+        Slots taken ahead were checked against the old limits only, so they are given back; what
+        was learnt from the old API's 429s (caps, back-off) does not apply to the new one."""
+        self.ledger.release_spares()
+        self.user_limits = tuple(user_limits)
+        self.app_limits = tuple(app_limits)
+        self._all_limits = self.user_limits + self.app_limits
+        self.horizon = max([86400.0, *(lim.window_s for lim in self._all_limits)])
+        self._caps.clear()
+        self._refused.clear()
+        self._episodes = 0
+        if min_interval != self.interval:
+            self.interval = min_interval
+            self._limiter = AsyncLimiter(1, min_interval) if min_interval > 0 else None
+
     def unanswered(self, send_id: int) -> None:
         """No answer came (timeout, reset): the request may still reach the server, so the send
         keeps its place in the windows until its deadline."""

@@ -1,39 +1,44 @@
-"""An advisory lock file so that two processes never drive one journal at once.
+"""An exclusive lock file so that two processes never drive one journal at once.
 
-``flock`` is released by the kernel when the process dies, even by ``kill -9``, so a crashed
-run never leaves a stale lock behind.
+Through ``filelock``: ``flock`` on Linux and macOS, ``msvcrt.locking`` on Windows. Both are held by the
+operating system for the open file, so a process that dies (even by ``kill -9``) releases its lock and a
+crashed run never leaves a stale one behind. The soft fallback (a marker file, which a crash could leave
+behind) is refused: where the filesystem cannot lock, the journal cannot be opened for a run.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
+from typing import TYPE_CHECKING
 
 from bulklike.errors import JournalError
 
+if TYPE_CHECKING:
+    import filelock
+
 
 class FileLock:
-    """Exclusive, non-blocking ``flock`` on ``path`` (created 0600)."""
+    """Exclusive, non-blocking lock on ``path`` (created 0600); ``acquire`` raises ``JournalError(what)``."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._fd: int | None = None
+        self._lock: filelock.BaseFileLock | None = None
 
     def acquire(self, *, what: str) -> None:
+        import filelock  # here, not at import time: status and export never lock
+
         try:
-            parent = os.path.dirname(os.path.abspath(self.path))
-            os.makedirs(parent, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise JournalError(f"{self.path}: cannot create lock file: {exc.strerror}") from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            lock = filelock.FileLock(self.path, timeout=0, mode=0o600, fallback_to_soft=False)
+            lock.acquire()
+        except filelock.Timeout as exc:
             raise JournalError(what) from exc
-        self._fd = fd
+        except (OSError, NotImplementedError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise JournalError(f"{self.path}: cannot lock: {reason}") from exc
+        self._lock = lock
 
     def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

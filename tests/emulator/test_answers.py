@@ -11,8 +11,7 @@ import pytest
 
 from bulklike.api import codes as apicodes
 from bulklike.emulator.tweets import Fate, created_at_for, fate, format_created_at
-
-from .conftest import ACCOUNTS, ALICE, BOB, Start
+from tests.helpers.emulator import ACCOUNTS, ALICE, BOB, Start
 
 CASSETTE = Path(__file__).parent.parent / "data" / "cassettes" / "testcreatedestroyfavorite.json"
 CREATED_AT = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \+0000 \d{4}$")

@@ -12,9 +12,8 @@ import pytest
 from bulklike.emulator import DEMO_ACCOUNT, run_emulator
 from bulklike.emulator.config import FAULT_KINDS, EmulatorConfig
 from bulklike.emulator.faults import FaultPlan
-
-from .conftest import Caller, Start
-from .signing import sign_for
+from tests.helpers.emulator import Caller, Start
+from tests.helpers.signing import sign_for
 
 
 async def like_outcome(caller: Caller, tweet_id: str, timeout: float = 5.0) -> str:

@@ -11,9 +11,9 @@ import pytest
 
 from bulklike.emulator.accounts import Account, AccountBook
 from bulklike.emulator.oauth import Authenticated, AuthFailure, NonceCache, Verifier, parse_oauth_header
-
-from .conftest import ACCOUNTS, ALICE, BOB, CAROL, DAVE, FakeClock, Start
-from .signing import sign_for
+from tests.helpers.clock import FakeClock
+from tests.helpers.emulator import ACCOUNTS, ALICE, BOB, CAROL, DAVE, Start
+from tests.helpers.signing import sign_for
 
 DATA = Path(__file__).parent.parent / "data"
 

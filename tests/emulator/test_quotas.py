@@ -11,8 +11,8 @@ from bulklike.api import codes as apicodes
 from bulklike.emulator.config import EmulatorConfig, WindowMode
 from bulklike.emulator.quotas import QuotaBook
 from bulklike.pacing.limits import Limit, parse_limit
-
-from .conftest import ACCOUNTS, ALICE, BOB, CAROL, T0, FakeClock, Start
+from tests.helpers.clock import T0, FakeClock
+from tests.helpers.emulator import ACCOUNTS, ALICE, BOB, CAROL, Start
 
 RATE_HEADER_PREFIXES = ("x-rate-limit", "x-user-limit", "x-app-limit")
 

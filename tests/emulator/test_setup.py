@@ -19,8 +19,7 @@ from bulklike.emulator.cli import add_emulator_arguments, config_from_args
 from bulklike.emulator.server import serve_forever
 from bulklike.errors import ConfigError
 from bulklike.pacing.limits import Limit
-
-from .conftest import Start
+from tests.helpers.emulator import Start
 
 EXAMPLE = Path(bulklike.emulator.__file__).parent / "accounts.example.toml"
 STATS_KEYS = {

@@ -12,6 +12,7 @@ import hmac
 import itertools
 import time
 from collections.abc import Iterable
+from typing import NotRequired, TypedDict, Unpack
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from bulklike.emulator.accounts import Account
@@ -63,13 +64,37 @@ def oauth_header(
     return "OAuth " + ", ".join(f'{enc(k)}="{enc(v)}"' for k, v in oauth.items())
 
 
-def sign_for(account: Account, method: str, url: str, **overrides: object) -> str:
+class SignInputs(TypedDict, total=False):
+    """The signing inputs a test may override (``oauth_header``'s keyword arguments)."""
+
+    consumer_key: str
+    consumer_secret: str
+    token: str
+    token_secret: str
+    form: Iterable[tuple[str, str]]
+    timestamp: int | None
+    nonce: str | None
+
+
+class _Inputs(TypedDict):
+    """All of them, the keys and secrets required."""
+
+    consumer_key: str
+    consumer_secret: str
+    token: str
+    token_secret: str
+    form: NotRequired[Iterable[tuple[str, str]]]
+    timestamp: NotRequired[int | None]
+    nonce: NotRequired[str | None]
+
+
+def sign_for(account: Account, method: str, url: str, **overrides: Unpack[SignInputs]) -> str:
     """Sign as ``account``; ``overrides`` replace any signing input (a wrong secret, an old timestamp)."""
-    values: dict[str, object] = {
+    values: _Inputs = {
         "consumer_key": account.consumer_key,
         "consumer_secret": account.consumer_secret,
         "token": account.access_token,
         "token_secret": account.access_token_secret,
         **overrides,
     }
-    return oauth_header(method, url, **values)  # type: ignore[arg-type]
+    return oauth_header(method, url, **values)

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from bulklike.emulator import RunningEmulator
-from tests.conftest import CliResult, Workspace
+from tests.helpers.workspace import CliResult, Workspace
 
 CLIENT_ID = "bulklike-test-client"
 #: only the app's credentials: the user's tokens must come from the store

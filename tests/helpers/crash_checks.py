@@ -1,6 +1,6 @@
 """The crash harness's books: the report, and the checks of journal, results file and emulator.
 
-See ``tests/crash_harness.py`` for what is run; this module only looks at what it left.
+See ``tests/helpers/crash_harness.py`` for what is run; this module only looks at what it left.
 """
 
 from __future__ import annotations

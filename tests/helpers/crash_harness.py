@@ -1,6 +1,6 @@
 """Crash harness: SIGKILL ``bulklike run`` at random moments, resume it, and check the books.
 
-    python -m tests.crash_harness --kills 50 --ids 400
+    python -m tests.helpers.crash_harness --kills 50 --ids 400
 
 The emulator runs in this process on a real socket, with faults on (every kind; stalls of
 ``stall_s`` against a shorter client ``--timeout``), some missing/protected/blocked tweets, and a
@@ -22,7 +22,7 @@ is opened (so the next run, not this harness, recovers the real one) and checked
   each agrees with the journal; a last line cut short by a kill is followed by a fresh line (a
   kill rarely cuts a line, so after some kills the harness cuts the last one itself: "simulated").
 
-The checks live in ``tests/crash_checks.py``. Exit status 1 when any check failed.
+The checks live in ``tests/helpers/crash_checks.py``. Exit status 1 when any check failed.
 """
 
 from __future__ import annotations
@@ -40,17 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bulklike.emulator import DEMO_ACCOUNT, FAULT_KINDS, EmulatorConfig, run_emulator
+from bulklike.emulator import FAULT_KINDS, EmulatorConfig, run_emulator
 from bulklike.pacing.limits import parse_limit
-from tests.crash_checks import Inputs, Report, check_results, journal_state, journal_statuses, note_tail, verify
+from tests.helpers.crash_checks import Inputs, Report, check_results, journal_state, journal_statuses, note_tail, verify
+from tests.helpers.workspace import DEMO_ENV, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {
-    "BULKLIKE_CONSUMER_KEY": DEMO_ACCOUNT.consumer_key,
-    "BULKLIKE_CONSUMER_SECRET": DEMO_ACCOUNT.consumer_secret,
-    "BULKLIKE_ACCESS_TOKEN": DEMO_ACCOUNT.access_token,
-    "BULKLIKE_ACCESS_TOKEN_SECRET": DEMO_ACCOUNT.access_token_secret,
-}
 #: lines that hold no usable ID; each must end as one ``invalid`` record, never stop a run
 BAD_LINES = (
     "not-an-id",
@@ -201,7 +195,7 @@ async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Rep
     journal, results = folder / "journal.db", folder / "results.jsonl"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BULKLIKE_")},
-        **ENV,
+        **DEMO_ENV,
         "XDG_STATE_HOME": str(folder / "state"),
         "PYTHONPATH": str(ROOT),
     }
@@ -342,7 +336,7 @@ def _note_run(run: RunResult, report: Report) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.crash_harness", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.helpers.crash_harness", description=__doc__.split("\n\n")[0])
     defaults = HarnessConfig()
     for name in ("kills", "ids", "repeats", "read_kills", "seed", "max_attempts"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))

@@ -1,0 +1,64 @@
+"""``bulklike run``: like every tweet in the inputs through the engine; also the options ``undo`` shares."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bulklike.cli.settings import settings_from
+from bulklike.config import Settings
+
+if TYPE_CHECKING:
+    from bulklike.session import RunOptions
+
+
+def resume_command(argv: Sequence[str], args: argparse.Namespace, settings: Settings) -> str:
+    """The exact command that resumes this run: the same flags, no inputs, the journal named."""
+    inputs = set(getattr(args, "inputs", []) or [])
+    kept = [a for a in argv if a not in inputs]
+    if "--journal" not in kept and not any(a.startswith("--journal=") for a in kept):
+        kept[1:1] = ["--journal", os.path.abspath(settings.journal)]
+    for flag in ("--dry-run", "--retry-failed"):
+        while flag in kept:
+            kept.remove(flag)
+    return "bulklike " + shlex.join(kept)
+
+
+def run_options(args: argparse.Namespace, argv: Sequence[str], settings: Settings, **extra: Any) -> RunOptions:
+    """The flags ``run`` and ``undo`` share, as the engine's ``RunOptions``."""
+    from bulklike.session import RunOptions
+
+    return RunOptions(
+        max_likes=args.max_likes,
+        until=args.until,
+        force=args.force,
+        output=args.output,
+        output_format=args.format,
+        progress=not args.no_progress,
+        resume_command=resume_command(argv, args, settings),
+        **extra,
+    )
+
+
+def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Like every tweet in the inputs (or resume the journal); the exit code of the run."""
+    from bulklike.session import run_command, stdin_streams
+
+    settings = settings_from(args)
+    opts = run_options(
+        args,
+        argv,
+        settings,
+        inputs=tuple(args.inputs),
+        input_format=args.input_format,
+        column=args.column,
+        archive_kind=args.archive_kind,
+        partial=args.partial,
+        dry_run=args.dry_run,
+        retry_failed=args.retry_failed,
+    )
+    return asyncio.run(run_command(settings, opts, stdin_streams()))

@@ -1,0 +1,87 @@
+"""Fast start: parsing, ``--help``, ``--version``, ``status`` and ``export`` import no network or engine code.
+
+An import-graph assertion, not a timing one: each check runs in a fresh interpreter and lists which heavy
+modules ended up in ``sys.modules``. The figure itself is in the benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import TypedDict
+
+import pytest
+
+import bulklike
+from bulklike.store.journal import Journal
+
+HEAVY = ("aiohttp", "structlog", "oauthlib", "tenacity", "aiolimiter", "filelock", "shtab")
+ENGINE = ("bulklike.session", "bulklike.runner", "bulklike.recorder", "bulklike.api.client", "bulklike.logs")
+
+PROBE = """
+import json, sys
+from bulklike.cli.main import main
+code = main(json.loads(sys.argv[1]))
+sys.stdout.flush()
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))
+engine = sorted(set(sys.modules) & set(json.loads(sys.argv[3])))
+sys.stderr.write("\\nPROBE " + json.dumps({"code": code, "heavy": heavy, "engine": engine}) + "\\n")
+"""
+
+
+class Probe(TypedDict):
+    """What the probe prints: ``main``'s exit code and the heavy and engine modules it imported."""
+
+    code: int
+    heavy: list[str]
+    engine: list[str]
+
+
+def probe(argv: list[str], cwd: Path) -> Probe:
+    """Run ``main(argv)`` in a fresh interpreter; its exit code and the heavy modules it imported."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(argv), json.dumps(HEAVY), json.dumps(ENGINE)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
+    line = proc.stderr.rsplit("PROBE ", 1)[-1]
+    result: Probe = json.loads(line)
+    return result
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["--version"], ["run", "--help"], ["status", "--help"], ["emulate", "--help"], ["nonsense"]],
+)
+def test_parsing_and_help_import_nothing_heavy(argv: list[str], tmp_path: Path) -> None:
+    result = probe(argv, tmp_path)
+    assert result["heavy"] == [] and result["engine"] == [], result
+
+
+def test_status_and_export_import_nothing_heavy(tmp_path: Path) -> None:
+    journal = tmp_path / "j.db"
+    Journal(str(journal)).close()
+    for argv in (["status", "--journal", str(journal)], ["export", "--journal", str(journal), "--format", "csv"]):
+        result = probe(argv, tmp_path)
+        assert result == {"code": 0, "heavy": [], "engine": []}, (argv, result)
+
+
+def test_run_still_loads_the_engine(tmp_path: Path) -> None:
+    """The probe can see a heavy import: ``run --dry-run`` must show the engine (so the checks above mean something)."""
+    ids = tmp_path / "ids.txt"
+    ids.write_text("20\n")
+    env_free = ["run", str(ids), "--dry-run", "--journal", str(tmp_path / "j.db"), "--ledger", str(tmp_path / "l.db")]
+    result = probe(env_free, tmp_path)
+    assert "aiohttp" in result["heavy"]
+    assert "bulklike.session" in result["engine"]
+
+
+def test_version_has_one_source() -> None:
+    out = subprocess.run([sys.executable, "-m", "bulklike", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout == f"bulklike {metadata.version('bulklike')}\n"
+    assert bulklike.__version__ == metadata.version("bulklike")
