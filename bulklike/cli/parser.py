@@ -50,7 +50,11 @@ def _api(p: argparse.ArgumentParser) -> None:
         help="API root (default https://api.twitter.com for v1.1, https://api.x.com for v2); "
         "plain http only to loopback",
     )
-    g.add_argument("--user-id", metavar="ID", help="v2: the authenticated user's numeric id (else GET /2/users/me)")
+    g.add_argument(
+        "--user-id",
+        metavar="ID",
+        help="the account's numeric id (else from the token store, or asked once: users/me or verify_credentials)",
+    )
     g.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at once (default 4)")
     g.add_argument("--timeout", type=float, metavar="SECONDS", help="per-request timeout (default 30)")
     g.add_argument("--max-attempts", type=int, metavar="N", help="tries for transient failures (default 5)")

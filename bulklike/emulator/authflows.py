@@ -86,6 +86,10 @@ class AuthFlows:
             ("POST", "/2/oauth2/revoke", self.revoke),
         ]
 
+    def issued(self) -> list[str]:
+        """Every access and refresh token issued so far (tests search outputs for them)."""
+        return [*self._access, *self._refresh]
+
     def bearer(self, token: str) -> Account | None | bool:
         """An issued OAuth 2.0 token: its account; ``False`` when expired (counted); ``None`` if unknown."""
         found = self._access.get(token)
