@@ -91,12 +91,16 @@ async def confirm_account(settings: Settings, journal: Journal) -> str:
     if known is not None:
         return known
     signer = make_signer(settings)  # not a refreshing one: stored tokens come with their user id
-    async with XClient(
-        base_url=settings.base_url, api=settings.api, signer=signer, timeout=settings.timeout, concurrency=1
-    ) as client:
-        user_id = await confirm_user_id(client, settings, journal)
-    assert user_id is not None  # transient failures raise here: the journal must not be touched unchecked
-    return user_id
+    # --api auto on an app without v1.1 access: verify_credentials answers 453, users/me knows
+    tries = [settings, settings.as_v2()] if settings.auto else [settings]
+    for n, where in enumerate(tries, 1):
+        async with XClient(
+            base_url=where.base_url, api=where.api, signer=signer, timeout=settings.timeout, concurrency=1
+        ) as client:
+            user_id = await confirm_user_id(client, settings, journal, transient_ok=n < len(tries))
+        if user_id is not None:
+            return user_id
+    raise AssertionError("unreachable: the last try raises when it cannot confirm")
 
 
 def signals(on_signal: Callable[[int], None], enabled: bool) -> contextlib.AbstractContextManager[None]:
