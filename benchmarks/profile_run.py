@@ -26,22 +26,25 @@ from benchmarks.common import FIRST_ID, EmulatorProcess, child_env, cores, run_c
 RATE = 250  # samples per second
 #: (part, substrings of a frame); the first rule that matches the innermost frame wins
 RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("signing (OAuth 1.0a HMAC-SHA1)", ("bulklike/auth.py",)),
-    ("send ledger (SQLite, pacing books)", ("bulklike/ledger.py", "bulklike/pacing.py")),
-    ("pacer", ("bulklike/pacer.py", "aiolimiter")),
-    ("journal commits", ("bulklike/journal.py",)),
-    ("result lines + logging", ("bulklike/output.py", "structlog", "Recorder._report")),
-    ("classifying answers (JSON parse)", ("bulklike/outcomes.py",)),
+    ("signing (OAuth 1.0a HMAC-SHA1)", ("bulklike/api/signing.py",)),
+    (
+        "send ledger (SQLite, pacing books)",
+        ("bulklike/pacing/ledger.py", "bulklike/pacing/windows.py", "bulklike/pacing/limits.py"),
+    ),
+    ("pacer", ("bulklike/pacing/pacer.py", "aiolimiter")),
+    ("journal commits", ("bulklike/store/",)),
+    ("result lines + logging", ("bulklike/results.py", "structlog", "Recorder._report")),
+    ("classifying answers (JSON parse)", ("bulklike/api/classify.py", "bulklike/api/codes.py")),
     (
         "ingest thread (reading stdin)",
-        ("bulklike/ingest.py", "bulklike/readers.py", "bulklike/ids.py", "bulklike/lines.py"),
+        ("bulklike/input/",),
     ),
     ("tenacity", ("tenacity/",)),
     ("aiohttp + sockets", ("aiohttp/", "yarl/", "multidict/", "selector_events.py", "selectors.py")),
-    ("runner, recorder, client glue", ("bulklike/runner.py", "bulklike/recorder.py", "bulklike/client.py")),
+    ("runner, recorder, client glue", ("bulklike/runner.py", "bulklike/recorder.py", "bulklike/api/client.py")),
     (
         "start-up (imports, set-up)",
-        ("importlib", "<module>", "bulklike/config.py", "bulklike/handlers.py", "bulklike/commands.py"),
+        ("importlib", "<module>", "bulklike/config.py", "bulklike/cli/"),
     ),
 )
 #: innermost frames of a thread that is waiting, not working (py-spy cannot always tell)

@@ -118,6 +118,21 @@ def rows(results: Results) -> list[Row]:
             ),
             Row("--max-likes resume peak RSS, MB", num(res_mb), "", "", "< 150 MB", res_mb < 150),
         ]
+    if results.archive:
+        arc_s = statistics.median(r.dry.wall_s for r in results.archive)
+        arc_mb = statistics.median(r.dry.maxrss_mb for r in results.archive)
+        size = results.archive[0].bytes / 1e6
+        out += [
+            Row(
+                f"--dry-run of a like.js of {plan.archive_likes:,} likes ({size:,.0f} MB), s",
+                num(arc_s, 2),
+                "",
+                "",
+                "< 30 s",
+                arc_s < 30,
+            ),
+            Row("like.js --dry-run peak RSS, MB", num(arc_mb), "", "", "< 150 MB", arc_mb < 150),
+        ]
     if results.emulator:
         emu = statistics.median(float(e["requests_per_s"]) for e in results.emulator)
         out.append(Row("emulator: verified like requests/s on one core", num(emu), "", "", ">= 2,500", emu >= 2500))
@@ -148,6 +163,9 @@ def notes(results: Results) -> list[str]:
         "plain http (see README).",
         "- Every run is checked: the client's own count and the emulator's verified-like counter must both "
         "equal the likes asked for.",
+        "- Archive: `bulklike run like.js --dry-run` over a generated like.js written as X writes it (pretty-printed "
+        "entries, fullText with quotes, emoji and newlines, a third without it); whole program, start-up included; "
+        "checked: every ID pending in the journal.",
         f"- Start-up rows: each command a child process timed from spawn to exit, {plan.launch_runs} interleaved "
         "rounds after a warm-up round, medians; the `bulklike` console script of the benchmark's environment.",
     ]

@@ -18,13 +18,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from benchmarks.archive import ArchiveRun, measure_archive
 from benchmarks.clients import ClientRun, Kind, run_client
 from benchmarks.common import BenchError, EmulatorProcess, IdBlocks, Measured, child_env, cores
 from benchmarks.scale import ScaleRun, measure_scale
 from benchmarks.signing import measure_signing
 from benchmarks.startup import measure_startup
 
-SECTIONS = ("startup", "signing", "clients", "scale", "emulator")
+SECTIONS = ("startup", "signing", "clients", "scale", "archive", "emulator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,8 @@ class Plan:
     scale_ids: int = 1_000_000
     scale_max_likes: int = 200
     scale_repeats: int = 3
+    archive_likes: int = 1_000_000
+    archive_repeats: int = 1
     launch_runs: int = 15
     sign_number: int = 20_000
     sign_repeats: int = 7
@@ -58,6 +61,7 @@ SMOKE = Plan(
     scale_ids=20_000,
     scale_max_likes=50,
     scale_repeats=1,
+    archive_likes=20_000,
     launch_runs=3,
     sign_number=2_000,
     sign_repeats=3,
@@ -103,6 +107,7 @@ class Results:
     startup: dict[Kind, list[Measured]] = field(default_factory=dict)
     runs: dict[Kind, list[ClientRun]] = field(default_factory=dict)
     scale: list[ScaleRun] = field(default_factory=list)
+    archive: list[ArchiveRun] = field(default_factory=list)
     emulator: list[dict[str, Any]] = field(default_factory=list)
     pinned: tuple[set[int], set[int]] | None = None
 
@@ -184,6 +189,11 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
                         concurrency=plan.concurrency,
                     )
                 )
+        for i in range(plan.archive_repeats if "archive" in plan.sections else 0):
+            say(f"archive: dry run of a like.js of {plan.archive_likes:,} likes ({i + 1}/{plan.archive_repeats})")
+            results.archive.append(
+                measure_archive(os.path.join(tmp, "archive"), env, ids.take(plan.archive_likes), n=plan.archive_likes)
+            )
     for i in range(plan.emulator_repeats if "emulator" in plan.sections else 0):
         say(f"emulator: {plan.emulator_requests:,} verified likes ({i + 1}/{plan.emulator_repeats})")
         results.emulator.append(_emulator_bench(plan))

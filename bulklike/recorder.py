@@ -1,9 +1,11 @@
 """Group commit: outcomes are committed to the journal in small batches, then reported.
 
 A result line, a log event or a progress count is produced only after its record is committed,
-so whatever a reader of the results saw is in the journal. The flush is synchronous, so a
-cancellation (second Ctrl-C) can never interrupt it half-way; what was still buffered stays
-``pending`` in the journal and is simply sent again by the next run.
+so whatever a reader of the results saw is in the journal. The lines go through the outbox
+(``bulklike.outbox``): the commit of a batch also acknowledges the lines of the batch before
+it, so a line is never lost to a kill and a results file holds it exactly once. The flush is
+synchronous, so a cancellation (second Ctrl-C) can never interrupt it half-way; what was still
+buffered stays ``pending`` in the journal and is simply sent again by the next run.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import collections
 from collections.abc import Callable
 from typing import Any
 
+from bulklike.input.readers import InvalidLine
 from bulklike.logs import get_logger
-from bulklike.results import ResultWriter, result_line
+from bulklike.outbox import Outbox
 from bulklike.store.journal import Journal, Record
 
 FLUSH_EVERY = 64
@@ -27,13 +30,14 @@ class Recorder:
     def __init__(
         self,
         journal: Journal,
-        writer: ResultWriter,
+        outbox: Outbox,
         *,
         undo: bool = False,
         on_reported: Callable[[Record], None] | None = None,
     ) -> None:
         self.journal = journal
-        self.writer = writer
+        self.outbox = outbox
+        self.invalid = 0  # invalid lines new to the journal, reported in this run
         self.undo = undo
         self.on_reported = on_reported
         self.counts: collections.Counter[str] = collections.Counter()
@@ -55,29 +59,38 @@ class Recorder:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        if self.undo:
-            self.journal.record_undo_many(batch)
-        else:
-            self.journal.record_many(batch)
+        marks = self.outbox.take()  # the lines of the batch before: acknowledged in this commit
+        try:
+            if self.undo:
+                self.journal.record_undo_many(batch, marks)
+            else:
+                self.journal.record_many(batch, marks)
+        except BaseException:
+            self.outbox.restore(marks)
+            raise
         for record in batch:
             self._report(record)
-        self.writer.flush()
+        self.outbox.flush()
+
+    def close(self) -> None:
+        """Commit what is buffered and acknowledge every line written (the end of a run)."""
+        self.flush()
+        self.outbox.commit()
+
+    def report_invalid(self, lines: list[tuple[int, InvalidLine]]) -> None:
+        """Invalid input lines new to the journal (already committed by the ingest thread)."""
+        for seq, line in lines:
+            self.invalid += 1
+            self._log.warning("invalid_input", source=line.source, reason=line.reason)
+            self.outbox.write_invalid(seq, line)
+        if lines:
+            self.outbox.flush()
 
     def _report(self, record: Record) -> None:
         if record.status == "pending":  # attempts noted, the ID waits for the next run
             return
         self.counts[record.status] += 1
-        self.writer.write(
-            result_line(
-                record.tweet_id,
-                record.status,
-                record.attempts,
-                record.http_status,
-                record.error_code,
-                record.message,
-                record.at,
-            )
-        )
+        self.outbox.write_record(record)
         event: dict[str, Any] = {
             "tweet_id": record.tweet_id,
             "status": record.status,

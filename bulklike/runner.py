@@ -3,8 +3,9 @@
 Workers take pending IDs in input order (the ingest thread may still be adding them), wait for
 a pacer slot, send, classify, and hand the outcome to the recorder. tenacity retries transient
 answers with exponential backoff and jitter; a 429 pauses every worker and never spends an
-attempt. A fatal answer, a signal, ``--max-likes`` or ``--until`` stop dispatching; requests
-already on the wire finish (bounded by the client's timeout) and are recorded.
+attempt; so does an outage (``pacing.outage``: the API cannot be reached). A fatal answer, a
+signal, ``--max-likes``, ``--until`` or ``--offline-timeout`` stop dispatching; requests already
+on the wire finish (bounded by the client's timeout) and are recorded.
 
 An answer about the account (credentials, access level, enrollment, credits, a usage cap) is
 never recorded as an answer about the tweet: the ID stays ``pending`` and the run stops with the
@@ -28,9 +29,12 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_
 from bulklike.api.account import Problem, repeated_unknown_line
 from bulklike.api.breaker import BREAKER_THRESHOLD, Breaker, Trip
 from bulklike.api.classify import Answer, Kind, Outcome, classify, fatal_hint
-from bulklike.errors import EXIT_FATAL, BulklikeError
+from bulklike.api.client import NOT_CONNECTED
+from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, BulklikeError
 from bulklike.logs import get_logger
-from bulklike.pacing.pacer import Pacer, RateLimitGiveUp
+from bulklike.pacing.budget import Budget
+from bulklike.pacing.outage import Outage, Pass
+from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, Waiting
 from bulklike.recorder import Recorder
 from bulklike.store.journal import Journal, Record
 
@@ -61,31 +65,6 @@ class _Stop(Exception):
     """Raised inside a worker when the run must not send any more."""
 
 
-class Budget:
-    """``--max-likes``: likes done plus likes in flight never exceed the limit."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.done = 0
-        self.in_flight = 0
-        self._changed = asyncio.Condition()
-
-    async def take(self) -> bool:
-        async with self._changed:
-            while self.done + self.in_flight >= self.limit:
-                if self.done >= self.limit:
-                    return False
-                await self._changed.wait()
-            self.in_flight += 1
-            return True
-
-    async def give_back(self, *, used: bool) -> None:
-        async with self._changed:
-            self.in_flight -= 1
-            self.done += used
-            self._changed.notify_all()
-
-
 class Runner:
     """Drives one journal's queue (likes, or unlikes for undo) to the end or to a stop."""
 
@@ -100,6 +79,7 @@ class Runner:
         retry: RetryPolicy,
         undo: bool = False,
         max_likes: int | None = None,
+        offline_timeout_s: float = 1800.0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         switch: ApiSwitch | None = None,
@@ -135,6 +115,20 @@ class Runner:
         self.switched = False  # the run moved to v2 (--api auto)
         self._switching: asyncio.Future[None] | None = None
         self.breaker: Breaker[Record] = Breaker(breaker_threshold)
+        self.outage = Outage(timeout_s=offline_timeout_s, clock=clock, sleep=sleep, on_change=self._on_outage)
+
+    def _on_outage(self, what: str, at: float) -> None:
+        if what in ("started", "waiting"):
+            log = self._log.warning if what == "started" else self._log.info
+            log("waiting for the API to be reachable", next_probe_in_s=round(at - self.clock(), 1))
+            self.pacer.show_waiting(Waiting("the API to be reachable", at))
+        elif what == "reached":
+            self._log.warning("the API is reachable again", offline_s=round(at, 1))
+            self.pacer.show_waiting(None)
+        else:
+            minutes = (self.clock() - at) / 60
+            self.request_stop(EXIT_LIMIT, f"the API could not be reached for {minutes:.0f} min (--offline-timeout)")
+            self._log.warning("api_unreachable", detail=self.stop_message)
 
     # -- stopping ------------------------------------------------------------------------------
 
@@ -171,16 +165,24 @@ class Runner:
 
     # -- one ID --------------------------------------------------------------------------------
 
+    async def _admit(self) -> Pass:
+        """Before each send: a stop, the outage gate, then ``--max-likes`` (which raise ``_Stop``)."""
+        if self.stop_code is not None:
+            raise _Stop
+        passed = await self.outage.gate()
+        if passed == "stop":
+            raise _Stop
+        if self.budget is not None and not await self.budget.take():
+            self.limit_reached = True
+            raise _Stop
+        return passed
+
     async def _send(self, tweet_id: str, attempts: list[int]) -> Outcome:
         """One attempt: 429s wait and go again without counting; anything else is the result."""
         task = asyncio.current_task(self._loop)  # given the loop, it skips a getpid() system call
         assert task is not None
         while True:
-            if self.stop_code is not None:
-                raise _Stop
-            if self.budget is not None and not await self.budget.take():
-                self.limit_reached = True
-                raise _Stop
+            passed = await self._admit()
             used = switch = False
             try:
                 send_id = await self.pacer.acquire()
@@ -204,8 +206,13 @@ class Runner:
                     self.pacer.given_back(send_id)  # v1.1 refused the app: the send counts toward no limit
                 elif answer.status:
                     sent_at = self.pacer.answered(send_id, sent_at)
+                elif answer.transport_error in NOT_CONNECTED:  # never left: no attempt, the slot back
+                    self.pacer.given_back(send_id)
+                    self.outage.unreachable(probe=passed == "probe")
+                    continue
                 else:
                     self.pacer.unanswered(send_id)
+                self.outage.reached()
                 used = outcome.status in ("liked", "unliked")
             finally:
                 if self.budget is not None:

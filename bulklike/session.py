@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -36,17 +37,19 @@ from bulklike.errors import (
     EXIT_LIMIT,
     EXIT_OK,
     EXIT_SOME_FAILED,
+    EXIT_USAGE,
     FatalApiError,
     InputError,
 )
-from bulklike.input.ingest import Ingestor, Source, close_sources, open_sources
-from bulklike.input.readers import ArchiveKind, InputFormat, InvalidLine
+from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources, open_sources
+from bulklike.input.readers import ArchiveKind, InputFormat
 from bulklike.logs import STDERR, get_logger
+from bulklike.outbox import open_outbox
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.paths import default_ledger_path
 from bulklike.recorder import Recorder
-from bulklike.results import Format, ResultWriter, invalid_line, open_results
+from bulklike.results import Format, check_results_file
 from bulklike.runner import RetryPolicy, Runner
 from bulklike.signals import forwarded
 from bulklike.store.journal import Journal
@@ -75,6 +78,7 @@ class RunOptions:
     install_signals: bool = True
     resume_command: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    offline_timeout_s: float = 1800.0  # how long to wait for an unreachable API before exit 75
 
 
 @dataclass(slots=True)
@@ -118,47 +122,53 @@ async def run_command(
 ) -> int:
     """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
     require_credentials(settings)
+    if opts.output:  # a results file of another format is refused before anything is made or sent
+        check_results_file(opts.output, opts.output_format)
     inputs = list(opts.inputs)
     if not inputs and not opts.undo and not streams.stdin_is_tty:
         inputs = ["-"]
-    journal = Journal(settings.journal)
+    nothing = f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
+    if not (inputs or opts.undo or opts.retry_failed or os.path.exists(settings.journal)):
+        raise InputError(nothing)
+    # inputs first: a missing or unusable one is exit 2 before a journal, lock or ledger file is made
+    sources = await asyncio.to_thread(
+        open_sources,
+        inputs,
+        streams.stdin,
+        opts.input_format,
+        opts.column,
+        archive_kind=opts.archive_kind,
+        partial=opts.partial,
+    )
+    started = False  # once the session is made, the ingest thread closes the inputs
     try:
-        settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
-        user_id = known_user_id(settings, journal)
-        if user_id is None and not opts.dry_run and journal.get_meta(ACCOUNT_META) is not None:
-            user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
-        check_binding(journal, user_id, force=opts.force)  # else at the first send (AccountGate)
-        settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
-        if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
-            raise InputError(
-                f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
-            )
-        ledger = Ledger(
-            settings.ledger or default_ledger_path(),
-            app=settings.credentials.app_id,
-            user=account_key(user_id) if user_id else provisional_key(settings, journal),
-            now=clock(),
-        )
-        try:  # inputs last: open_sources closes what it opened if one is unusable, the ingest thread after
-            sources = await asyncio.to_thread(
-                open_sources,
-                inputs,
-                streams.stdin,
-                opts.input_format,
-                opts.column,
-                archive_kind=opts.archive_kind,
-                partial=opts.partial,
+        journal = Journal(settings.journal)
+        try:
+            settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
+            user_id = known_user_id(settings, journal)
+            if user_id is None and not opts.dry_run and journal.get_meta(ACCOUNT_META) is not None:
+                user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
+            check_binding(journal, user_id, force=opts.force)  # else at the first send (AccountGate)
+            settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
+            if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
+                raise InputError(nothing)
+            ledger = Ledger(
+                settings.ledger or default_ledger_path(),
+                app=settings.credentials.app_id,
+                user=account_key(user_id) if user_id else provisional_key(settings, journal),
+                now=clock(),
             )
             try:
                 session = RunSession(settings, opts, streams, journal, ledger, sources, clock, sleep)
-            except BaseException:
-                close_sources(sources)
-                raise
-            return await session.execute()
+                started = True
+                return await session.execute()
+            finally:
+                ledger.close()
         finally:
-            ledger.close()
+            journal.close()
     finally:
-        journal.close()
+        if not started:
+            close_sources(sources)
 
 
 class RunSession:
@@ -183,8 +193,7 @@ class RunSession:
             journal.retry_failed()
         if opts.undo:
             journal.prepare_undo(include_already=opts.include_already)
-        stream, header = open_results(opts.output, opts.output_format) if opts.output else (streams.stdout, True)
-        self.writer = ResultWriter(stream, opts.output_format, header=header)
+        self.outbox = open_outbox(journal, opts.output, opts.output_format, streams.stdout)
         self.pacer = Pacer(
             ledger,
             settings.user_limits,
@@ -196,7 +205,7 @@ class RunSession:
             stop_at=opts.until,
             on_wait=self._on_wait,
         )
-        self.recorder = Recorder(journal, self.writer, undo=opts.undo)
+        self.recorder = Recorder(journal, self.outbox, undo=opts.undo)
         self.client = XClient(
             base_url=settings.base_url,
             api=settings.api,
@@ -220,6 +229,7 @@ class RunSession:
             retry=retry,
             undo=opts.undo,
             max_likes=opts.max_likes,
+            offline_timeout_s=opts.offline_timeout_s,
             clock=clock,
             sleep=sleep,
             switch=SwitchToV2(settings, self.client, self.pacer, journal, resolve_user_id) if settings.auto else None,
@@ -227,34 +237,26 @@ class RunSession:
         )
         self.loop = asyncio.get_running_loop()
         self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=clock, on_commit=self._from_thread)
-        self.invalid = 0
         self.signalled: list[int] = []
         self.live = LiveLine(streams.stderr, enabled=opts.progress and streams.stderr.isatty())
         self.live.snapshot = SnapshotMaker(self).make
 
     def _on_wait(self, waiting: Waiting | None) -> None:
         if waiting is not None and waiting.until - self.clock() >= 1.0:  # sub-second waits are just pacing
-            self.log.info(
-                "waiting",
-                reason=waiting.reason,
-                until=clock_time(waiting.until),
-                wait_s=round(max(0.0, waiting.until - self.clock()), 1),
-            )
+            wait_s = round(max(0.0, waiting.until - self.clock()), 1)
+            self.log.info("waiting", reason=waiting.reason, until=clock_time(waiting.until), wait_s=wait_s)
 
-    def _from_thread(self, invalid: list[InvalidLine]) -> None:
+    def _from_thread(self, invalid: list[NewInvalid]) -> None:
         self.loop.call_soon_threadsafe(self._on_commit, invalid)
 
-    def _on_commit(self, invalid: list[InvalidLine]) -> None:
-        """On the loop, after each ingest commit: report invalid lines, wake the dispatcher."""
-        for line in invalid:
-            self.invalid += 1
-            self.log.warning("invalid_input", source=line.source, reason=line.reason)
-            self.writer.write(invalid_line(line.input, line.source, line.reason))
-        if invalid:
-            self.writer.flush()
+    def _on_commit(self, invalid: list[NewInvalid]) -> None:
+        """On the loop, after each ingest commit: report new invalid lines, wake the dispatcher."""
+        self.recorder.report_invalid(invalid)
         self.runner.new_rows.set()
         if self.ingestor.done.is_set():
             self.runner.reading.clear()
+            if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now, exit 2
+                self.runner.request_stop(EXIT_USAGE)
 
     def on_signal(self, code: int) -> None:
         self.signalled.append(code)
@@ -276,7 +278,7 @@ class RunSession:
             self.journal, self.run_id, self.ingestor.stats, self.pacer, self.settings, self.streams.stderr, self.clock()
         )
         self.journal.finish_run(self.run_id, code, self.clock())
-        self.writer.flush()
+        self.recorder.close()
         return code
 
     async def execute(self) -> int:
@@ -296,21 +298,23 @@ class RunSession:
                 self.live.clear()
                 STDERR.before_write = STDERR.after_write = None
                 self.ingestor.stop.set()
-                self.writer.flush()
-            if self.ingestor.stats.error is not None and self.runner.stop_code is None:
+                self.recorder.close()
+            if self.ingestor.stats.error is not None and self.runner.stop_code in (None, EXIT_USAGE):
                 raise self.ingestor.stats.error
         return self.finish()
 
     def finish(self) -> int:
         pending = self.journal.count_pending(undo=self.opts.undo)
         counts = self.journal.counts()  # counted once: on a large journal each is a scan
-        code = _exit_code(self.runner, self.signalled, self.opts.undo, self.recorder, self.invalid, pending, counts)
+        code = _exit_code(
+            self.runner, self.signalled, self.opts.undo, self.recorder, self.recorder.invalid, pending, counts
+        )
         self.journal.finish_run(self.run_id, code, self.clock())
         resume = self.opts.resume_command if pending and code != EXIT_OK else None
         self.streams.stderr.write(
             summary_text(
                 title=("undo" if self.opts.undo else "run") + (" stopped" if pending else " finished"),
-                run_counts={**dict(self.recorder.counts), "invalid": self.invalid, "pending": pending},
+                run_counts={**dict(self.recorder.counts), "invalid": self.recorder.invalid, "pending": pending},
                 journal_counts=counts,
                 elapsed=self.clock() - self.started,
                 wait_s=self.pacer.wait_s,
@@ -329,34 +333,36 @@ class RunSession:
 
 
 class SnapshotMaker:
-    """Builds the live line's snapshot; the costly parts (pending count, ETA) are cached a while."""
+    """The live line's snapshot. Its total is done + pending read at one moment (on the loop,
+    between commits): again each second while reading, once after; then fixed, never below done."""
 
     def __init__(self, session: RunSession) -> None:
-        self.session = session
-        self._pending = (0.0, 0)
+        self.session, self._counted_at, self._total, self._final = session, float("-inf"), 0, False
         self._eta = (0.0, None)  # type: tuple[float, float | None]
 
     def make(self) -> Snapshot:
         s = self.session
         now = s.clock()
-        if now - self._pending[0] > 1.0:
-            self._pending = (now, s.journal.count_pending(undo=s.opts.undo))
-        pending = self._pending[1]
-        if now - self._eta[0] > 5.0:
-            self._eta = (now, s.pacer.estimate_finish(pending) if pending else None)
         counts = dict(s.recorder.counts)
         done = sum(counts.values())
+        reading = not s.ingestor.done.is_set()
+        if not self._final and (now - self._counted_at > 1.0 or done > self._total or not reading):
+            self._total = done + s.journal.count_pending(undo=s.opts.undo)
+            self._counted_at, self._final = now, not reading
+        pending = self._total - done
+        if now - self._eta[0] > 5.0:
+            self._eta = (now, s.pacer.estimate_finish(pending) if pending else None)
         quota = s.pacer.quota_left()
         tightest = min(quota, key=lambda q: q[2] / q[1].count, default=None)
         return Snapshot(
             done=done,
-            total=done + pending,
+            total=self._total,
             counts=counts,
             rate_per_s=done / max(1e-6, now - s.started),
             quota=tightest,
             eta=self._eta[1],
             waiting=s.pacer.waiting,
-            reading=not s.ingestor.done.is_set(),
+            reading=reading,
         )
 
 

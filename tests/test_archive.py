@@ -59,6 +59,19 @@ def test_like_js_entries_with_quotes_emoji_and_without_full_text() -> None:
         assert record.tweet_id in "\n".join(lines[line : line + 3])
 
 
+def test_a_like_js_of_many_chunks_with_real_sized_ids() -> None:
+    ids = [str(1_861_000_000_000_000_000 + i * 7919) for i in range(6000)]  # 19 digits, about 0.9 MB
+    text = likes_js(ids)
+    assert len(text) > 12 * 64 * 1024
+    records = js(text)
+    assert ids_of(records) == ids
+    lines = text.splitlines()
+    for record in records[::97]:
+        assert lines[int(record.source.rsplit(":", 1)[1]) - 1].strip() == "{"
+    big = str(2**63)
+    assert js(likes_js([big]))[0] == InvalidLine(big, "like.js:2", "ID exceeds 2^63-1")
+
+
 @given(st.integers(min_value=1, max_value=97))
 def test_any_chunking_gives_the_same_records(step: int) -> None:
     text = likes_js(IDS) + "\n"

@@ -114,3 +114,23 @@ async def test_twarc2_pages_like_the_data_tweets_only(workspace: Workspace, emul
     assert result.code == 0, result.stderr
     assert sorted(r["tweet_id"] for r in result.results) == sorted(LIKES[:6])
     assert json.dumps(POSTS[0]) not in json.dumps(result.results)
+
+
+async def test_a_cut_archive_after_a_good_input_stops_the_run_at_once(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    """The text input's IDs are journaled and sending starts; the cut archive then ends the run (exit 2)
+    after what is in flight, rather than after hours of paced likes."""
+    text_ids = ids(40, start=2_000_000)
+    listed = workspace.write("ids.txt", "\n".join(text_ids) + "\n")
+    cut = likes_js(LIKES)[:300]
+    archive = workspace.write("archive.zip", zip_bytes({"data/like.js": cut}))
+    async with emulator() as emu:
+        args = [*workspace.base_args(emu), "--min-interval", "30", "--concurrency", "1"]
+        result = await workspace.cli("run", str(listed), str(archive), *args)
+        stats = emu.stats()
+    assert result.code == 2, result.stderr
+    assert f"bulklike: error: {archive}/data/like.js: cut short" in result.stderr
+    assert stats["requests"] <= 2  # 40 sends 30 s apart would take 20 minutes
+    assert workspace.statuses().get("pending", 0) >= 38
+    assert not any(tweet_id in LIKES for tweet_id in workspace.rows())

@@ -252,7 +252,8 @@ _RESET.__cause__ = ConnectionResetError(104, "reset")
     "exc,label",
     [
         (TimeoutError(), "timeout"),
-        (aiohttp.ConnectionTimeoutError(), "timeout"),
+        (aiohttp.ConnectionTimeoutError(), "connect timeout"),
+        (aiohttp.SocketTimeoutError(), "timeout"),
         (aiohttp.ServerDisconnectedError(), "server disconnected"),
         (aiohttp.ClientPayloadError("Response payload is not completed"), "truncated body"),
         (aiohttp.ClientConnectorError(_KEY, ConnectionRefusedError(111, "refused")), "connection refused"),  # type: ignore[arg-type]
@@ -271,6 +272,13 @@ async def test_transport_failures_become_answers(mock: aioresponses, exc: BaseEx
             answer = await c.like("1")
     assert answer == Answer(status=0, transport_error=label)
     assert classify(answer).kind is Kind.RETRYABLE
+
+
+def test_only_failures_before_a_connection_count_as_unreachable() -> None:
+    """An outage (no attempt spent, slot given back) only when the request surely never left."""
+    assert client.NOT_CONNECTED == {"connect timeout", "dns failure", "connection refused", "connection failed"}
+    for may_have_arrived in ("timeout", "server disconnected", "connection reset", "truncated body"):
+        assert may_have_arrived not in client.NOT_CONNECTED
 
 
 def test_transport_error_names_never_echo_the_exception() -> None:

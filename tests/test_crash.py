@@ -1,4 +1,5 @@
-"""The crash harness (``tests/helpers/crash_harness.py``) in a bounded form: 10 SIGKILLs over 120 IDs.
+"""The crash harness (``tests/helpers/crash_harness.py``) in a bounded form: 10 SIGKILLs over 120 IDs
+with ``--output`` (each record exactly once in the file), and 8 with results on stdout (none missed).
 
 The full run is ``python -m tests.helpers.crash_harness --kills 50 --ids 400`` (about 30 s on 2 cores).
 """
@@ -27,4 +28,16 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Pat
     assert sum(report.faults.values()) >= 5 and report.rate_limited == 0
     assert report.invalid_records >= len(BAD_LINES)
     assert report.resume_modes["journal"] and report.resume_modes["small"] and report.resume_modes["big"]
-    assert report.torn_real + report.torn_simulated >= 1  # a cut line was followed by a fresh one
+    assert report.torn_real + report.torn_simulated >= 1  # a torn tail was cut by the next run
+    assert report.result_lines == 120 + report.invalid_records  # exactly once each
+
+
+async def test_sigkill_with_results_on_stdout_misses_nothing(tmp_path: Path) -> None:
+    cfg = HarnessConfig(kills=8, ids=100, repeats=400, read_kills=2, seed=12, stdout=True)
+    report = await run_harness(cfg, tmp_path, log=lambda _: None)
+    print(report.summary())
+    assert report.problems == []
+    assert report.kills == 8
+    assert sum(report.outcomes.values()) == 100 and "pending" not in report.outcomes
+    assert report.results_missing == 0
+    assert report.result_lines >= 100 + report.invalid_records

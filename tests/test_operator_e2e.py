@@ -3,15 +3,13 @@ profiles and ``accounts``, and the journal's account check — end to end agains
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import os
-import pty
 import re
-import sys
 
 from bulklike.emulator import DEMO_ACCOUNT
+from tests.helpers.terminal import run_on_pty
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 
@@ -210,34 +208,6 @@ base_url = "{emu.base_url}"
     assert unknown.code == 2 and "no profile 'nosuch'" in unknown.stderr and "demo" in unknown.stderr
 
 
-async def _run_on_pty(workspace: Workspace, args: list[str]) -> tuple[int, str]:
-    main, replica = pty.openpty()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bulklike",
-        *args,
-        cwd=workspace.path,
-        env=workspace.env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=replica,
-    )
-    os.close(replica)
-    chunks: list[bytes] = []
-    loop = asyncio.get_running_loop()
-    while True:
-        try:
-            data = await loop.run_in_executor(None, os.read, main, 4096)
-        except OSError:  # EIO: the child closed its end
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(main)
-    return await proc.wait(), b"".join(chunks).decode(errors="replace")
-
-
 async def test_progress_line_on_a_terminal_and_not_on_a_pipe(workspace: Workspace, emulator: EmulatorFactory) -> None:
     from bulklike.pacing.limits import Limit
 
@@ -257,7 +227,7 @@ async def test_progress_line_on_a_terminal_and_not_on_a_pipe(workspace: Workspac
             "--quota",
             "5/1s",
         ]
-        code, screen = await _run_on_pty(workspace, args)
+        code, screen = await run_on_pty(workspace, args)
         piped = await workspace.cli("run", str(path), *args[2:], "--journal", str(workspace.path / "b.db"))
     assert code == 0, screen
     assert "\r\x1b[2K" in screen  # redrawn in place
@@ -265,6 +235,6 @@ async def test_progress_line_on_a_terminal_and_not_on_a_pipe(workspace: Workspac
     assert any(re.match(r"\d+/15 \| liked \d+ failed 0 \| ", f) for f in frames), frames[:5]
     assert any(re.search(r"user quota \d+ left of 5/1s", f) for f in frames)
     assert any("waiting for user quota 5/1s until" in f for f in frames)  # it updates during waits
-    assert "run finished" in screen and "per hour achieved" in screen
+    assert "run finished" in screen and "per second achieved" in screen  # a run under a minute
     assert '"event"' not in screen  # no per-outcome log lines under the live line by default
     assert piped.code == 0 and "\x1b[2K" not in piped.stderr

@@ -172,3 +172,18 @@ async def test_ctrl_c_without_add_signal_handler_records_what_was_in_flight(
     assert stats["requests"] == stats["likes"] == len(liked)  # every request on the wire was recorded
     assert "run stopped after" in stderr and "Traceback" not in stderr
     assert journal_problems(workspace.journal) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock is the POSIX path")
+def test_a_filesystem_without_locks_is_refused_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """filelock would fall back to a marker file that a crash leaves behind; bulklike refuses instead."""
+    import errno
+
+    import filelock._native._unix as native  # where filelock calls flock (a private name: fails loudly if moved)
+
+    def no_flock(fd: int) -> bool:
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(native, "lock_fd_nonblocking", no_flock)
+    with pytest.raises(JournalError, match=r"likes\.db\.lock: cannot lock: Function not implemented"):
+        Journal(str(tmp_path / "likes.db"))

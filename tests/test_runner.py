@@ -13,6 +13,7 @@ from bulklike.api.classify import Answer
 from bulklike.errors import EXIT_FATAL, FatalApiError
 from bulklike.input.ingest import Ingestor, Source
 from bulklike.input.lines import ParsedId
+from bulklike.outbox import Outbox
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
@@ -68,9 +69,11 @@ async def _run(
     limits: tuple[Limit, ...] = (),
     max_likes: int | None = None,
     attempts: int = 3,
+    clock: FakeClock | None = None,
+    offline_timeout_s: float = 1800.0,
     switch: ApiSwitch | None = None,
 ) -> tuple[Runner, Journal, CheckingWriter]:
-    clock = FakeClock(1_800_000_000.0)
+    clock = clock or FakeClock(1_800_000_000.0)
     path = tmp_path / "j.db"
     journal = Journal(str(path))
     run = journal.begin_run("run", clock())
@@ -89,10 +92,11 @@ async def _run(
         journal,
         pacer,
         client,
-        Recorder(journal, writer),
+        Recorder(journal, Outbox(journal, writer)),
         concurrency=3,
         retry=RetryPolicy(max_attempts=attempts, initial_s=1.0, max_wait_s=4.0),
         max_likes=max_likes,
+        offline_timeout_s=offline_timeout_s,
         clock=clock,
         sleep=clock.sleep,
         switch=switch,
@@ -173,6 +177,44 @@ async def test_unanswered_send_keeps_its_deadline_in_the_ledger(tmp_path: Path) 
         ).fetchall()
     assert first_until == first_sent + 5.0 + 1.0  # the deadline: timeout + 1 s, never shortened
     assert second_until < second_sent + 1.0  # an answered send ends when its answer came
+
+
+REFUSED = Answer(0, transport_error="connection refused")
+
+
+async def test_outage_is_a_wait_not_a_failure(tmp_path: Path) -> None:
+    """The API unreachable for 10 minutes: every worker waits, probes grow to a minute apart, no
+    attempt is spent, and the never-connected sends give their ledger slots back."""
+    clock = FakeClock(1_800_000_000.0)
+    back_at = clock() + 600.0
+    client = FakeClient(lambda _id, _n: OK if clock() >= back_at else REFUSED)
+    ids = [str(i) for i in range(1, 21)]
+    runner, journal, writer = await _run(tmp_path, ids, client, limits=(Limit(1000, 3600.0),), attempts=2, clock=clock)
+    assert journal.counts() == {"liked": 20}
+    assert all(r["attempts"] == 1 for r in _results(writer).values())
+    assert runner.stop_code is None and runner.outage.offline_s >= 600.0
+    refused = len(client.calls) - 20
+    assert 3 <= refused <= 3 + 14  # the in-flight ones, then one probe at 1, 2, 4 ... 60 s apart
+    runner.pacer.ledger.close()  # writes the answers and gives back slots taken ahead and unused
+    with sqlite3.connect(tmp_path / "l.db") as conn:
+        counted = conn.execute("SELECT count(*) FROM sends WHERE until > 0").fetchone()[0]
+    assert counted == 20  # only the sends that reached the API hold a quota slot
+
+
+async def test_outage_past_offline_timeout_stops_with_everything_pending(tmp_path: Path) -> None:
+    from bulklike.errors import EXIT_LIMIT
+
+    clock = FakeClock(1_800_000_000.0)
+    client = FakeClient(lambda _id, _n: REFUSED)
+    started = clock()
+    runner, journal, _ = await _run(
+        tmp_path, [str(i) for i in range(1, 11)], client, clock=clock, offline_timeout_s=300
+    )
+    assert runner.stop_code == EXIT_LIMIT and "could not be reached" in (runner.stop_message or "")
+    assert journal.counts() == {"pending": 10}
+    assert 300.0 <= clock() - started < 400.0
+    with sqlite3.connect(tmp_path / "j.db") as conn:
+        assert conn.execute("SELECT sum(attempts) FROM items").fetchone()[0] == 0  # no attempt spent
 
 
 # --- account-wide answers: the breaker and the one --api auto switch ---------------------------------------------

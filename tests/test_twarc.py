@@ -105,7 +105,7 @@ def test_a_long_line_of_junk_or_junk_after_the_object() -> None:
 
 def stream_of(text: str, step: int = 5) -> JsonStream:
     data = io.BytesIO(text.encode())
-    return JsonStream(lambda n: data.read(min(n, step)))
+    return JsonStream(lambda n: data.read(min(n, step)), chunk=step)
 
 
 @given(
@@ -122,6 +122,33 @@ def test_items_decode_whatever_the_chunking(values: list[object], step: int) -> 
     stream = stream_of(json.dumps(values, indent=1), step)
     stream.expect("[", "'['")
     assert [stream.value() for _ in stream.items()] == values
+    assert stream.at_end()
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["like", "tweetId", "fullText", "n"]),
+            st.text() | st.integers() | st.floats(allow_nan=False),
+        ),
+        max_size=20,
+    ),
+    st.integers(min_value=1, max_value=40),
+    st.sampled_from([",", " , ", "\n,\n  ", ",\r\n"]),
+)
+def test_values_fast_path_agrees_with_the_careful_one(values: list[object], step: int, comma: str) -> None:
+    text = "[\n" + comma.join(json.dumps(v, ensure_ascii=False) for v in values) + "\n]"
+    stream = stream_of(text, step)
+    stream.expect("[", "'['")
+    got = list(stream.values())
+    assert [v for _, v in got] == json.loads(text)
+    careful = stream_of(text, 64 * 1024)
+    careful.expect("[", "'['")
+    lines = []
+    for line, _ in careful.items():
+        lines.append(line)
+        careful.value()
+    assert [line for line, _ in got] == lines
     assert stream.at_end()
 
 

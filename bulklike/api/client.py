@@ -55,6 +55,7 @@ _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 
 # Checked in order, so subclasses come before their bases.
 _TRANSPORT_ERRORS: Final[tuple[tuple[type[BaseException], str], ...]] = (
+    (aiohttp.ConnectionTimeoutError, "connect timeout"),  # a TimeoutError raised before a connection existed
     (TimeoutError, "timeout"),  # also aiohttp's ServerTimeoutError and asyncio.TimeoutError
     (aiohttp.ClientPayloadError, "truncated body"),
     (aiohttp.ServerDisconnectedError, "server disconnected"),
@@ -68,6 +69,12 @@ _TRANSPORT_ERRORS: Final[tuple[tuple[type[BaseException], str], ...]] = (
     (aiohttp.ClientError, "client error"),
     (OSError, "connection error"),
 )
+
+
+#: failures before a connection was established: the request never left the machine, so the API
+#: cannot be reached (an outage: no attempt spent, the quota slot given back). A read timeout, a
+#: reset or a disconnect after the request was sent may have reached the server and are not here.
+NOT_CONNECTED: Final = frozenset({"connect timeout", "dns failure", "connection refused", "connection failed"})
 
 
 def transport_error(exc: BaseException) -> str:
@@ -334,6 +341,7 @@ __all__ = [
     "DEFAULT_USER_AGENT",
     "KEPT_HEADERS",
     "MAX_BODY",
+    "NOT_CONNECTED",
     "XClient",
     "form_request",
     "transport_error",

@@ -10,10 +10,12 @@ emulator and are added only when that command is parsed (``Command.defer``), or 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import re
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn
 
 EPILOG = """exit codes: 0 done; 1 done with some failed or invalid; 2 usage, config, input or journal
 error; 3 stopped by a fatal API answer; 75 stopped by --max-likes/--until with work pending;
@@ -27,7 +29,15 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--config", metavar="PATH", help="TOML config file (default ./bulklike.toml when it exists)")
     g.add_argument("--profile", metavar="NAME", help="use [profiles.NAME] from the config file")
     g.add_argument("--journal", metavar="PATH", help="SQLite journal of this run (default ./bulklike.db)")
-    g.add_argument("--log-level", choices=("debug", "info", "warning", "error"), help="log level (default info)")
+    _logging(g)
+
+
+def _logging(g: argparse._ActionsContainer) -> None:
+    g.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        help="log level (default warning on a terminal, where the progress line shows the run; info otherwise)",
+    )
     g.add_argument(
         "--log-format",
         choices=("console", "json"),
@@ -79,15 +89,54 @@ def _api(p: argparse.ArgumentParser) -> None:
         help="send ledger shared by all runs (default: the user state directory, e.g. "
         "$XDG_STATE_HOME/bulklike/ledger.sqlite3 on Linux)",
     )
-    g.add_argument("--max-likes", type=int, metavar="N", help="like at most N tweets in this run, then exit 75")
+    g.add_argument(
+        "--max-likes", type=_positive_int, metavar="N", help="like at most N tweets in this run, then exit 75"
+    )
     g.add_argument("--until", metavar="TIME", help="send nothing after TIME (HH:MM local, or ISO 8601), then exit 75")
     g.add_argument("--force", action="store_true", help="take over a journal made with another account")
+    g.add_argument(
+        "--offline-timeout",
+        type=_duration,
+        default=1800.0,
+        metavar="DURATION",
+        help="while the API cannot be reached the run waits (no attempt spent); after DURATION "
+        "(e.g. 90s, 30m, 2h; default 30m) it stops with exit 75, the rest pending",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _duration(text: str) -> float:
+    """``90``, ``90s``, ``30m``, ``2h``: seconds."""
+    units = {"s": 1.0, "m": 60.0, "h": 3600.0}
+    number, unit = (text[:-1], units[text[-1]]) if text[-1:] in units else (text, 1.0)
+    try:
+        value = float(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 90s, 30m, 2h)") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive duration")
+    return value
 
 
 def _results(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("results")
-    g.add_argument("--output", metavar="PATH", help="append results to PATH instead of stdout")
-    g.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="results format (default jsonl)")
+    g.add_argument(
+        "--output", metavar="PATH", help="append results to PATH instead of stdout (each record exactly once)"
+    )
+    g.add_argument(
+        "--format",
+        choices=("jsonl", "csv"),
+        help="results format (default: by --output's extension, .csv or .jsonl/.ndjson; else jsonl)",
+    )
     g.add_argument("--no-progress", action="store_true", help="no live progress line (it shows only on a terminal)")
 
 
@@ -104,6 +153,43 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse without abbreviations (``--quot`` must not mean ``--quota``) and with a
+    "did you mean" for an unknown flag or command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        hint = suggestion(message, self)
+        super().error(message + (f"; did you mean {hint}?" if hint else ""))
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _parsers(sub)
+
+
+def suggestion(message: str, parser: argparse.ArgumentParser) -> str | None:
+    """The known flag or command closest to the unknown one in argparse's ``message``, if any is close."""
+    if (choice := re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)) is not None:
+        known = re.findall(r"'([^']*)'", choice.group(2))
+        close = difflib.get_close_matches(choice.group(1), known, n=1)
+        return close[0] if close else None
+    if (unknown := re.search(r"unrecognized arguments: (.*)", message)) is not None:
+        flags = {flag for p in _parsers(parser) for flag in p._option_string_actions}
+        for word in unknown.group(1).split():
+            if word.startswith("-"):
+                close = difflib.get_close_matches(word.split("=", 1)[0], sorted(flags), n=1)
+                if close:
+                    return str(close[0])
+    return None
+
+
 def emulate_arguments(emulate: argparse.ArgumentParser) -> None:
     """``emulate``'s flags: the emulator's own (imported only now), where to listen, logging."""
     from bulklike.emulator.cli import add_emulator_arguments
@@ -111,10 +197,10 @@ def emulate_arguments(emulate: argparse.ArgumentParser) -> None:
     add_emulator_arguments(emulate)
     emulate.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     emulate.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    _common(emulate)
+    _logging(emulate.add_argument_group("logging"))
 
 
-class Command(argparse.ArgumentParser):
+class Command(Parser):
     """A sub-command's parser; ``defer`` adds flags from a module imported only when this command is parsed."""
 
     _deferred: str | None = None
@@ -144,7 +230,7 @@ class Command(argparse.ArgumentParser):
 
 def build_parser(*, full: bool = False) -> argparse.ArgumentParser:
     """The whole tree; ``full`` adds deferred flags now (else when their command is parsed)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="bulklike",
         description="Like tweets in bulk through the X API: paced within the published limits, journaled, "
         "resumable. Try `bulklike demo` first.",

@@ -128,12 +128,14 @@ def summary_text(
     this_run = ", ".join(f"{k} {run_counts[k]}" for k in order if run_counts.get(k))
     overall = ", ".join(f"{k} {journal_counts[k]}" for k in order if journal_counts.get(k))
     likes = run_counts.get("liked", 0) + run_counts.get("unliked", 0)
-    per_hour = likes / elapsed * 3600 if elapsed > 0 else 0.0
+    per_s = likes / elapsed if elapsed > 0 else 0.0
+    # under a minute an hourly figure is a projection nobody saw ("2000000 per hour")
+    pace = f"{per_s:.1f} per second" if elapsed < 60 else f"{per_s * 3600:.0f} per hour"
     lines = [
         f"bulklike: {title} after {duration(elapsed)} (exit {exit_code})",
         f"  this run: {this_run or 'nothing sent'}",
         f"  journal:  {overall or 'empty'}",
-        f"  pace:     {per_hour:.0f} per hour achieved; {duration(wait_s)} spent waiting on quota"
+        f"  pace:     {pace} achieved; {duration(wait_s)} spent waiting on quota"
         + (f"; {refused} refused with 429" if refused else ""),
         f"  journal file: {journal}",
     ]

@@ -20,8 +20,12 @@ def resume_command(argv: Sequence[str], args: argparse.Namespace, settings: Sett
     """The exact command that resumes this run: the same flags, no inputs, the journal named."""
     inputs = set(getattr(args, "inputs", []) or [])
     kept = [a for a in argv if a not in inputs]
-    if "--journal" not in kept and not any(a.startswith("--journal=") for a in kept):
-        kept[1:1] = ["--journal", os.path.abspath(settings.journal)]
+    journal = os.path.abspath(settings.journal)  # the resume works from any directory
+    kept = [a for a in kept if not a.startswith("--journal=")]
+    if "--journal" in kept:
+        at = kept.index("--journal")
+        del kept[at : at + 2]
+    kept[1:1] = ["--journal", journal]
     for flag in ("--dry-run", "--retry-failed"):
         while flag in kept:
             kept.remove(flag)
@@ -30,6 +34,7 @@ def resume_command(argv: Sequence[str], args: argparse.Namespace, settings: Sett
 
 def run_options(args: argparse.Namespace, argv: Sequence[str], settings: Settings, **extra: Any) -> RunOptions:
     """The flags ``run`` and ``undo`` share, as the engine's ``RunOptions``."""
+    from bulklike.results import format_for
     from bulklike.session import RunOptions
 
     return RunOptions(
@@ -37,7 +42,8 @@ def run_options(args: argparse.Namespace, argv: Sequence[str], settings: Setting
         until=args.until,
         force=args.force,
         output=args.output,
-        output_format=args.format,
+        output_format=format_for(args.output, args.format),
+        offline_timeout_s=args.offline_timeout,
         progress=not args.no_progress,
         resume_command=resume_command(argv, args, settings),
         **extra,

@@ -70,9 +70,13 @@ def read_data_file(
         _check_type(found[1], kind, name)
         stream.expect("[", "'[' after 'window.YTD...='")
         pick = _like_id if kind == "likes" else _tweet_id
-        for line, _ in stream.items():
-            entry = stream.value()
-            yield _record(pick(entry), entry, f"{name}:{line}", kind)
+        for line, entry in stream.values():
+            value = pick(entry)
+            # Fast path: 1-19 ASCII digits, no leading zero, at most 2^63-1 (else the full diagnosis).
+            if type(value) is str and value.isascii() and value.isdigit() and value[0] != "0" and _fits(value):
+                yield ParsedId(value, f"{name}:{line}")
+            else:
+                yield _record(value, entry, f"{name}:{line}", kind)
             count += 1
         if stream.peek() == ";":  # tolerated: the assignment may end like a statement
             stream.expect(";", "';'")
@@ -82,6 +86,10 @@ def read_data_file(
         yield _broken(exc, Break(name, count, line, partial, whole or name))
     except _ZIP_ERRORS as exc:
         yield _broken(stream.error(f"unreadable ({exc})"), Break(name, count, line, partial, whole or name))
+
+
+def _fits(digits: str) -> bool:
+    return len(digits) < 19 or (len(digits) == 19 and digits <= "9223372036854775807")
 
 
 def _check_type(data_type: str, kind: ArchiveKind, name: str) -> None:
@@ -125,8 +133,11 @@ def _broken(exc: JsonStreamError, at: Break) -> InvalidLine:
 
 
 def _like_id(entry: object) -> object:
-    like = entry.get("like") if isinstance(entry, dict) else None
-    return like.get("tweetId") if isinstance(like, dict) else None
+    try:
+        return entry["like"]["tweetId"]  # type: ignore[index]
+    except (TypeError, KeyError, IndexError):  # not an object, or no such key
+        like = entry.get("like") if isinstance(entry, dict) else None
+        return like.get("tweetId") if isinstance(like, dict) else None
 
 
 def _tweet_id(entry: object) -> object:

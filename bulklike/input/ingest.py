@@ -3,7 +3,8 @@
 The journal is the queue: workers take pending rows while this thread is still reading, so a
 pipe that delivers slowly starts work at once, and a huge input never sits in memory. Rows are
 written in batches (one transaction each, on the thread's own connection); each commit wakes
-the dispatcher. Invalid lines are handed to a callback for the warning and the result line.
+the dispatcher. Invalid lines new to the journal are handed to a callback for the warning and the
+result line (a line read again on a resume is not reported again).
 
 An X archive input (a zip or a ``like.js``) is all or nothing unless ``--partial``: its records
 are staged in a temporary table (on disk, so memory stays flat) and moved into the journal only
@@ -33,7 +34,7 @@ from bulklike.input.readers import (
     peek_head,
     read_records,
 )
-from bulklike.store.journal import connect, sqlite_errors
+from bulklike.store.sqlite import connect, sqlite_errors, transaction
 
 BATCH = 2000
 BATCH_SECONDS = 0.2
@@ -42,15 +43,28 @@ _INSERT_ID = (
     "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'pending', ?, ?, ?, ?)"
     " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
 )
+#: an invalid line is a record once per (source, line) per journal, owed to the results output once
 _INSERT_INVALID = (
     "INSERT OR IGNORE INTO items(tweet_id, status, source, input, message, first_seen, finished_at, added_run,"
-    " last_run) VALUES (NULL, 'invalid', ?, ?, ?, ?, ?, ?, ?)"
+    " last_run, unwritten) VALUES (NULL, 'invalid', ?, ?, ?, ?, ?, ?, ?, 1)"
 )
 
 _STAGE = "CREATE TEMP TABLE IF NOT EXISTS staged(tweet_id TEXT, source TEXT NOT NULL, input TEXT, reason TEXT)"
 _INSERT_STAGED = "INSERT INTO temp.staged(tweet_id, source, input, reason) VALUES (?, ?, ?, ?)"
+_STAGED_INVALID = (
+    "SELECT input, source, reason FROM temp.staged WHERE rowid > ? AND rowid <= ? AND tweet_id IS NULL ORDER BY rowid"
+)
+_PUBLISH = (
+    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run)"
+    " SELECT tweet_id, 'pending', source, ?1, ?2, ?3 FROM temp.staged"
+    " WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+)
+PUBLISH_BATCH = 10_000
 
 Record = ParsedId | InvalidLine
+#: an invalid line new to the journal, with its row's ``seq`` (for the results outbox)
+NewInvalid = tuple[int, InvalidLine]
 
 
 @dataclass(slots=True)
@@ -127,7 +141,7 @@ class Ingestor:
         run_id: int,
         sources: list[Source],
         *,
-        on_commit: Callable[[list[InvalidLine]], None],
+        on_commit: Callable[[list[NewInvalid]], None],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = path
@@ -166,6 +180,7 @@ class Ingestor:
     def _drain(self, conn: sqlite3.Connection, source: Source) -> None:
         self.stats.inputs.append(InputCount(source.name))
         commit = self._stage if source.staged else self._commit
+        size = PUBLISH_BATCH if source.staged else BATCH  # staged: nobody waits for these rows
         if source.staged:
             conn.execute(_STAGE)
             conn.execute("DELETE FROM temp.staged")
@@ -180,7 +195,7 @@ class Ingestor:
             else:
                 assert isinstance(record, InvalidLine)
                 invalid.append(record)
-            if len(ids) >= BATCH or len(invalid) >= 100 or time.monotonic() > deadline:
+            if len(ids) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
                 commit(conn, ids, invalid)
                 ids, invalid = [], []
                 if self.stop.is_set():
@@ -195,31 +210,25 @@ class Ingestor:
         self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]
     ) -> None:
         """Hold an all-or-nothing input's records aside (a temp table: no lock on the journal)."""
-        conn.execute("BEGIN")
-        try:
+        with transaction(conn, immediate=False):
             conn.executemany(_INSERT_STAGED, [(row[0], row[1], None, None) for row in ids])
             conn.executemany(_INSERT_STAGED, [(None, r.source, r.input, r.reason) for r in invalid])
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def _publish(self, conn: sqlite3.Connection) -> None:
-        """The whole input parsed: move its staged records into the journal, batch by batch, in order."""
-        last, run = 0, self.run_id
-        while not self.stop.is_set():
-            rows = conn.execute(
-                "SELECT rowid, tweet_id, source, input, reason FROM temp.staged WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                (last, BATCH),
-            ).fetchall()
-            if not rows:
-                break
-            last, now = rows[-1][0], self.clock()
-            ids = [(tweet_id, source, now, run, run) for _, tweet_id, source, _, _ in rows if tweet_id is not None]
-            invalid = [
-                InvalidLine(text, source, reason) for _, tweet_id, source, text, reason in rows if tweet_id is None
-            ]
-            self._commit(conn, ids, invalid)
+        """The whole input parsed: move its staged records into the journal, in order, batch by batch
+        (inside SQLite: the rows do not come back through Python, only the invalid ones, to report)."""
+        top = conn.execute("SELECT ifnull(max(rowid), 0) FROM temp.staged").fetchone()[0]
+        last = 0
+        while last < top and not self.stop.is_set():
+            upto = min(last + PUBLISH_BATCH, top)
+            rows = conn.execute(_STAGED_INVALID, (last, upto)).fetchall()
+            invalid = [InvalidLine(text, source, reason) for text, source, reason in rows]
+            now = self.clock()
+            with transaction(conn):
+                conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto))
+                new = self._insert_invalid(conn, invalid, now)
+            self._committed(upto - last - len(invalid), invalid, new)
+            last = upto
         conn.execute("DELETE FROM temp.staged")
 
     def _commit(
@@ -228,19 +237,24 @@ class Ingestor:
         if not ids and not invalid:
             return
         now = self.clock()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             conn.executemany(_INSERT_ID, ids)
-            conn.executemany(
-                _INSERT_INVALID,
-                [(r.source, r.input, r.reason, now, now, self.run_id, self.run_id) for r in invalid],
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        self.stats.valid += len(ids)
+            new = self._insert_invalid(conn, invalid, now)
+        self._committed(len(ids), invalid, new)
+
+    def _insert_invalid(self, conn: sqlite3.Connection, invalid: list[InvalidLine], now: float) -> list[NewInvalid]:
+        """One statement each (they are rare), to learn which lines are new to the journal: only
+        those are reported, so a line read again on a resume is not reported again."""
+        new: list[NewInvalid] = []
+        for r in invalid:
+            cur = conn.execute(_INSERT_INVALID, (r.source, r.input, r.reason, now, now, self.run_id, self.run_id))
+            if cur.rowcount == 1:
+                new.append((int(cur.lastrowid or 0), r))
+        return new
+
+    def _committed(self, ids: int, invalid: list[InvalidLine], new: list[NewInvalid]) -> None:
+        self.stats.valid += ids
         self.stats.invalid += len(invalid)
-        self.stats.inputs[-1].ids += len(ids)
+        self.stats.inputs[-1].ids += ids
         self.stats.inputs[-1].invalid += len(invalid)
-        self.on_commit(invalid)
+        self.on_commit(new)

@@ -31,6 +31,7 @@ _NEAR_END = 64  # a decode error this close to the buffer's end may be a token c
 _WS = re.compile(r"[ \t\r\n]*")
 _PART_NUMBER = re.compile(r"-?[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]*)?")
 _DECODER = json.JSONDecoder()
+_SEP = re.compile(r"[ \t\r\n]*,[ \t\r\n]*")
 
 
 def _cut_token(buf: str, pos: int) -> bool:
@@ -62,8 +63,9 @@ class NoMatch(JsonStreamError):
 class JsonStream:
     """Reads JSON from ``read(n) -> bytes`` (UTF-8) incrementally; positions are 1-based lines and columns."""
 
-    def __init__(self, read: Callable[[int], bytes], *, max_value: int = MAX_VALUE) -> None:
+    def __init__(self, read: Callable[[int], bytes], *, max_value: int = MAX_VALUE, chunk: int = CHUNK) -> None:
         self._read = read
+        self._chunk = chunk
         self._utf8 = codecs.getincrementaldecoder("utf-8")("strict")
         self._max_value = max_value
         self._buf = ""
@@ -93,7 +95,7 @@ class JsonStream:
 
     # -- buffer ------------------------------------------------------------------------------
 
-    def _fill(self, want: int = CHUNK) -> bool:
+    def _fill(self, want: int = 0) -> bool:
         """Drop what was consumed, read at least ``want`` more bytes; False at the end of the stream."""
         if self._eof:
             return False
@@ -103,7 +105,7 @@ class JsonStream:
             self._base += self._pos
             self._counted -= self._pos
             self._pos = 0
-        want = max(want, CHUNK)
+        want = max(want, self._chunk)
         chunk = self._read(want)
         while chunk and len(chunk) < want:  # a line or a pipe may serve less than asked
             more = self._read(want - len(chunk))
@@ -191,6 +193,46 @@ class JsonStream:
             if unread > self._max_value:
                 raise self.error(f"a value longer than {self._max_value // (1024 * 1024)} MiB")
             self._fill(unread)  # grow geometrically: each retry re-scans from the value's start
+
+    def values(self) -> Iterator[tuple[int, object]]:
+        """After ``[`` was consumed: each element decoded whole, with the line it starts on; consumes
+        the ``]``. The same as ``items`` + ``value``, with the common case (the element and the comma
+        after it already in the buffer) done inline: an archive has a million of them."""
+        scan, sep = _DECODER.scan_once, _SEP.match  # type: ignore[attr-defined]  # the C scanner raw_decode calls
+        if self.peek() == "]":
+            self._pos += 1
+            return
+        while True:
+            buf, pos = self._buf, self._pos
+            if pos > self._counted:  # where(), inline
+                newlines = buf.count("\n", self._counted, pos)
+                if newlines:
+                    self._line += newlines
+                    self._line_start = self._base + buf.rfind("\n", self._counted, pos) + 1
+                self._counted = pos
+            line = self._line
+            try:
+                obj, end = scan(buf, pos)
+            except (StopIteration, json.JSONDecodeError, RecursionError):
+                obj = None  # let value() sort it out: more text, or the error
+                end = len(buf)
+            if end >= len(buf) - _NEAR_END:  # near the buffer's end: the careful path
+                obj = self.value()
+            else:
+                self._pos = end
+            yield line, obj
+            found = sep(self._buf, self._pos)
+            if found is not None and found.end() < len(self._buf) - _NEAR_END:
+                self._pos = found.end()
+                continue
+            got = self.peek()
+            if got == "]":
+                self._pos += 1
+                return
+            if got != ",":
+                raise self._unexpected(got, "',' or ']' after an element")
+            self._pos += 1
+            self.peek()
 
     def items(self) -> Iterator[tuple[int, int]]:
         """After ``[`` was consumed: for each element, yield (its line, its index) with the stream

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import random
+import sqlite3
+import time
 from collections.abc import Sequence
 
 from bulklike.errors import JournalError
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.windows import SendBook, free_at, in_window, margin_for
-from bulklike.store.journal import connect, create_private, sqlite_errors
+from bulklike.store.sqlite import connect, create_private, is_busy, sqlite_errors, transaction
 
 LEDGER_APP_ID = 0x424C4B47  # "BLKG"
 _SCHEMA = """
@@ -40,6 +43,8 @@ _SHORTEN = "UPDATE sends SET until = ? WHERE id = ? AND until > ?"
 _INSERT = "INSERT INTO sends(app, user, sent_at, until) VALUES (?, ?, ?, ?)"
 #: rows older than this are pruned (longer than any window anyone configures in practice)
 KEEP_S = 7 * 86400.0
+#: how long start-up retries a lock conflict with other processes starting at the same moment
+SETUP_TIMEOUT_S = 30.0
 
 
 class Ledger:
@@ -62,31 +67,46 @@ class Ledger:
         self.reload()
 
     def _initialise(self, now: float) -> None:
-        """Check the file is ours and create the schema, in one IMMEDIATE transaction: a process
-        creating the same new ledger at the same instant holds the lock until its schema and
-        application id are in, so nobody ever sees a half-made ledger and calls it foreign."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if app_id not in (0, LEDGER_APP_ID) or (app_id == 0 and tables):
-                raise JournalError(f"{self.path}: not a bulklike send ledger; file left untouched")
-            for statement in _SCHEMA.split(";"):  # IF NOT EXISTS: also adds what later versions need
-                if statement.strip():
-                    conn.execute(statement)
-            if app_id == 0:
-                conn.execute(f"PRAGMA application_id = {LEDGER_APP_ID}")
-            # never the newest row: SQLite would hand its id out again, and runs already open,
-            # which catch up by "id > last seen", would never see the sends that took it
-            conn.execute("DELETE FROM sends WHERE until < ? AND id < (SELECT max(id) FROM sends)", (now - KEEP_S,))
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        """Check the file is ours, switch it to WAL, create the schema in one IMMEDIATE transaction.
+
+        WAL comes first and once (it is stored in the file): switching after the set-up, as this
+        once did, needs an exclusive lock while another process starting at the same moment may
+        hold a shared one and wait for ours, and SQLite breaks that deadlock by answering
+        "database is locked" at once, without waiting. Such a conflict is retried from the start
+        after a short random pause, until ``SETUP_TIMEOUT_S``. The file is checked before
+        anything is written, so a foreign or corrupt file is left exactly as it was.
+        """
+        deadline = time.monotonic() + SETUP_TIMEOUT_S
+        while True:
+            try:
+                self._check_ours()
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+                with transaction(self.conn) as conn:
+                    self._check_ours()  # again under the lock: another process may have made it
+                    for statement in _SCHEMA.split(";"):  # IF NOT EXISTS: also adds later versions' indexes
+                        if statement.strip():
+                            conn.execute(statement)
+                    if conn.execute("PRAGMA application_id").fetchone()[0] == 0:
+                        conn.execute(f"PRAGMA application_id = {LEDGER_APP_ID}")
+                    # never the newest row: SQLite would hand its id out again, and runs already open,
+                    # which catch up by "id > last seen", would never see the sends that took it
+                    conn.execute(
+                        "DELETE FROM sends WHERE until < ? AND id < (SELECT max(id) FROM sends)", (now - KEEP_S,)
+                    )
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 -- jitter, not security
+
+    def _check_ours(self) -> None:
+        # one statement, so one snapshot: read apart, another process's set-up could commit between
+        app_id, tables = self.conn.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id()), (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
+        if app_id not in (0, LEDGER_APP_ID) or (app_id == 0 and tables):
+            raise JournalError(f"{self.path}: not a bulklike send ledger; file left untouched")
 
     def close(self) -> None:
         try:
@@ -167,35 +187,20 @@ class Ledger:
         if spare is not None:
             return spare, now
         with sqlite_errors(self.path):
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(self.conn):
                 self._write_later()
                 self._catch_up()
-                when = self.free_at(user_limits, app_limits, now, caps)
-                if when > now:
-                    self.conn.execute("COMMIT")  # keeps the answers just written; nothing else was
-                    self.reload()
-                    when = self.free_at(user_limits, app_limits, now, caps)
-                    if when > now:
-                        return None, when
-                    self.conn.execute("BEGIN IMMEDIATE")
+                taken = self._insert(user_limits, app_limits, now, deadline, caps, ahead, ahead_s)
+            if taken is None:  # the books in memory say wait: others may have shortened their sends
+                self.reload()
+                if self.free_at(user_limits, app_limits, now, caps) > now:
+                    return None, self.free_at(user_limits, app_limits, now, caps)
+                with transaction(self.conn):
                     self._catch_up()
-                    when = self.free_at(user_limits, app_limits, now, caps)
-                    if when > now:
-                        self.conn.execute("ROLLBACK")
-                        return None, when
-                extra = min(ahead, self._room(user_limits, app_limits, now, caps) - 1)
-                cur = self.conn.execute(_INSERT, (self.app, self.user, now, deadline))
-                spares = [
-                    int(self.conn.execute(_INSERT, (self.app, self.user, now, deadline + ahead_s)).lastrowid or 0)
-                    for _ in range(max(0, extra))
-                ]
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
-        send_id = int(cur.lastrowid or 0)
+                    taken = self._insert(user_limits, app_limits, now, deadline, caps, ahead, ahead_s)
+            if taken is None:
+                return None, self.free_at(user_limits, app_limits, now, caps)
+        send_id, spares = taken
         self._last_id = max(self._last_id, send_id, *spares)
         self.user_book.add(deadline)
         self.app_book.add(deadline)
@@ -206,6 +211,27 @@ class Ledger:
             self._untils[spare_id] = deadline + ahead_s
             self._spares.append((spare_id, now + ahead_s))
         return send_id, now
+
+    def _insert(
+        self,
+        user_limits: Sequence[Limit],
+        app_limits: Sequence[Limit],
+        now: float,
+        deadline: float,
+        caps: dict[Limit, int] | None,
+        ahead: int,
+        ahead_s: float,
+    ) -> tuple[int, list[int]] | None:
+        """Inside a transaction: the slot (and spares) if the books allow a send now, else None."""
+        if self.free_at(user_limits, app_limits, now, caps) > now:
+            return None
+        extra = min(ahead, self._room(user_limits, app_limits, now, caps) - 1)
+        cur = self.conn.execute(_INSERT, (self.app, self.user, now, deadline))
+        spares = [
+            int(self.conn.execute(_INSERT, (self.app, self.user, now, deadline + ahead_s)).lastrowid or 0)
+            for _ in range(max(0, extra))
+        ]
+        return int(cur.lastrowid or 0), spares
 
     def _room(
         self, user_limits: Sequence[Limit], app_limits: Sequence[Limit], now: float, caps: dict[Limit, int] | None
@@ -234,8 +260,9 @@ class Ledger:
             self._release(self._spares.popleft()[0])
 
     def release(self, send_id: int) -> None:
-        """Give back a send whose answer says it counted toward no limit of ours (a 453 under
-        ``--api auto``: v1.1 refused the app's access level, and the run moves to v2)."""
+        """Give back a slot whose request counted toward no limit of ours: its connection was never
+        established (the API unreachable), or a 453 under ``--api auto`` (v1.1 refused the app's
+        access level, and the run moves to v2)."""
         self._release(send_id)
 
     def _release(self, send_id: int) -> None:
@@ -251,15 +278,8 @@ class Ledger:
         updates = [(send_id, at) for send_id, at in answers if send_id in self._untils]
         if not updates:
             return
-        with sqlite_errors(self.path):
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                self.conn.executemany(_SHORTEN, [(at, i, at) for i, at in updates])
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+        with sqlite_errors(self.path), transaction(self.conn) as conn:
+            conn.executemany(_SHORTEN, [(at, i, at) for i, at in updates])
         for send_id, at in updates:
             old = self._untils.pop(send_id)
             if at < old:
@@ -284,15 +304,8 @@ class Ledger:
         """Write the answers noted by ``answer_later`` now, in one commit."""
         if not self._later:
             return
-        with sqlite_errors(self.path):
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._write_later()
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+        with sqlite_errors(self.path), transaction(self.conn):
+            self._write_later()
 
     def _write_later(self) -> None:
         """Inside a transaction: write the answers noted by ``answer_later``."""

@@ -171,7 +171,8 @@ class Pacer:
         return self._sent_at.pop(send_id, at)
 
     def given_back(self, send_id: int) -> None:
-        """The answer says the send counted toward none of our limits: it leaves the windows."""
+        """The send counted toward none of our limits (its connection was never established, or the
+        answer says so): it leaves the windows."""
         self._sent_at.pop(send_id, None)
         self.ledger.release(send_id)
 
@@ -196,6 +197,10 @@ class Pacer:
         """No answer came (timeout, reset): the request may still reach the server, so the send
         keeps its place in the windows until its deadline."""
         self._sent_at.pop(send_id, None)
+
+    def show_waiting(self, waiting: Waiting | None) -> None:
+        """Something other than quota holds the run (the API unreachable): say so in the live line."""
+        self._set_waiting(waiting)
 
     def succeeded(self, headers: Mapping[str, str]) -> None:
         """A request went through: reset the 429 back-off, and heed exhausted-limit headers."""

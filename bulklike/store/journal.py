@@ -21,9 +21,10 @@ from typing import Any
 
 from bulklike.errors import JournalError
 from bulklike.store.lock import FileLock
+from bulklike.store.sqlite import connect, create_private, sqlite_errors, transaction
 
 APPLICATION_ID = 0x424C4B4C  # "BLKL"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TERMINAL_STATUSES = ("liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked")
 ALL_STATUSES = ("pending", *TERMINAL_STATUSES)
@@ -64,7 +65,16 @@ ALTER TABLE items ADD COLUMN undo_attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX items_undo_pending ON items(seq) WHERE undo_state = 'pending';
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _MIGRATION_V2}
+# v3: the results outbox. ``unwritten`` is 1 while a terminal record's result line is owed to the
+# output (set in the same commit as the outcome), NULL once the line is written and acknowledged.
+_MIGRATION_V3 = """
+ALTER TABLE items ADD COLUMN unwritten INTEGER;
+CREATE INDEX items_unwritten ON items(seq) WHERE unwritten IS NOT NULL;
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _MIGRATION_V2, 3: _MIGRATION_V3}
+#: the meta key under which the outbox keeps the results file's identity and committed length
+OUTBOX_META = "outbox_file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +88,35 @@ class Record:
     error_code: int | None
     message: str | None
     at: float
+
+
+@dataclass(slots=True)
+class Marks:
+    """Result lines written to the output, to acknowledge in the journal (rows by tweet ID or
+    by ``seq`` for invalid lines), with the meta values that must change in the same commit."""
+
+    tweet_ids: list[str]
+    seqs: list[int]
+    meta: dict[str, str]
+
+    def __bool__(self) -> bool:
+        return bool(self.tweet_ids or self.seqs or self.meta)
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """A terminal record whose result line is not yet acknowledged as written."""
+
+    seq: int
+    tweet_id: str | None
+    status: str
+    attempts: int
+    http_status: int | None
+    error_code: int | None
+    message: str | None
+    source: str | None
+    input: str | None
+    finished_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,40 +135,6 @@ class Row:
     finished_at: float | None
 
 
-def _translate(exc: sqlite3.Error, path: str) -> JournalError:
-    text = str(exc)
-    if "disk is full" in text or "database or disk is full" in text:
-        return JournalError(f"{path}: disk full while writing the journal; free space and run again")
-    if "disk I/O error" in text:  # e.g. a write refused with EFBIG (over a file size limit) or EIO
-        return JournalError(
-            f"{path}: disk I/O error (disk full, a file size limit, or a failing disk?); free space and run again"
-        )
-    if "readonly" in text or "read-only" in text:
-        return JournalError(f"{path}: the journal is read-only; check the file's permissions")
-    if "not a database" in text or "malformed" in text:
-        return JournalError(f"{path}: not a bulklike journal (corrupt or not SQLite); file left untouched")
-    if "locked" in text or "busy" in text:
-        return JournalError(f"{path}: the journal is busy (another bulklike process?)")
-    return JournalError(f"{path}: journal error: {text}")
-
-
-@contextlib.contextmanager
-def sqlite_errors(path: str) -> Iterator[None]:
-    """Turn sqlite3 errors into one-line JournalErrors naming the file."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise _translate(exc, path) from exc
-
-
-def create_private(path: str) -> None:
-    """Create ``path`` with mode 0600 if it does not exist (SQLite copies the mode to -wal/-shm)."""
-    if path != ":memory:" and not os.path.exists(path):
-        parent = os.path.dirname(os.path.abspath(path))
-        os.makedirs(parent, exist_ok=True)
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-
-
 def _check_identity(conn: sqlite3.Connection, path: str) -> int:
     """Return the schema version of an existing journal, 0 for a new file; refuse foreign ones."""
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -145,12 +150,6 @@ def _check_identity(conn: sqlite3.Connection, path: str) -> int:
             " upgrade bulklike"
         )
     return int(version)
-
-
-def connect(path: str, *, timeout: float = 10.0) -> sqlite3.Connection:
-    """Open an SQLite connection with the settings every journal/ledger connection shares."""
-    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
-    return conn
 
 
 class Journal:
@@ -207,15 +206,8 @@ class Journal:
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
         """One transaction; rolled back on any error, which is reported as a JournalError."""
-        with sqlite_errors(self.path):
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+        with sqlite_errors(self.path), transaction(self.conn) as conn:
+            yield conn
 
     # -- meta and runs -------------------------------------------------------------------------
 
@@ -254,32 +246,72 @@ class Journal:
         with sqlite_errors(self.path):
             return int(self.conn.execute(f"SELECT count(*) FROM items WHERE {column} = 'pending'").fetchone()[0])
 
-    def record_many(self, records: Sequence[Record]) -> None:
-        """Commit many outcomes in one transaction (group commit keeps the hot path cheap)."""
+    def record_many(self, records: Sequence[Record], marks: Marks | None = None) -> None:
+        """Commit many outcomes in one transaction (group commit keeps the hot path cheap); a
+        terminal one becomes owed to the results output. ``marks`` (lines written since the last
+        commit) are acknowledged in the same transaction."""
         with self.atomic() as conn:
             conn.executemany(
                 "UPDATE items SET status = ?, attempts = attempts + ?, http_status = ?, error_code = ?,"
-                " message = ?, finished_at = ? WHERE tweet_id = ?",
-                [(r.status, r.attempts, r.http_status, r.error_code, r.message, r.at, r.tweet_id) for r in records],
+                " message = ?, finished_at = ?, unwritten = CASE WHEN ? = 'pending' THEN unwritten ELSE 1 END"
+                " WHERE tweet_id = ?",
+                [
+                    (r.status, r.attempts, r.http_status, r.error_code, r.message, r.at, r.status, r.tweet_id)
+                    for r in records
+                ],
             )
+            self._acknowledge(conn, marks)
 
-    def record_undo_many(self, records: Sequence[Record]) -> None:
+    def record_undo_many(self, records: Sequence[Record], marks: Marks | None = None) -> None:
         """Commit undo outcomes: a done unlike turns the row ``unliked``; others keep their status."""
         with self.atomic() as conn:
             conn.executemany(
                 "UPDATE items SET undo_state = ?, undo_attempts = undo_attempts + ?,"
                 " status = CASE WHEN ? = 'unliked' THEN 'unliked' ELSE status END,"
-                " http_status = ?, error_code = ?, message = ?, finished_at = ? WHERE tweet_id = ?",
+                " http_status = ?, error_code = ?, message = ?, finished_at = ?,"
+                " unwritten = CASE WHEN ? = 'pending' THEN unwritten ELSE 1 END WHERE tweet_id = ?",
                 [
-                    (r.status, r.attempts, r.status, r.http_status, r.error_code, r.message, r.at, r.tweet_id)
+                    (r.status, r.attempts, r.status, r.http_status, r.error_code, r.message, r.at, r.status, r.tweet_id)
                     for r in records
                 ],
             )
+            self._acknowledge(conn, marks)
+
+    # -- the results outbox --------------------------------------------------------------------
+
+    def acknowledge(self, marks: Marks) -> None:
+        """Record that these result lines are written (and the output's new committed length)."""
+        if marks:
+            with self.atomic() as conn:
+                self._acknowledge(conn, marks)
+
+    @staticmethod
+    def _acknowledge(conn: sqlite3.Connection, marks: Marks | None) -> None:
+        if not marks:
+            return
+        conn.executemany("UPDATE items SET unwritten = NULL WHERE tweet_id = ?", [(t,) for t in marks.tweet_ids])
+        conn.executemany("UPDATE items SET unwritten = NULL WHERE seq = ?", [(s,) for s in marks.seqs])
+        conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(marks.meta.items()))
+
+    def owed(self, after: int, limit: int) -> list[Owed]:
+        """Records whose result line is owed, in input order after ``seq``; an undo outcome is
+        reported with its undo state and attempts."""
+        with sqlite_errors(self.path):
+            rows = self.conn.execute(
+                "SELECT seq, tweet_id,"
+                " CASE WHEN undo_state IS NOT NULL AND undo_state != 'pending' THEN undo_state ELSE status END,"
+                " CASE WHEN undo_state IS NOT NULL AND undo_state != 'pending' THEN undo_attempts ELSE attempts END,"
+                " http_status, error_code, message, source, input, finished_at"
+                " FROM items WHERE unwritten IS NOT NULL AND seq > ? ORDER BY seq LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [Owed(*row) for row in rows]
 
     def retry_failed(self) -> int:
         """Put ``failed`` IDs back in the queue (``--retry-failed``); returns how many."""
         with self.atomic() as conn:
-            cur = conn.execute("UPDATE items SET status = 'pending' WHERE status = 'failed'")
+            # the new outcome will be owed to the output; the superseded ``failed`` line no longer is
+            cur = conn.execute("UPDATE items SET status = 'pending', unwritten = NULL WHERE status = 'failed'")
         return cur.rowcount
 
     def prepare_undo(self, *, include_already: bool) -> int:

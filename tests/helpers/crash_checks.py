@@ -41,8 +41,7 @@ class Report:
     torn_simulated: int = 0
     result_lines: int = 0
     results_missing: int = 0
-    results_missing_logged: int = 0
-    logged_by_killed: set[str] = field(default_factory=set)
+    results_repeated: int = 0
     elapsed_s: float = 0.0
     problems: list[str] = field(default_factory=list)
 
@@ -61,10 +60,10 @@ class Report:
             f"{self.rate_limited} x 429, peaks {', '.join(self.peak_vs_limit)}",
             f"  likes applied {self.applied} = journal liked + already_liked"
             f" (+ {self.failed_but_applied} failed but applied)",
-            f"  results file: {self.result_lines} lines, torn tails {self.torn_real} real + "
-            f"{self.torn_simulated} simulated; {self.results_missing} terminal IDs without a line, "
-            f"{self.results_missing_logged} of them logged by the run that was killed (a kill after the commit,"
-            " before the results flush: the journal has them, as designed)",
+            f"  results: {self.result_lines} lines, torn tails {self.torn_real} real + "
+            f"{self.torn_simulated} simulated (cut by the next run); {self.results_missing} terminal IDs"
+            f" without a line, {self.results_repeated} repeated (stdout only: a kill between writing and"
+            " acknowledging)",
         ]
         lines += [f"  PROBLEM: {p}" for p in self.problems]
         return "\n".join(lines)
@@ -131,36 +130,81 @@ def journal_state(path: Path, ids: set[str], scratch: Path) -> JournalState:
     return state
 
 
-def check_results(path: Path, torn: set[str], statuses: dict[str, str], report: Report) -> None:
-    """Every complete results line parses, no ID twice, each agrees with the journal."""
+def _invalid_rows(journal: Path) -> Counter[tuple[str, str]]:
+    with sqlite3.connect(journal) as conn:
+        rows = conn.execute("SELECT source, input FROM items WHERE tweet_id IS NULL").fetchall()
+    return Counter((str(source), str(text)) for source, text in rows)
+
+
+def _tally(
+    lines: list[str], statuses: dict[str, str], report: Report, where: str
+) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+    """Parse result lines; every one must parse and agree with the journal's final status."""
+    ids: Counter[str] = Counter()
+    invalid: Counter[tuple[str, str]] = Counter()
+    for line in lines:
+        report.result_lines += 1
+        try:
+            record = json.loads(line)
+        except ValueError:
+            report.problems.append(f"unparseable line in {where}: {line[:80]!r}")
+            continue
+        if record.get("status") == "invalid":
+            invalid[(str(record.get("source")), str(record.get("input")))] += 1
+            continue
+        tweet_id = str(record.get("tweet_id"))
+        ids[tweet_id] += 1
+        if statuses.get(tweet_id) != record.get("status"):
+            report.problems.append(f"results say {tweet_id} {record.get('status')}, journal {statuses.get(tweet_id)}")
+    return ids, invalid
+
+
+def check_results(path: Path, journal: Path, statuses: dict[str, str], report: Report) -> None:
+    """``--output FILE``: every line parses; each terminal ID and each invalid line exactly once."""
     if not path.exists():
         report.problems.append("no results file")
         return
     text = path.read_bytes().decode("utf-8")
     if text and not text.endswith("\n"):
         report.problems.append("results file ends mid-line after the last (unkilled) run")
-    seen: Counter[str] = Counter()
-    for line in text.splitlines():
-        report.result_lines += 1
-        try:
-            record = json.loads(line)
-        except ValueError:
-            if line not in torn:
-                report.problems.append(f"unparseable results line that no kill explains: {line[:80]!r}")
-            continue
-        if record.get("status") == "invalid":
-            continue
-        tweet_id = str(record.get("tweet_id"))
-        seen[tweet_id] += 1
-        if statuses.get(tweet_id) != record.get("status"):
-            report.problems.append(f"results say {tweet_id} {record.get('status')}, journal {statuses.get(tweet_id)}")
-    report.problems += [f"{t} reported {n} times" for t, n in seen.items() if n > 1]
-    missing = {t for t, s in statuses.items() if s in TERMINAL and t not in seen}
-    report.results_missing, report.results_missing_logged = len(missing), len(missing & report.logged_by_killed)
+    ids, invalid = _tally(text.splitlines(), statuses, report, "the results file")
+    report.problems += [f"{t} reported {n} times" for t, n in ids.items() if n > 1]
+    report.problems += [f"invalid line {k} reported {n} times" for k, n in invalid.items() if n > 1]
+    missing = {t for t, s in statuses.items() if s in TERMINAL and t not in ids}
+    report.results_missing = len(missing)
+    if missing:
+        report.problems.append(f"{len(missing)} terminal IDs without a line in the results file")
+    expected = _invalid_rows(journal)
+    if set(invalid) != set(expected):
+        report.problems.append(f"invalid records in the file {len(invalid)}, in the journal {len(expected)}")
+
+
+def check_stdout(outputs: list[tuple[bytes, bool]], journal: Path, statuses: dict[str, str], report: Report) -> None:
+    """stdout of consecutive runs, concatenated: misses nothing; a killed run's last line may be torn."""
+    lines: list[str] = []
+    for data, killed in outputs:
+        text = data.decode("utf-8", "replace")
+        if text and not text.endswith("\n"):
+            if killed:
+                report.torn_real += 1
+                text = text.rsplit("\n", 1)[0] + "\n" if "\n" in text else ""
+            else:
+                report.problems.append("the stdout of an unkilled run ends mid-line")
+        lines += text.splitlines()
+    ids, invalid = _tally(lines, statuses, report, "stdout")
+    report.results_repeated = sum(n - 1 for n in ids.values()) + sum(n - 1 for n in invalid.values())
+    missing = {t for t, s in statuses.items() if s in TERMINAL and t not in ids}
+    report.results_missing = len(missing)
+    if missing:
+        report.problems.append(f"{len(missing)} terminal IDs never on stdout, e.g. {sorted(missing)[:3]}")
+    absent = set(_invalid_rows(journal)) - set(invalid)
+    if absent:
+        report.problems.append(f"{len(absent)} invalid lines never on stdout")
 
 
 def note_tail(path: Path, rng: random.Random, tear_rate: float, torn: set[str], report: Report) -> None:
-    """After a kill: remember a torn last line; sometimes tear a clean one (a kill mid-write is rare)."""
+    """After a kill: count a torn last line; sometimes tear a clean one (a kill mid-write is rare).
+    The next run must cut it: the final file may hold no torn line at all."""
     if not path.exists() or path.stat().st_size == 0:
         return
     data = path.read_bytes()

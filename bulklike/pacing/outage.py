@@ -1,0 +1,125 @@
+"""An outage is a wait, not a failure: while the API cannot be reached, nobody sends.
+
+A request whose connection was never established (refused, DNS failure, no route, connect
+timeout) never left the machine: it costs no attempt and gives its quota slot back. The first
+such failure starts an outage; every worker then waits at ``gate()``. One at a time, at a growing
+interval (``FIRST_PROBE_S`` doubling up to ``MAX_PROBE_S``), one worker is let through as the
+probe: its real request is the probe, so the first answer ends the outage for everyone. After
+``timeout_s`` (``--offline-timeout``) without an answer the gate says stop: the run ends with
+exit 75 and the rest pending.
+
+``OutageState`` is the pure arithmetic (every method takes ``now``); ``Outage`` adds the waiting
+with an injectable clock and sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+FIRST_PROBE_S = 1.0
+MAX_PROBE_S = 60.0
+#: how often waiting workers look again (the outage may end, the run may stop)
+_POLL_S = 1.0
+
+Pass = Literal["send", "probe", "stop"]
+
+
+@dataclass(slots=True)
+class OutageState:
+    """When the outage began, when the next probe may leave, and whether one is out."""
+
+    timeout_s: float
+    first_s: float = FIRST_PROBE_S
+    max_s: float = MAX_PROBE_S
+    since: float | None = None
+    interval: float = 0.0
+    next_probe: float = 0.0
+    probing: bool = False
+
+    def decide(self, now: float) -> tuple[Pass | None, float]:
+        """``(pass, 0)`` to go now, or ``(None, until)``: wait and ask again then."""
+        if self.since is None:
+            return "send", 0.0
+        if now - self.since >= self.timeout_s:
+            return "stop", 0.0
+        if not self.probing and now >= self.next_probe:
+            self.probing = True
+            return "probe", 0.0
+        wake = self.next_probe if not self.probing else now + _POLL_S
+        return None, min(wake, self.since + self.timeout_s)
+
+    def unreachable(self, now: float, *, probe: bool) -> bool:
+        """A request found the API unreachable; True when this starts an outage."""
+        if self.since is None:
+            self.since, self.interval, self.next_probe, self.probing = now, self.first_s, now + self.first_s, False
+            return True
+        if probe:  # a request that left before the outage began does not move the schedule
+            self.interval = min(self.max_s, self.interval * 2)
+            self.next_probe = now + self.interval
+            self.probing = False
+        return False
+
+    def reached(self, now: float) -> float | None:
+        """A request got through: the outage (if any) is over; returns how long it lasted."""
+        if self.since is None:
+            return None
+        lasted = now - self.since
+        self.since, self.probing = None, False
+        return lasted
+
+
+class Outage:
+    """The shared gate every worker passes before a send."""
+
+    def __init__(
+        self,
+        *,
+        timeout_s: float,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_change: Callable[[str, float], None] | None = None,
+        first_s: float = FIRST_PROBE_S,
+        max_s: float = MAX_PROBE_S,
+    ) -> None:
+        self.state = OutageState(timeout_s, first_s, max_s)
+        self.clock = clock
+        self.sleep = sleep
+        # ("started" or "waiting", next probe) / ("reached", seconds offline) / ("stop", since)
+        self.on_change = on_change
+        self.offline_s = 0.0  # total time spent waiting for the API
+
+    @property
+    def active(self) -> bool:
+        return self.state.since is not None
+
+    async def gate(self) -> Pass:
+        """Wait while the API is unreachable; ``"probe"`` when this send is the probe, ``"stop"``
+        once the outage has outlasted the timeout."""
+        while True:
+            now = self.clock()
+            go, until = self.state.decide(now)
+            if go is not None:
+                if go == "stop" and self.on_change is not None:
+                    self.on_change("stop", self.state.since or now)
+                return go
+            nap = max(0.0, min(until - now, _POLL_S))
+            await self.sleep(nap)
+
+    def unreachable(self, *, probe: bool) -> None:
+        now = self.clock()
+        started = self.state.unreachable(now, probe=probe)
+        if (started or probe) and self.on_change is not None:
+            self.on_change("started" if started else "waiting", self.state.next_probe)
+
+    def reached(self) -> None:
+        if self.state.since is None:  # the hot path: one attribute test
+            return
+        lasted = self.state.reached(self.clock())
+        if lasted is not None:
+            self.offline_s += lasted
+            if self.on_change is not None:
+                self.on_change("reached", lasted)
