@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from bulklike.credentials import Credentials
     from bulklike.errors import ApiError, BulklikeError, ConfigError, FatalApiError, InputError, JournalError
-    from bulklike.job import Progress, RunReport
     from bulklike.plan import Plan
+    from bulklike.report import Progress, RunReport
     from bulklike.results import Result, Status
     from bulklike.session import Session
 
@@ -38,9 +38,9 @@ _HOMES = {
     "InputError": "bulklike.errors",
     "JournalError": "bulklike.errors",
     "Plan": "bulklike.plan",
-    "Progress": "bulklike.job",
+    "Progress": "bulklike.report",
     "Result": "bulklike.results",
-    "RunReport": "bulklike.job",
+    "RunReport": "bulklike.report",
     "Session": "bulklike.session",
     "Status": "bulklike.results",
 }

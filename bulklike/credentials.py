@@ -51,10 +51,11 @@ def fingerprint(value: str, *, purpose: str) -> str:
 
 @dataclass(frozen=True, slots=True, init=False)
 class Credentials:
-    """One account of one app: OAuth 1.0a user context and/or an OAuth 2.0 user token.
+    """One app's credentials for one user: OAuth 1.0a user context and/or an OAuth 2.0 user token.
 
-    Takes plain strings or ``Secret`` values; every field is kept as a ``Secret``, so the repr of
-    credentials (and of anything holding them) never shows a secret.
+    These name credentials, not the account: the account is the numeric user id the API confirms
+    (``bulklike.auth.identity``), the same whichever kind of credentials signs. Takes plain strings or
+    ``Secret`` values; every secret is kept as a ``Secret``, so no repr ever shows one.
     """
 
     consumer_key: Secret
@@ -62,6 +63,9 @@ class Credentials:
     access_token: Secret
     access_token_secret: Secret
     bearer_token: Secret
+    refresh_token: Secret  # OAuth 2.0, from the token store
+    client_id: str  # OAuth 2.0 app (public: it is in every authorize URL)
+    client_secret: Secret  # confidential OAuth 2.0 clients
 
     def __init__(
         self,
@@ -71,15 +75,22 @@ class Credentials:
         access_token: str | Secret = "",
         access_token_secret: str | Secret = "",
         bearer_token: str | Secret = "",
+        refresh_token: str | Secret = "",
+        client_id: str = "",
+        client_secret: str | Secret = "",
     ) -> None:
-        for name, value in (
-            ("consumer_key", consumer_key),
-            ("consumer_secret", consumer_secret),
-            ("access_token", access_token),
-            ("access_token_secret", access_token_secret),
-            ("bearer_token", bearer_token),
-        ):
+        secrets = {
+            "consumer_key": consumer_key,
+            "consumer_secret": consumer_secret,
+            "access_token": access_token,
+            "access_token_secret": access_token_secret,
+            "bearer_token": bearer_token,
+            "refresh_token": refresh_token,
+            "client_secret": client_secret,
+        }
+        for name, value in secrets.items():
             object.__setattr__(self, name, value if isinstance(value, Secret) else Secret(str(value)))
+        object.__setattr__(self, "client_id", str(client_id))
 
     @property
     def has_oauth1(self) -> bool:
@@ -87,14 +98,16 @@ class Credentials:
 
     @property
     def app_id(self) -> str:
-        """Fingerprint of the app (consumer key); shared by every user of the app."""
-        return fingerprint(self.consumer_key.reveal(), purpose="app")
+        """Fingerprint of the app (consumer key, else OAuth 2.0 client id); shared by its users."""
+        app = self.consumer_key.reveal() if self.has_oauth1 or not self.client_id else self.client_id
+        return fingerprint(app, purpose="app")
 
     @property
-    def user_id(self) -> str:
-        """Fingerprint of the user's token (OAuth 1.0a token, else the bearer token)."""
+    def token_id(self) -> str:
+        """Fingerprint of the signing token (OAuth 1.0a token, else the bearer token): names the
+        credential, never the account (an OAuth 2.0 token changes at every refresh)."""
         token = self.access_token.reveal() or self.bearer_token.reveal()
-        return fingerprint(token, purpose="user")
+        return fingerprint(token, purpose="token")
 
     def secrets(self) -> tuple[str, ...]:
         """Every non-empty secret value, for leak checks in tests and in the log filter."""
@@ -104,5 +117,7 @@ class Credentials:
             self.access_token,
             self.access_token_secret,
             self.bearer_token,
+            self.refresh_token,
+            self.client_secret,
         )
         return tuple(v.reveal() for v in values if v)

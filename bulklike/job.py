@@ -16,18 +16,18 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from bulklike.account import resolve_user_id
 from bulklike.api.client import XClient
+from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
 from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, FatalApiError
 from bulklike.input.feed import Feed
 from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources
 from bulklike.outbox import Handover, open_outbox
 from bulklike.pacing.ledger import Ledger
-from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.plan import Plan, make_plan
 from bulklike.recorder import Recorder
+from bulklike.report import Progress, RunReport
 from bulklike.results import Format, Result
 from bulklike.runner import RetryPolicy, Runner
 from bulklike.store.journal import Journal
@@ -44,6 +44,7 @@ class Parts:
     ledger: Ledger
     client: XClient
     retry: RetryPolicy
+    force: bool  # take over a journal bound to another account
     log: Any
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -56,40 +57,6 @@ class Output:
     path: str | None
     format: Format
     stdout: TextIO
-
-
-@dataclass(slots=True)
-class Progress:
-    """A running call at one moment, for a progress display."""
-
-    done: int
-    total: int
-    counts: dict[str, int]
-    rate_per_s: float
-    quota: tuple[str, Limit, int] | None  # the tightest: (scope, limit, left)
-    eta: float | None
-    waiting: Waiting | None
-    reading: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunReport:
-    """How one ``like()`` or ``undo()`` call ended.
-
-    ``counts`` are this call's results by status (invalid inputs included); ``pending`` is what is
-    left to send in the journal; ``exit_code`` is the one the CLI gives such a run (0 done, 1 some
-    failed or invalid, 3 stopped by a fatal answer, 75 stopped with work pending, or the signal's).
-    """
-
-    command: str
-    counts: dict[str, int]
-    pending: int
-    journal_counts: dict[str, int]
-    exit_code: int
-    message: str | None
-    elapsed_s: float
-    wait_s: float
-    refused: int
 
 
 class Job:
@@ -178,6 +145,9 @@ class Job:
                 if settings.auto
                 else None
             ),
+            gate=None
+            if settings.user_id
+            else AccountGate(parts.client, settings, journal, parts.ledger, force=parts.force),
         )
         self.loop = asyncio.get_running_loop()
         self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread)
@@ -259,8 +229,6 @@ class Job:
     async def _drive(self) -> None:
         self._start_reading()
         try:
-            if self.parts.settings.api == "v2":
-                await resolve_user_id(self.parts.client, self.parts.journal, self.parts.settings)
             await self.runner.run()
         finally:
             await self._stop_reading()
@@ -293,6 +261,8 @@ class Job:
             raise
         await self._settle()
         task.result()
+        if self.runner.stop_error is not None:  # the account check or the token refresh
+            raise self.runner.stop_error
         if self.runner.stop_code == EXIT_FATAL:
             raise FatalApiError(self.runner.stop_message or "stopped by the API")
 
@@ -336,6 +306,8 @@ class Job:
 
     def _exit_code(self, pending: int, counts: dict[str, int]) -> int:
         runner = self.runner
+        if runner.stop_error is not None:
+            return runner.stop_error.exit_code
         if runner.stop_code == EXIT_FATAL:
             return EXIT_FATAL
         if self.stopped_with is not None:

@@ -12,14 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from bulklike.account import check_account, make_signer
 from bulklike.api.client import XClient
+from bulklike.auth.identity import (
+    ACCOUNT_META,
+    account_key,
+    check_binding,
+    confirm_user_id,
+    known_user_id,
+    provisional_key,
+)
+from bulklike.auth.signer import make_signer
 from bulklike.config import (
     CREDENTIAL_KEYS,
     ENV_NAMES,
@@ -32,17 +41,36 @@ from bulklike.credentials import Credentials
 from bulklike.errors import EXIT_LIMIT
 from bulklike.input.feed import Feed, Ids
 from bulklike.input.ingest import Source
-from bulklike.job import Job, Output, Parts, Progress, RunReport
+from bulklike.job import Job, Output, Parts
 from bulklike.logs import SILENT
 from bulklike.pacing.ledger import Ledger
 from bulklike.paths import default_ledger_path
 from bulklike.plan import Plan
+from bulklike.report import Progress, RunReport
 from bulklike.results import Result
 from bulklike.runner import RetryPolicy
 from bulklike.store.journal import Journal
 from bulklike.switch import starting_settings
 
 __all__ = ["Session"]
+
+
+async def confirm_account(settings: Settings, journal: Journal) -> str:
+    """The account's numeric id, asking the API (one request, cached in the journal) only when unknown."""
+    known = known_user_id(settings, journal)
+    if known is not None:
+        return known
+    signer = make_signer(settings)  # not a refreshing one: stored tokens come with their user id
+    # --api auto on an app without v1.1 access: verify_credentials answers 453, users/me knows
+    tries = [settings, settings.as_v2()] if settings.auto else [settings]
+    for n, where in enumerate(tries, 1):
+        async with XClient(
+            base_url=where.base_url, api=where.api, signer=signer, timeout=settings.timeout, concurrency=1
+        ) as client:
+            user_id = await confirm_user_id(client, settings, journal, transient_ok=n < len(tries))
+        if user_id is not None:
+            return user_id
+    raise AssertionError("unreachable: the last try raises when it cannot confirm")
 
 
 class Session:
@@ -109,16 +137,19 @@ class Session:
         settings: Settings,
         *,
         force: bool = False,
+        confirm: bool = True,
         retry: RetryPolicy | None = None,
         log: Any = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> Session:
         """A Session over settings already merged (the CLI's way in): ``force`` takes over a journal
-        made with another account; ``log`` is a structlog logger for the run's events."""
+        made with another account; ``confirm=False`` (a dry run) asks the API nothing on opening;
+        ``log`` is a structlog logger for the run's events."""
         session = cls.__new__(cls)
         session.warnings = []
         session._setup(settings, force=force, retry=retry, log=log, clock=clock, sleep=sleep)
+        session._confirm = confirm
         return session
 
     def _setup(
@@ -133,6 +164,7 @@ class Session:
     ) -> None:
         self.settings = settings
         self._force = force
+        self._confirm = True
         self._retry = retry or RetryPolicy()
         self._log = log if log is not None else SILENT
         self._clock, self._sleep = clock, sleep
@@ -154,12 +186,16 @@ class Session:
         require_credentials(settings)
         journal = Journal(settings.journal)
         try:
-            check_account(journal, settings, force=self._force)
-            self.settings = settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved
+            settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
+            user_id = known_user_id(settings, journal)
+            if user_id is None and self._confirm and journal.get_meta(ACCOUNT_META) is not None:
+                user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
+            check_binding(journal, user_id, force=self._force)  # else at the first send (AccountGate)
+            self.settings = settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
             ledger = Ledger(
                 settings.ledger or default_ledger_path(),
                 app=settings.credentials.app_id,
-                user=settings.credentials.user_id,
+                user=account_key(user_id) if user_id else provisional_key(settings, journal),
                 now=self._clock(),
             )
             try:
@@ -184,6 +220,7 @@ class Session:
             ledger=ledger,
             client=client,
             retry=self._retry,
+            force=self._force,
             log=self._log,
             clock=self._clock,
             sleep=self._sleep,

@@ -21,7 +21,7 @@ from typing import BinaryIO, TextIO
 from bulklike.cli.plan import print_plan
 from bulklike.cli.progress import LiveLine, summary_text
 from bulklike.config import Settings, require_credentials
-from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, FatalApiError, InputError
+from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, BulklikeError, InputError
 from bulklike.input.ingest import Source, close_sources, open_sources
 from bulklike.input.readers import ArchiveKind, InputFormat
 from bulklike.job import Output
@@ -99,7 +99,13 @@ async def run_command(
     )
     try:
         session = Session.from_settings(
-            settings, force=opts.force, retry=opts.retry, log=get_logger(), clock=clock, sleep=sleep
+            settings,
+            force=opts.force,
+            confirm=not opts.dry_run,
+            retry=opts.retry,
+            log=get_logger(),
+            clock=clock,
+            sleep=sleep,
         )
         async with session:
             if not inputs and not opts.undo and session.pending() == 0 and not opts.retry_failed:
@@ -145,7 +151,7 @@ class CliRun:
         live.snapshot = self.session.progress
         STDERR.before_write, STDERR.after_write = live.clear, live.draw
         drawer = asyncio.create_task(live.run())
-        fatal: FatalApiError | None = None
+        fatal: BulklikeError | None = None
         try:
             calls = self.session.batches(
                 undo=opts.undo,
@@ -160,8 +166,8 @@ class CliRun:
             async with contextlib.aclosing(calls) as batches:
                 async for _ in batches:  # the outbox has written their lines already
                     pass
-        except FatalApiError as exc:
-            if self.session.report is None:  # not a stop by the API's answer: the account lookup failed
+        except BulklikeError as exc:
+            if self.session.report is None:  # it did not stop the call, it broke it (an unusable journal)
                 raise
             fatal = exc
         finally:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from bulklike.job import Progress as Snapshot
+from bulklike.report import Progress as Snapshot
 from bulklike.timefmt import clock_time, duration
 
 __all__ = ["LiveLine", "Snapshot", "clock_time", "duration", "render", "summary_text"]
