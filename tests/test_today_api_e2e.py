@@ -139,6 +139,6 @@ async def test_unknown_403_on_every_tweet_trips_the_breaker(workspace: Workspace
         stats = emu.stats()
     result.results = [json.loads(line) for line in output.read_text().splitlines()]
     _assert_account_stop(result, workspace, liked=6, total=40)
-    assert "5 different tweets in a row" in result.stderr and "(code 999)" in result.stderr
+    assert "5 different tweets in a row" in result.stderr and "(code 999: This account cannot" in result.stderr
     assert stats["account_refusals"]["unknown_403"] <= 5 + 2  # the threshold, plus what was in flight
     assert '"forbidden"' not in output.read_text()
