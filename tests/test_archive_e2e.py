@@ -73,7 +73,7 @@ async def test_truncated_like_js_is_exit_2_and_nothing_is_kept_or_sent(
     assert result.code == 2
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(f"bulklike: error: {archive}/data/like-part1.js: cut short: the text ends at line ")
+    assert errors[0].startswith(f"bulklike: error: {archive}/data/like-part1.js: cut short at line ")
     assert "Traceback" not in result.stderr
     assert stats["requests"] == 0
     assert workspace.rows() == {}  # nothing of the archive reached the journal

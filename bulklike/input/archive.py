@@ -61,7 +61,7 @@ def read_data_file(
     """The tweet IDs of one archive data file, one record per entry; ``source`` is ``name:line``
     (the line where the entry starts). ``whole`` names the input the file is part of (a zip)."""
     stream = JsonStream(fp.read)
-    count, line = 0, 1
+    count = 0
     try:
         try:
             found = stream.match(_ASSIGNMENT, "window.YTD.<type>.partN = [")
@@ -83,9 +83,9 @@ def read_data_file(
         if not stream.at_end():
             raise stream.error("unexpected text after the array")
     except JsonStreamError as exc:
-        yield _broken(exc, Break(name, count, line, partial, whole or name))
+        yield _broken(exc, Break(name, count, partial, whole or name))
     except _ZIP_ERRORS as exc:
-        yield _broken(stream.error(f"unreadable ({exc})"), Break(name, count, line, partial, whole or name))
+        yield _broken(stream.error(f"unreadable ({exc})"), Break(name, count, partial, whole or name))
 
 
 def _fits(digits: str) -> bool:
@@ -104,23 +104,19 @@ def _check_type(data_type: str, kind: ArchiveKind, name: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Break:
-    """Where a data file broke: its name, entries read before, the line the last one started, and
-    what to do (``partial``) and say (``whole``: the input the file belongs to)."""
+    """Where a data file broke: its name, the entries read before, what to do (``partial``) and
+    what to name as lost (``whole``: the input the file belongs to)."""
 
     name: str
     count: int
-    entry_line: int
     partial: bool
     whole: str
 
 
 def _broken(exc: JsonStreamError, at: Break) -> InvalidLine:
     """The record for a break with --partial; without it, the error that stops the run."""
-    if exc.truncated:
-        what = f"cut short: the text ends at line {exc.line}, column {exc.column}"
-        what += f" ({exc.reason.removeprefix('the text ends ')}, entry {at.count + 1} from line {at.entry_line})"
-    else:
-        what = f"broken at line {exc.line}, column {exc.column}: {exc.reason}"
+    what = f"{'cut short' if exc.truncated else 'broken'} at line {exc.line}, column {exc.column}"
+    what += f" ({exc.reason})" if exc.truncated else f": {exc.reason}"
     if at.partial:
         return InvalidLine(
             printable(what), f"{at.name}:{exc.line}", f"{what}; the {at.count} entries before it were kept"
@@ -193,7 +189,7 @@ def _read_members(
                 stream = archive.open(member)
             except (*_ZIP_ERRORS, RuntimeError, NotImplementedError) as exc:  # encrypted, unknown compression
                 error = JsonStreamError(f"cannot be opened ({exc})", 1, 1)
-                yield _broken(error, Break(f"{name}/{member}", 0, 1, partial, name))
+                yield _broken(error, Break(f"{name}/{member}", 0, partial, name))
                 continue
             with stream:
                 yield from read_data_file(stream, name=f"{name}/{member}", kind=kind, partial=partial, whole=name)

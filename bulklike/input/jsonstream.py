@@ -23,7 +23,8 @@ __all__ = ["MAX_VALUE", "JsonStream", "JsonStreamError", "NoMatch"]
 CHUNK = 64 * 1024
 """Bytes read at a time."""
 MAX_VALUE = 4 * 1024 * 1024
-"""Longest single value decoded whole, in characters (an archive entry, one tweet); longer is an error."""
+"""Bound on a single value decoded whole, in characters (an archive entry, one tweet): the buffer stops
+growing once it holds this much of one value, so a longer one is an error at no more than twice the size."""
 MAX_DEPTH = 64
 """Deepest nesting walked by ``skip_value``."""
 
@@ -164,7 +165,7 @@ class JsonStream:
     # -- values ------------------------------------------------------------------------------
 
     def value(self) -> object:
-        """Decode the next value whole (at most ``max_value`` characters)."""
+        """Decode the next value whole (bounded by ``max_value``, see MAX_VALUE)."""
         if not self.peek():
             raise self.error("the text ends where a value was expected", truncated=True)
         while True:

@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 InputFormat = Literal["text", "csv", "tsv", "jsonl", "js", "zip"]
-INPUT_FORMATS: tuple[InputFormat, ...] = ("text", "csv", "tsv", "jsonl", "js", "zip")
 
 
 _MAX_ID_BYTES = b"9223372036854775807"  # 2^63-1; same-length digit strings compare like the numbers
