@@ -2,8 +2,9 @@
 
 Precedence, highest first: command-line flags; ``BULKLIKE_*`` environment variables (for
 credentials); the chosen ``[profiles.NAME]`` table; the config file's top level and its
-``[credentials]`` table; built-in defaults. Secrets are ``Secret`` values, so the repr of
-``Settings`` never shows them.
+``[credentials]`` table; the token store (``bulklike auth``), for the user's tokens only when none of
+the above gives one; built-in defaults. Secrets are ``Secret`` values, so the repr of ``Settings``
+never shows them.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import os
 import stat
 import tomllib
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bulklike.credentials import Credentials, Secret
+from bulklike.credentials import Credentials, Secret, fingerprint
 from bulklike.errors import ConfigError
 from bulklike.pacing.ledger import KEEP_S as MAX_WINDOW_S
 from bulklike.pacing.limits import Limit, default_limits, parse_limit
+from bulklike.tokens import TokenEntry
 
 Api = Literal["v1.1", "v2"]
 #: ``--api`` values: ``auto`` (the default) starts on v1.1 and moves to v2 on a 453
@@ -36,7 +38,11 @@ DEFAULT_MIN_INTERVAL_S = 1.0
 BASE_URLS: dict[str, str] = {"v1.1": "https://api.twitter.com", "v2": "https://api.x.com"}
 
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token")
-ENV_NAMES = {key: f"BULKLIKE_{key.upper()}" for key in CREDENTIAL_KEYS}
+APP_KEYS = ("client_id", "client_secret")  # OAuth 2.0 app, for `bulklike auth --oauth2` and refreshing
+USER_TOKEN_KEYS = ("access_token", "access_token_secret", "bearer_token")
+ENV_NAMES = {key: f"BULKLIKE_{key.upper()}" for key in (*CREDENTIAL_KEYS, *APP_KEYS)}
+#: the token store's entry for a profile (``TokenStore().get``), consulted last
+StoredTokens = Callable[[str | None], TokenEntry | None]
 SETTING_KEYS = (
     "api",
     "base_url",
@@ -71,6 +77,7 @@ class Settings:
     ledger: str | None = None
     user_id: str | None = None
     profile: str | None = None
+    stored: TokenEntry | None = None  # the token store's entry, when the tokens came from there
     #: ``--api auto``: ``api`` is where the run starts, and a 453 moves it to v2 (``as_v2``)
     auto: bool = False
     #: the settings given by the user (flags, file) rather than defaulted: "base_url", "quota", "app_quota"
@@ -140,13 +147,13 @@ def read_config_file(path: str | None, *, warn: list[str]) -> dict[str, Any]:
 
 def _holds_secrets(data: Mapping[str, Any]) -> bool:
     tables = [data.get("credentials", {})] + list(data.get("profiles", {}).values())
-    return any(isinstance(t, dict) and any(t.get(k) for k in CREDENTIAL_KEYS) for t in tables)
+    return any(isinstance(t, dict) and any(t.get(k) for k in (*CREDENTIAL_KEYS, "client_secret")) for t in tables)
 
 
-def _profile(data: Mapping[str, Any], name: str | None) -> dict[str, Any]:
+def _profile(data: Mapping[str, Any], name: str | None, *, stored: bool = False) -> dict[str, Any]:
     profiles = data.get("profiles", {})
-    if name is None:
-        return {}
+    if name is None or (stored and (not isinstance(profiles, dict) or name not in profiles)):
+        return {}  # a profile may exist only in the token store (`bulklike auth --profile NAME`)
     if not isinstance(profiles, dict) or name not in profiles:
         known = ", ".join(sorted(profiles)) if isinstance(profiles, dict) and profiles else "none"
         raise ConfigError(f"no profile {name!r} in the config file (profiles: {known})")
@@ -183,19 +190,50 @@ def _typed(key: str, value: Any, kind: type) -> Any:
     return result
 
 
-def build_settings(flags: Mapping[str, Any], env: Mapping[str, str], data: Mapping[str, Any]) -> Settings:
-    """Merge flags (``None`` = not given), environment and config data into ``Settings``."""
+def _from_store(creds: dict[str, Any], entry: TokenEntry, profile: str | None) -> None:
+    """Take the user's tokens from a store entry; refuse tokens issued to another app."""
+    if entry.kind == "oauth1":
+        app = creds["consumer_key"].reveal()
+        creds["access_token"], creds["access_token_secret"] = entry.access_token, entry.access_token_secret
+    else:
+        creds["client_id"] = creds["client_id"] or entry.client_id
+        app = creds["client_id"]
+        creds["bearer_token"], creds["refresh_token"] = entry.access_token, entry.refresh_token
+    if app and entry.app and fingerprint(app, purpose="app") != entry.app:
+        again = "bulklike auth" + ("" if entry.kind == "oauth1" else " --oauth2")
+        again += f" --profile {profile}" if profile else ""
+        raise ConfigError(f"the stored {entry.kind} tokens were issued to another app: run `{again}` again")
+
+
+def build_settings(
+    flags: Mapping[str, Any],
+    env: Mapping[str, str],
+    data: Mapping[str, Any],
+    stored: StoredTokens | None = None,
+) -> Settings:
+    """Merge flags (``None`` = not given), environment, config data and stored tokens into ``Settings``."""
     profile_name = flags.get("profile")
-    profile = _profile(data, profile_name)
+    in_store = stored is not None and stored(profile_name) is not None
+    profile = _profile(data, profile_name, stored=in_store or bool(flags.get("new_profile")))
     top = {k: v for k, v in data.items() if k in SETTING_KEYS}
     merged: dict[str, Any] = {**top, **{k: v for k, v in profile.items() if k in SETTING_KEYS}}
     merged.update({k: v for k, v in flags.items() if k in SETTING_KEYS and v is not None})
 
-    creds: dict[str, Secret] = {}
-    file_creds = {**data.get("credentials", {}), **{k: v for k, v in profile.items() if k in CREDENTIAL_KEYS}}
-    for key in CREDENTIAL_KEYS:
+    creds: dict[str, Any] = {}
+    keys = (*CREDENTIAL_KEYS, *APP_KEYS)
+    file_creds = {**data.get("credentials", {}), **{k: v for k, v in profile.items() if k in keys}}
+    for key in keys:
         value = env.get(ENV_NAMES[key]) or file_creds.get(key) or ""
         creds[key] = Secret(str(value))
+    creds["client_id"] = creds["client_id"].reveal()  # public: shown in authorize URLs
+    entry = None
+    if stored is not None and not any(creds[k] for k in USER_TOKEN_KEYS):
+        entry = stored(profile_name)
+        if entry is not None:
+            _from_store(creds, entry, profile_name)
+            merged.setdefault("user_id", entry.user_id)  # confirmed by the API when it was stored
+            if entry.kind == "oauth2":
+                merged.setdefault("api", "v2")  # an OAuth 2.0 user token works on v2 only
 
     api = str(merged.get("api", "auto"))
     if api not in API_CHOICES:
@@ -232,6 +270,7 @@ def build_settings(flags: Mapping[str, Any], env: Mapping[str, str], data: Mappi
         ledger=str(merged["ledger"]) if merged.get("ledger") else None,
         user_id=str(merged["user_id"]) if merged.get("user_id") else None,
         profile=profile_name,
+        stored=entry,
         auto=auto,
         given=frozenset(key for key in ("base_url", "quota", "app_quota") if merged.get(key)),
     )

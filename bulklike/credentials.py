@@ -51,13 +51,20 @@ def fingerprint(value: str, *, purpose: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Credentials:
-    """One account of one app: OAuth 1.0a user context and/or an OAuth 2.0 user token."""
+    """One app's credentials for one user: OAuth 1.0a user context and/or an OAuth 2.0 user token.
+
+    These name credentials, not the account: the account is the numeric user id the API confirms
+    (``bulklike.identity``), the same whichever kind of credentials signs.
+    """
 
     consumer_key: Secret = field(default_factory=lambda: Secret(""))
     consumer_secret: Secret = field(default_factory=lambda: Secret(""))
     access_token: Secret = field(default_factory=lambda: Secret(""))
     access_token_secret: Secret = field(default_factory=lambda: Secret(""))
     bearer_token: Secret = field(default_factory=lambda: Secret(""))
+    refresh_token: Secret = field(default_factory=lambda: Secret(""))  # OAuth 2.0, from the token store
+    client_id: str = ""  # OAuth 2.0 app (public: it is in every authorize URL)
+    client_secret: Secret = field(default_factory=lambda: Secret(""))  # confidential OAuth 2.0 clients
 
     @property
     def has_oauth1(self) -> bool:
@@ -65,14 +72,16 @@ class Credentials:
 
     @property
     def app_id(self) -> str:
-        """Fingerprint of the app (consumer key); shared by every user of the app."""
-        return fingerprint(self.consumer_key.reveal(), purpose="app")
+        """Fingerprint of the app (consumer key, else OAuth 2.0 client id); shared by its users."""
+        app = self.consumer_key.reveal() if self.has_oauth1 or not self.client_id else self.client_id
+        return fingerprint(app, purpose="app")
 
     @property
-    def user_id(self) -> str:
-        """Fingerprint of the user's token (OAuth 1.0a token, else the bearer token)."""
+    def token_id(self) -> str:
+        """Fingerprint of the signing token (OAuth 1.0a token, else the bearer token): names the
+        credential, never the account (an OAuth 2.0 token changes at every refresh)."""
         token = self.access_token.reveal() or self.bearer_token.reveal()
-        return fingerprint(token, purpose="user")
+        return fingerprint(token, purpose="token")
 
     def secrets(self) -> tuple[str, ...]:
         """Every non-empty secret value, for leak checks in tests and in the log filter."""
@@ -82,5 +91,7 @@ class Credentials:
             self.access_token,
             self.access_token_secret,
             self.bearer_token,
+            self.refresh_token,
+            self.client_secret,
         )
         return tuple(v.reveal() for v in values if v)

@@ -8,6 +8,7 @@
     ├── JournalError                 corrupt, foreign, newer, locked or unwritable journal / ledger
     └── ApiError                     an answer from the API that ends the run
         └── FatalApiError            exit 3: credentials, suspension, lock, automation flag
+            └── AuthExpired          exit 3: stored tokens can no longer be renewed (run `auth`)
 
 Per-request answers (retryable, permanent) are values (``outcomes.Outcome``), not exceptions:
 a bad answer for one tweet must never unwind the run.
@@ -51,3 +52,7 @@ class FatalApiError(ApiError):
     """Credentials refused, account suspended or locked, automation flagged: stop, never retry."""
 
     exit_code = 3
+
+
+class AuthExpired(FatalApiError):
+    """The OAuth 2.0 token cannot be renewed (refresh refused or impossible): ``bulklike auth`` again."""

@@ -84,8 +84,10 @@ class Runner:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         switch: ApiSwitch | None = None,
         breaker_threshold: int = BREAKER_THRESHOLD,
+        gate: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.journal = journal
+        self.gate = gate  # before the first send: confirm the account (True: never again this run)
         self.pacer = pacer
         self.client = client
         self.recorder = recorder
@@ -98,6 +100,7 @@ class Runner:
         self.sleep = sleep
         self.stop_code: int | None = None
         self.stop_message: str | None = None
+        self.stop_error: BulklikeError | None = None  # what stopped the run, when it is an error to report
         self.limit_reached = False
         self.reading = asyncio.Event()  # set while an ingestor may still add rows
         self.new_rows = asyncio.Event()
@@ -289,10 +292,16 @@ class Runner:
     async def _process(self, tweet_id: str) -> None:
         attempts = [0]
         try:
+            if self.gate is not None and await self.gate():  # the first ID: who the account is
+                self.gate = None
             outcome = await self._attempts(tweet_id, attempts)
         except _Stop:
             if attempts[0]:
                 self._record(tweet_id, "pending", attempts[0], None)
+            return
+        except BulklikeError as exc:  # account refused or tokens not renewable: stays pending, like the rest
+            self.stop_error = self.stop_error or exc
+            self.request_stop(exc.exit_code, str(exc))
             return
         if outcome.kind is Kind.FATAL:
             self._record(tweet_id, "pending", attempts[0], outcome)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import sys
 import time
@@ -16,9 +17,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
-from bulklike.api.classify import Kind, classify, fatal_hint
 from bulklike.api.client import XClient
-from bulklike.api.signing import BearerSigner, OAuth1Signer, Signer
+from bulklike.auth.identity import (
+    ACCOUNT_META,
+    AccountGate,
+    account_key,
+    check_binding,
+    confirm_user_id,
+    known_user_id,
+    provisional_key,
+    resolve_user_id,
+)
+from bulklike.auth.signer import make_signer
 from bulklike.cli import plan
 from bulklike.cli.progress import LiveLine, Snapshot, clock_time, summary_text
 from bulklike.config import Settings, require_credentials
@@ -28,7 +38,6 @@ from bulklike.errors import (
     EXIT_OK,
     EXIT_SOME_FAILED,
     EXIT_USAGE,
-    ConfigError,
     FatalApiError,
     InputError,
 )
@@ -80,46 +89,22 @@ class Streams:
     stdin_is_tty: bool = False
 
 
-def account_key(settings: Settings) -> str:
-    creds = settings.credentials
-    return f"{creds.app_id}:{creds.user_id}"
-
-
-def check_account(journal: Journal, settings: Settings, *, force: bool) -> None:
-    """A journal belongs to the account that made it; another one may resume it only with --force."""
-    key = account_key(settings)
-    saved = journal.get_meta("account")
-    if saved is None or force:
-        journal.set_meta("account", key)
-    elif saved != key:
-        raise ConfigError(
-            f"{journal.path} was made with another account; use that account, "
-            "another --journal, or --force to take it over"
-        )
-
-
-def make_signer(settings: Settings) -> Signer:
-    creds = settings.credentials
-    if creds.has_oauth1:
-        return OAuth1Signer(creds)
-    return BearerSigner(creds.bearer_token)
-
-
-async def resolve_user_id(client: XClient, journal: Journal, settings: Settings) -> None:
-    """v2 needs the numeric user id: from the config, the journal's cache, or ``GET /2/users/me``."""
-    user_id = settings.user_id or journal.get_meta("user_id")
-    if user_id is None:
-        answer = await client.whoami()
-        outcome = classify(answer, "whoami")
-        if outcome.kind is not Kind.DONE:
-            said = outcome.message or answer.transport_error or f"HTTP {answer.status}"
-            raise FatalApiError(
-                f"could not look up the account (GET /2/users/me): {said} — "
-                f"{fatal_hint(outcome.error_code, outcome.http_status)}"
-            )
-        user_id = plan.user_id_from(answer.body)
-        journal.set_meta("user_id", user_id)
-    client.user_id = user_id
+async def confirm_account(settings: Settings, journal: Journal) -> str:
+    """The account's numeric id, asking the API (one request, cached in the journal) only when unknown."""
+    known = known_user_id(settings, journal)
+    if known is not None:
+        return known
+    signer = make_signer(settings)  # not a refreshing one: stored tokens come with their user id
+    # --api auto on an app without v1.1 access: verify_credentials answers 453, users/me knows
+    tries = [settings, settings.as_v2()] if settings.auto else [settings]
+    for n, where in enumerate(tries, 1):
+        async with XClient(
+            base_url=where.base_url, api=where.api, signer=signer, timeout=settings.timeout, concurrency=1
+        ) as client:
+            user_id = await confirm_user_id(client, settings, journal, transient_ok=n < len(tries))
+        if user_id is not None:
+            return user_id
+    raise AssertionError("unreachable: the last try raises when it cannot confirm")
 
 
 def signals(on_signal: Callable[[int], None], enabled: bool) -> contextlib.AbstractContextManager[None]:
@@ -159,14 +144,18 @@ async def run_command(
     try:
         journal = Journal(settings.journal)
         try:
-            check_account(journal, settings, force=opts.force)
             settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
+            user_id = known_user_id(settings, journal)
+            if user_id is None and not opts.dry_run and journal.get_meta(ACCOUNT_META) is not None:
+                user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
+            check_binding(journal, user_id, force=opts.force)  # else at the first send (AccountGate)
+            settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
             if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
                 raise InputError(nothing)
             ledger = Ledger(
                 settings.ledger or default_ledger_path(),
                 app=settings.credentials.app_id,
-                user=settings.credentials.user_id,
+                user=account_key(user_id) if user_id else provisional_key(settings, journal),
                 now=clock(),
             )
             try:
@@ -244,6 +233,7 @@ class RunSession:
             clock=clock,
             sleep=sleep,
             switch=SwitchToV2(settings, self.client, self.pacer, journal, resolve_user_id) if settings.auto else None,
+            gate=None if settings.user_id else AccountGate(self.client, settings, journal, ledger, force=opts.force),
         )
         self.loop = asyncio.get_running_loop()
         self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=clock, on_commit=self._from_thread)
@@ -301,8 +291,6 @@ class RunSession:
             drawer = asyncio.create_task(self.live.run())
             try:
                 async with self.client:
-                    if self.settings.api == "v2":
-                        await resolve_user_id(self.client, self.journal, self.settings)
                     await self.runner.run()
             finally:
                 drawer.cancel()
@@ -337,6 +325,8 @@ class RunSession:
             )
         )
         self.streams.stderr.flush()
+        if self.runner.stop_error is not None:  # the account check or the token refresh
+            raise self.runner.stop_error
         if self.runner.stop_code == EXIT_FATAL:
             raise FatalApiError(self.runner.stop_message or "stopped by the API")
         return code

@@ -21,6 +21,7 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULKLIKE_")}
     env.update(DEMO_ENV)
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # the token store: never the developer's own
     env["PYTHONPATH"] = str(ROOT)
     yield Workspace(tmp_path, env)
 

@@ -145,8 +145,8 @@ def test_secrets_masked_everywhere() -> None:
             assert secret not in text
     assert creds.secrets() == tuple(ENV.values())
     assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
-    assert creds.user_id != creds.app_id and len(creds.user_id) == 16
-    assert "env" not in creds.user_id  # a fingerprint, not the value
+    assert creds.token_id != creds.app_id and len(creds.token_id) == 16
+    assert "env" not in creds.token_id  # a fingerprint, not the value
 
 
 def test_spread_interval() -> None:

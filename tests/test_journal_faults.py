@@ -124,7 +124,7 @@ async def test_schema_v1_journal_migrated_and_its_pending_rows_resumed(
         stats = emu.stats()
     assert result.code == 1, result.stderr  # the old invalid line still counts
     assert sorted(r["tweet_id"] for r in result.results) == pending
-    assert stats["requests"] == 4  # the liked row was not sent again
+    assert stats["requests"] == 5  # the liked row was not sent again; one account lookup
     assert workspace.statuses() == {"liked": 5, "invalid": 1}
     with sqlite3.connect(workspace.journal) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

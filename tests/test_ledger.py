@@ -283,12 +283,15 @@ def test_user_and_app_scopes(path: str) -> None:
     user, app = [Limit(2, 100.0)], [Limit(3, 100.0)]
     alice = Ledger(path, app="a", user="alice", now=NOW)
     bob = Ledger(path, app="a", user="bob", now=NOW)
-    other_app = Ledger(path, app="b", user="alice", now=NOW)
+    other_app = Ledger(path, app="b", user="carol", now=NOW)
+    alice_elsewhere = Ledger(path, app="b", user="alice", now=NOW)  # e.g. OAuth 2.0 after OAuth 1.0a
     assert [alice.try_reserve(user, app, NOW, NOW + 1)[0] is not None for _ in range(3)] == [True, True, False]
     assert bob.try_reserve(user, app, NOW, NOW + 1)[0] is not None  # bob has his own 2, the app 1 more
     assert bob.try_reserve(user, app, NOW, NOW + 1)[0] is None  # the app's 3 are spent
     assert other_app.try_reserve(user, app, NOW, NOW + 1)[0] is not None  # other apps are apart
+    assert alice_elsewhere.try_reserve(user, app, NOW, NOW + 1)[0] is None  # but alice's 2 are hers in any app
     assert len(bob.user_book) == 1 and len(bob.app_book) == 3
+    assert len(alice_elsewhere.user_book) == 2 and len(alice_elsewhere.app_book) == 1
 
 
 def test_old_rows_are_dropped_after_a_week(path: str) -> None:

@@ -3,6 +3,8 @@ profiles and ``accounts``, and the journal's account check — end to end agains
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 
@@ -23,8 +25,9 @@ async def test_v2_with_oauth1_likes_and_caches_user_id(workspace: Workspace, emu
     import sqlite3
 
     with sqlite3.connect(workspace.journal) as conn:
-        cached = conn.execute("SELECT value FROM meta WHERE key = 'user_id'").fetchone()[0]
-    assert cached == DEMO_ACCOUNT.user_id
+        cached = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()[0])
+    assert cached["user_id"] == DEMO_ACCOUNT.user_id  # for these credentials (a fingerprint, never the token)
+    assert DEMO_ACCOUNT.access_token not in json.dumps(cached)
 
 
 async def test_v2_with_bearer_token_only(workspace: Workspace, emulator: EmulatorFactory) -> None:
@@ -122,8 +125,15 @@ async def test_undo_include_already(workspace: Workspace, emulator: EmulatorFact
 
 
 async def test_journal_refuses_another_account_unless_forced(workspace: Workspace, emulator: EmulatorFactory) -> None:
-    other = {"BULKLIKE_ACCESS_TOKEN": "1500000000000000009-another", "BULKLIKE_ACCESS_TOKEN_SECRET": "x" * 20}
-    async with emulator() as emu:
+    another = dataclasses.replace(
+        DEMO_ACCOUNT,
+        user_id="1500000000000000009",
+        access_token="1500000000000000009-another",
+        access_token_secret="x" * 20,
+        bearer_token="",
+    )
+    other = {"BULKLIKE_ACCESS_TOKEN": another.access_token, "BULKLIKE_ACCESS_TOKEN_SECRET": another.access_token_secret}
+    async with emulator(accounts=(DEMO_ACCOUNT, another)) as emu:
         first = await workspace.cli("run", "-", *workspace.base_args(emu), stdin=b"1\n")
         mismatch = await workspace.cli("run", "-", *workspace.base_args(emu), stdin=b"2\n", env=other)
         forced = await workspace.cli(

@@ -31,7 +31,7 @@ async def test_text_file_liked_and_results_streamed(workspace: Workspace, emulat
     assert set(first) == {"tweet_id", "status", "attempts", "http_status", "error_code", "message", "at"}
     assert first["status"] == "liked" and first["attempts"] == 1 and first["http_status"] == 200
     assert first["at"].endswith("Z")
-    assert stats["likes"] == 12 and stats["requests"] == 12
+    assert stats["likes"] == 12 and stats["requests"] == 13  # and one verify_credentials: who the account is
     assert workspace.statuses() == {"liked": 12}
     assert "run finished" in result.stderr
 
@@ -44,7 +44,7 @@ async def test_rerun_sends_nothing_for_terminal_ids(workspace: Workspace, emulat
         stats = emu.stats()
     assert first.code == 0 and second.code == 0
     assert second.results == []
-    assert stats["requests"] == 5
+    assert stats["requests"] == 6  # 5 likes and one account lookup, cached in the journal for the rerun
 
 
 async def test_stdin_pipe_and_resume_with_journal_only(workspace: Workspace, emulator: EmulatorFactory) -> None:
@@ -60,7 +60,7 @@ async def test_stdin_pipe_and_resume_with_journal_only(workspace: Workspace, emu
     assert rest.code == 0, rest.stderr
     assert len(rest.results) == 3
     assert workspace.statuses() == {"liked": 8}
-    assert stats["likes"] == 8 and stats["requests"] == 8
+    assert stats["likes"] == 8 and stats["requests"] == 9  # one account lookup, cached in the journal
 
 
 async def test_empty_pipe_is_nothing_to_do(workspace: Workspace) -> None:
@@ -188,7 +188,7 @@ async def test_permanent_answers_recorded_never_retried(workspace: Workspace, em
         by_status.setdefault(str(r["status"]), []).append(r)
     assert {r["error_code"] for r in by_status["not_found"]} == {144}
     assert {r["error_code"] for r in by_status["forbidden"]} <= {136, 179}
-    assert stats["requests"] == 60  # one request each: nothing retried
+    assert stats["requests"] == 61  # one request each: nothing retried; one account lookup
 
 
 async def test_fatal_answer_stops_run_rest_pending(workspace: Workspace, emulator: EmulatorFactory) -> None:

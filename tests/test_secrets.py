@@ -2,10 +2,12 @@
 the tool wrote (stdout, stderr, results, journals and ledgers with their WAL files, lock files) is
 searched for the secrets and for any 16-character piece of them.
 
-Sessions: a debug-level JSON run, a run through faults and retries with console logs, a dry run,
-a fatal stop (wrong token secret, with --debug tracebacks), status, export, undo, accounts with
---check, v2 with OAuth 1.0a and with a bearer token, a config file holding credentials (0644 warns,
-0600 does not), and a run killed with SIGKILL (its WAL files read raw) then resumed.
+Sessions: ``auth`` (both flows), runs on the stored tokens through refreshes and a logout (the
+tokens are searched for everywhere but the token store); a debug-level JSON run, a run through
+faults and retries with console logs, a dry run, a fatal stop (wrong token secret, with --debug
+tracebacks), status, export, undo, accounts with --check, v2 with OAuth 1.0a and with a bearer
+token, a config file holding credentials (0644 warns, 0600 does not), and a run killed with SIGKILL
+(its WAL files read raw) then resumed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bulklike.api.signing import BearerSigner, OAuth1Signer
 from bulklike.config import build_settings
 from bulklike.emulator import Account
 from bulklike.errors import ConfigError
+from tests.helpers.authflow import OAUTH2_ONLY, auth_oauth2, auth_pin, store_path
 from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
 pytestmark = pytest.mark.timeout(90)
@@ -57,6 +60,7 @@ SECRETS = {
 }
 ENV = {f"BULKLIKE_{k.upper()}": v for k, v in SECRETS.items() if k != "bearer_token"}
 NO_ENV = {f"BULKLIKE_{k.upper()}": "" for k in SECRETS}
+ENV_CK, ENV_CS = "BULKLIKE_CONSUMER_KEY", "BULKLIKE_CONSUMER_SECRET"
 #: what an Authorization header would show if it were ever logged
 HEADER_MARKS = ("Authorization", "oauth_signature", "oauth_consumer_key", "OAuth oauth", "Bearer ")
 
@@ -187,6 +191,58 @@ async def test_no_secret_in_any_output_or_file(workspace: Workspace, emulator: E
     assert len([n for n in seen if n.endswith((".db", ".sqlite3"))]) >= 8
     assert {name: leaks(data) for name, data in seen.items() if leaks(data)} == {}
     assert not [n for n in seen if leaks(n)]  # nor in a file name
+
+
+async def test_no_token_from_auth_in_any_output_or_file(workspace: Workspace, emulator: EmulatorFactory) -> None:
+    """Both ``auth`` flows, runs on their stored tokens through several refreshes, ``accounts``, a logout:
+    the tokens are in the token store (on purpose) and nowhere else."""
+    app_only = {
+        **NO_ENV,
+        "BULKLIKE_CONSUMER_KEY": ACCOUNT.consumer_key,
+        "BULKLIKE_CONSUMER_SECRET": ACCOUNT.consumer_secret,
+    }
+    ws = Workspace(workspace.path, {**workspace.env, **app_only})
+    path = ws.write("ids.txt", "\n".join(ids(10)) + "\n")
+    debug = ["--log-level", "debug", "--debug"]
+    async with emulator(accounts=(ACCOUNT,), token_ttl=2.0) as emu:
+        pin, _ = await auth_pin(ws, emu, *debug, env=app_only)
+        oauth2, _ = await auth_oauth2(ws, emu, "--profile", "o2", *debug, env={**app_only, **OAUTH2_ONLY})
+        assert pin.code == 0 and oauth2.code == 0, (pin.stderr, oauth2.stderr)
+        at = ["--journal", str(ws.path / "o2.db")]
+        runs = [
+            await ws.cli("run", str(path), *ws.base_args(emu), *debug, env=app_only),
+            await ws.cli(
+                "run",
+                str(path),
+                *ws.base_args(emu),
+                *debug,
+                *at,
+                "--profile",
+                "o2",
+                "--min-interval",
+                "0.3",
+                env=OAUTH2_ONLY,
+            ),
+            await ws.cli("accounts", "--check", "--base-url", emu.base_url, env={**OAUTH2_ONLY, **app_only}),
+        ]
+        store = store_path(ws).read_bytes()
+        runs.append(await ws.cli("auth", "--logout", "--profile", "o2", "--base-url", emu.base_url, env=OAUTH2_ONLY))
+        stats, issued = emu.stats(), emu.emulator.flows.issued()
+    assert [r.code for r in runs] == [0, 0, 0, 0], [r.stderr for r in runs]
+    assert stats["refreshes"] >= 1 and len(issued) >= 4
+    tokens = {**SECRETS, **{f"issued{i}": token for i, token in enumerate(issued)}}
+
+    def leaked(data: bytes | str) -> list[str]:
+        text = data if isinstance(data, str) else data.decode("latin-1")
+        return [name for name, secret in tokens.items() if any(p in text for p in pieces(secret))]
+
+    assert leaked(store)  # the store does hold them: the search would find a leak
+    for result in (pin, oauth2, *runs):
+        assert leaked(result.stdout + result.stderr) == [], result.stderr
+        assert not [m for m in HEADER_MARKS if m in result.stdout + result.stderr], result.stderr
+    files = {str(f): f.read_bytes() for f in ws.path.rglob("*") if f.is_file() and "tokens.json" not in f.name}
+    assert any(name.endswith(".db") for name in files)
+    assert {name: leaked(data) for name, data in files.items() if leaked(data)} == {}
 
 
 def test_objects_and_exceptions_never_show_a_secret() -> None:

@@ -63,7 +63,8 @@ async def test_auto_switches_to_v2_likes_everything_and_resumes_on_v2(
     assert all(r["status"] == "liked" and r["attempts"] == 1 for r in first.results)
     assert {row[:2] for row in workspace.rows().values()} == {("liked", 1)}
     assert 1 <= _route(after_first, V1_LIKE) <= CONCURRENCY  # the in-flight ones at the switch
-    assert after_first["account_refusals"] == {"no_v1_access": _route(after_first, V1_LIKE)}
+    # and one more: the account lookup (verify_credentials) before the first like answers 453 too
+    assert after_first["account_refusals"] == {"no_v1_access": _route(after_first, V1_LIKE) + 1}
     assert _route(after_first, V2_LIKE) == 30 and _route(after_first, V2_ME) == 1
     assert after_first["likes"] == 30
     # the journal remembers: the next run starts on v2 and sends nothing to v1.1
@@ -138,6 +139,6 @@ async def test_unknown_403_on_every_tweet_trips_the_breaker(workspace: Workspace
         stats = emu.stats()
     result.results = [json.loads(line) for line in output.read_text().splitlines()]
     _assert_account_stop(result, workspace, liked=6, total=40)
-    assert "5 different tweets in a row" in result.stderr and "(code 999)" in result.stderr
+    assert "5 different tweets in a row" in result.stderr and "(code 999: This account cannot" in result.stderr
     assert stats["account_refusals"]["unknown_403"] <= 5 + 2  # the threshold, plus what was in flight
     assert '"forbidden"' not in output.read_text()

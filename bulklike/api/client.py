@@ -14,6 +14,7 @@ cookies are ignored, and only a handful of response headers are copied.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Final, Literal
 
@@ -24,6 +25,7 @@ from yarl import URL
 from bulklike import __version__
 from bulklike.api import codes as apicodes
 from bulklike.api.classify import Answer
+from bulklike.api.refresh import TokenRefresher
 from bulklike.api.signing import Signer
 from bulklike.errors import ConfigError
 
@@ -116,6 +118,7 @@ class XClient:
         "_whoami",
         "_v2_likes",
         "_v1_urls",
+        "_renewer",
     )
 
     def __init__(
@@ -132,6 +135,8 @@ class XClient:
         if timeout <= 0 or concurrency < 1:
             raise ConfigError("timeout must be positive and concurrency at least 1")
         self._signer = signer
+        # an OAuth 2.0 token that renews itself (api.refresh): checked before, and after a 401
+        self._renewer = signer if isinstance(signer, TokenRefresher) else None
         self._timeout = timeout
         self._concurrency = concurrency
         self._user_agent = user_agent
@@ -234,6 +239,23 @@ class XClient:
         self, method: str, signed_url: str, url: str | URL, params: tuple[tuple[str, str], ...], body: bytes | None
     ) -> Answer:
         """Sign and send one request; every failure short of cancellation becomes an Answer."""
+        renewer = self._renewer
+        if renewer is None:
+            return await self._send_once(method, signed_url, url, params, body)
+        await renewer.fresh()  # renews a token about to expire (once, for every worker)
+        authorization = renewer.authorization(method, signed_url, params)
+        answer = await self._send_once(method, signed_url, url, params, body)
+        if answer.status != 401:
+            return answer
+        # expired early or revoked: renew once and send again; the caller sees one request, so the
+        # runner spends no attempt on it. A second 401 is the answer (the credentials are refused).
+        if not await renewer.renew(authorization):
+            return Answer(status=0, transport_error="token refresh failed")
+        return await self._send_once(method, signed_url, url, params, body)
+
+    async def _send_once(
+        self, method: str, signed_url: str, url: str | URL, params: tuple[tuple[str, str], ...], body: bytes | None
+    ) -> Answer:
         session = self._session
         if session is None:
             raise RuntimeError("XClient is not open: use 'async with XClient(...) as client'")
@@ -256,6 +278,43 @@ class XClient:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             # Dropped deliberately without logging: the exception may carry the request's headers.
             return Answer(status=0, transport_error=transport_error(exc))
+
+
+async def form_request(
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    body: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    user_agent: str = DEFAULT_USER_AGENT,
+) -> Answer:
+    """One request outside a run (the OAuth endpoints: tokens, refresh, revoke), on its own session.
+
+    Rare (a refresh every two hours, a handful during ``bulklike auth``), so a connection of its own
+    costs nothing that matters. Like ``XClient``, it never raises for network trouble.
+    """
+    try:
+        async with (
+            aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                headers={"User-Agent": user_agent},
+                cookie_jar=aiohttp.DummyCookieJar(),
+            ) as session,
+            session.request(
+                method,
+                url,
+                headers=dict(headers),
+                data=body.encode() if body is not None else None,
+                allow_redirects=False,
+            ) as resp,
+        ):
+            data = await _read_capped(resp.content)
+            if data is None:
+                return Answer(status=0, transport_error="body too large")
+            return Answer(status=resp.status, body=data, headers=_kept_headers(resp.headers))
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        return Answer(status=0, transport_error=transport_error(exc))
 
 
 async def _read_capped(content: aiohttp.StreamReader) -> bytes | None:
@@ -284,5 +343,6 @@ __all__ = [
     "MAX_BODY",
     "NOT_CONNECTED",
     "XClient",
+    "form_request",
     "transport_error",
 ]

@@ -60,7 +60,11 @@ def _api(p: argparse.ArgumentParser) -> None:
         help="API root (default https://api.twitter.com for v1.1, https://api.x.com for v2); "
         "plain http only to loopback",
     )
-    g.add_argument("--user-id", metavar="ID", help="v2: the authenticated user's numeric id (else GET /2/users/me)")
+    g.add_argument(
+        "--user-id",
+        metavar="ID",
+        help="the account's numeric id (else from the token store, or asked once: users/me or verify_credentials)",
+    )
     g.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at once (default 4)")
     g.add_argument("--timeout", type=float, metavar="SECONDS", help="per-request timeout (default 30)")
     g.add_argument("--max-attempts", type=int, metavar="N", help="tries for transient failures (default 5)")
@@ -305,6 +309,16 @@ def build_parser(*, full: bool = False) -> argparse.ArgumentParser:
     accounts.add_argument("--base-url", metavar="URL", help="API root for --check")
     _common(accounts)
     accounts.set_defaults(handler="bulklike.cli.profiles:cmd_accounts")
+
+    auth = sub.add_parser(
+        "auth",
+        help="authorize an account (OAuth 1.0a PIN, or OAuth 2.0 with --oauth2) and store its tokens",
+        description="Authorize bulklike for an account and save its tokens in the token store "
+        "(tokens.json in the config directory, mode 0600); run, undo and accounts use them when the "
+        "environment and the config file give none.",
+    )
+    auth.defer("bulklike.cli.auth:auth_arguments", now=full)
+    auth.set_defaults(handler="bulklike.cli.auth:cmd_auth")
 
     emulate = sub.add_parser("emulate", help="serve the local X API emulator")
     emulate.defer("bulklike.cli.parser:emulate_arguments", now=full)

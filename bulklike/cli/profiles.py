@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -23,6 +24,7 @@ from typing import Any, Literal
 from bulklike.cli.settings import configure_logging
 from bulklike.config import BASE_URLS, CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file
 from bulklike.errors import EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, BulklikeError, ConfigError
+from bulklike.tokens import DEFAULT_PROFILE, TokenEntry, TokenStore
 
 State = Literal["ok", "no_v1", "refused", "unreachable"]
 
@@ -35,11 +37,11 @@ class Probe:
     said: str
 
 
-def _profiles(data: dict[str, Any]) -> list[str | None]:
+def _profiles(data: dict[str, Any], stored: Mapping[str, TokenEntry]) -> list[str | None]:
     names: list[str | None] = []
-    if data.get("credentials") or any(os.environ.get(v) for v in ENV_NAMES.values()):
+    if data.get("credentials") or any(os.environ.get(v) for v in ENV_NAMES.values()) or DEFAULT_PROFILE in stored:
         names.append(None)
-    names.extend(sorted(data.get("profiles", {})))
+    names.extend(sorted(set(data.get("profiles", {})) | (set(stored) - {DEFAULT_PROFILE})))
     return names
 
 
@@ -76,7 +78,7 @@ async def probe(settings: Settings, api: Literal["v1.1", "v2"]) -> Probe:
     from bulklike.api.account import Problem
     from bulklike.api.classify import Kind, classify
     from bulklike.api.client import XClient
-    from bulklike.session import make_signer
+    from bulklike.auth.signer import make_signer
 
     base = _base(settings, api)
     signer = make_signer(settings)
@@ -115,7 +117,7 @@ def like_endpoint(v1: Probe | None, v2: Probe | None, auto: bool) -> str:
 
 async def check(settings: Settings) -> tuple[State, str]:
     """Verify one profile's credentials: ``(state, text)``; state ``refused`` means exit 3."""
-    from bulklike.session import make_signer
+    from bulklike.auth.signer import make_signer
 
     creds = settings.credentials
     try:
@@ -152,18 +154,29 @@ def list_accounts(args: argparse.Namespace) -> int:
     data = read_config_file(args.config, warn=warnings)
     for warning in warnings:
         sys.stderr.write(f"bulklike: warning: {warning}\n")
-    names = _profiles(data)
+    stored = TokenStore().load()
+    names = _profiles(data, stored)
     if not names:
-        raise ConfigError("no accounts: set BULKLIKE_* variables or add [credentials] / [profiles.NAME] to the config")
+        raise ConfigError(
+            "no accounts: run `bulklike auth`, set BULKLIKE_* variables "
+            "or add [credentials] / [profiles.NAME] to the config"
+        )
     seen: set[State] = set()
     for name in names:
         flags = {"profile": name, "base_url": getattr(args, "base_url", None)}
-        settings = build_settings(flags, profile_env(data, name, os.environ), data)
+        settings = build_settings(
+            flags, profile_env(data, name, os.environ), data, lambda p: stored.get(p or DEFAULT_PROFILE)
+        )
         creds = settings.credentials
         kinds = [k for k, ok in (("oauth1", creds.has_oauth1), ("bearer", bool(creds.bearer_token))) if ok]
         api = "auto" if settings.auto else settings.api
         shown = "+".join(kinds) or "missing"
-        line = f"{name or '(default)':<16} api {api:<5} credentials {shown:<13} account {creds.user_id}"
+        account = f"user {settings.user_id}" if settings.user_id else f"token {creds.token_id}"
+        entry = stored.get(name or DEFAULT_PROFILE)  # never a secret: kind, account, scopes, expiry
+        line = (
+            f"{name or '(default)':<16} api {api:<5} credentials {shown:<13} account {account}"
+            f"  stored {entry.describe(time.time()) if entry else 'none'}"
+        )
         if args.check:
             state, said = asyncio.run(check(settings)) if kinds else ("refused", "no credentials")
             seen.add(state)

@@ -13,10 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from bulklike.config import Settings, build_settings, read_config_file
+from bulklike.tokens import TokenStore
 
 
 def load_settings(args: argparse.Namespace, env: dict[str, str] | None = None) -> tuple[Settings, list[str]]:
-    """Flags + environment + config file -> Settings, plus warnings for stderr."""
+    """Flags + environment + config file (+ the token store, last) -> Settings, plus warnings for stderr.
+
+    ``auth`` may name a profile that exists nowhere yet: its tokens are about to be stored under it.
+    """
     warnings: list[str] = []
     data = read_config_file(getattr(args, "config", None), warn=warnings)
     flags: dict[str, Any] = {
@@ -33,8 +37,9 @@ def load_settings(args: argparse.Namespace, env: dict[str, str] | None = None) -
         "journal": getattr(args, "journal", None),
         "ledger": getattr(args, "ledger", None),
         "user_id": getattr(args, "user_id", None),
+        "new_profile": getattr(args, "command", None) == "auth",
     }
-    settings = build_settings(flags, os.environ if env is None else env, data)
+    settings = build_settings(flags, os.environ if env is None else env, data, TokenStore().get)
     return settings, warnings
 
 

@@ -18,6 +18,7 @@ from aiohttp import web
 from bulklike.api import codes as apicodes
 from bulklike.emulator import responses as r
 from bulklike.emulator.accounts import Account, AccountBook
+from bulklike.emulator.authflows import AuthFlows
 from bulklike.emulator.config import Api, EmulatorConfig
 from bulklike.emulator.faults import HTML_502, HTML_504, NOT_APPLIED, FaultPlan
 from bulklike.emulator.gate import Gate
@@ -43,6 +44,7 @@ class Emulator:
         self.quotas = QuotaBook(config)
         self.faults = FaultPlan(config)
         self.stats = Stats(self.likes, self.quotas)
+        self.flows = AuthFlows(config, self.book, self.stats)
         self.gate = Gate(config, self.stats)
 
     def make_app(self) -> web.Application:
@@ -54,6 +56,7 @@ class Emulator:
             ("POST", "/2/users/{id}/likes", self.v2_like),
             ("DELETE", "/2/users/{id}/likes/{tweet_id}", self.v2_unlike),
             ("GET", "/2/users/me", self.v2_me),
+            *self.flows.routes(),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, path, self._counted(handler, f"{method} {path}"))
@@ -84,9 +87,7 @@ class Emulator:
         header = request.headers.get("Authorization", "")
         if header[:7].lower() == "bearer ":
             result: Authenticated | AuthFailure = (
-                self.verifier.bearer(header[7:].strip())
-                if api == "v2"
-                else AuthFailure.of(r.NO_ACCESS, "bearer token on v1.1")
+                self._bearer(header[7:].strip()) if api == "v2" else AuthFailure.of(r.NO_ACCESS, "bearer token on v1.1")
             )
         elif not header:
             result = AuthFailure.of(BAD_AUTHENTICATION_DATA, "no Authorization header")
@@ -101,6 +102,15 @@ class Emulator:
             return result
         self.stats.auth_failures += 1
         return r.v2_unauthorized() if api == "v2" else r.v1_error((result.code, result.message, result.status))
+
+    def _bearer(self, token: str) -> Authenticated | AuthFailure:
+        """A token the OAuth 2.0 flow issued (refused once expired), else a configured one."""
+        issued = self.flows.bearer(token)
+        if issued is False:
+            return AuthFailure.of(apicodes.INVALID_TOKEN, "expired bearer token")
+        if isinstance(issued, Account):
+            return Authenticated(issued, [], bearer=True)
+        return self.verifier.bearer(token)
 
     # --- v1.1 -----------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from bulklike.emulator.config import (
     DEFAULT_PORT,
     DEFAULT_SEED,
     DEFAULT_STALL_S,
+    DEFAULT_TOKEN_TTL_S,
     FAULT_KINDS,
     EmulatorConfig,
 )
@@ -173,6 +174,13 @@ def add_emulator_arguments(parser: argparse.ArgumentParser, *, listen: bool = Fa
     f.add_argument(
         "--latency-ms", type=_non_negative, default=0.0, metavar="MS", help="mean added latency, jittered 0.5x-1.5x"
     )
+    parser.add_argument(
+        "--token-ttl",
+        type=_non_negative,
+        default=DEFAULT_TOKEN_TTL_S,
+        metavar="SECONDS",
+        help="lifetime of the OAuth 2.0 access tokens it issues (default: %(default)s)",
+    )
     parser.add_argument("--stats-file", type=Path, metavar="PATH", help="write the stats JSON here at shutdown")
 
 
@@ -204,6 +212,7 @@ def config_from_args(args: argparse.Namespace, env: Mapping[str, str] | None = N
             fault_kinds=tuple(args.fault_kinds),
             stall_s=args.stall_s,
             latency_ms=args.latency_ms,
+            token_ttl=args.token_ttl,
             access_level=args.access_level,
             credits=args.credits,
             usage_cap=args.usage_cap,

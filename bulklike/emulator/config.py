@@ -49,6 +49,8 @@ DEFAULT_STALL_S: Final = 35.0  # longer than any sane client timeout
 TIMESTAMP_TOLERANCE_S: Final = 300.0
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8080
+#: X's OAuth 2.0 user access tokens live two hours
+DEFAULT_TOKEN_TTL_S: Final = 7200.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +75,7 @@ class EmulatorConfig:
     fault_kinds: tuple[str, ...] = FAULT_KINDS
     stall_s: float = DEFAULT_STALL_S
     latency_ms: float = 0.0
+    token_ttl: float = DEFAULT_TOKEN_TTL_S
     #: below "enterprise" v1.1 likes answer 453; "free" also refuses v2 likes (client-not-enrolled)
     access_level: AccessLevel = "enterprise"
     #: like/unlike requests billed before every further one answers 402 (None: unlimited)
@@ -94,8 +97,8 @@ class EmulatorConfig:
         unknown = set(self.fault_kinds) - set(FAULT_KINDS)
         if unknown or not self.fault_kinds:
             raise ValueError(f"fault kinds must be some of {', '.join(FAULT_KINDS)}")
-        if self.stall_s < 0 or self.latency_ms < 0:
-            raise ValueError("stall and latency cannot be negative")
+        if self.stall_s < 0 or self.latency_ms < 0 or self.token_ttl <= 0:
+            raise ValueError("stall and latency cannot be negative, nor the token lifetime zero")
         if not self.accounts:
             raise ValueError("the emulator needs at least one account")
         if self.window not in ("rolling", "fixed"):

@@ -41,6 +41,10 @@ class Stats:
         "billed",
         "account_refusals",
         "users",
+        "code_exchanges",
+        "refreshes",
+        "refused_refresh_tokens",
+        "expired_token_requests",
         "_likes",
         "_quotas",
     )
@@ -62,6 +66,10 @@ class Stats:
         #: usage_capped (429), unknown_403 (code 999)
         self.account_refusals: Counter[str] = Counter()
         self.users: dict[str, _UserStats] = {}
+        self.code_exchanges = 0  # OAuth 2.0 authorization codes exchanged for tokens
+        self.refreshes = 0  # refresh tokens exchanged (each one once)
+        self.refused_refresh_tokens = 0  # used, revoked or unknown refresh tokens presented
+        self.expired_token_requests = 0  # bearer requests made with an expired access token (401)
         self._likes = likes
         self._quotas = quotas
 
@@ -89,6 +97,10 @@ class Stats:
             "billed": self.billed,
             "account_refusals": dict(sorted(self.account_refusals.items())),
             "max_in_window": self._quotas.max_in_window(),
+            "code_exchanges": self.code_exchanges,
+            "refreshes": self.refreshes,
+            "refused_refresh_tokens": self.refused_refresh_tokens,
+            "expired_token_requests": self.expired_token_requests,
             "users": {
                 user_id: {
                     "requests": u.requests,

@@ -1,7 +1,9 @@
 """The send ledger: every like/unlike request that ever left, shared by all runs of an account.
 
 It lives in the user's state directory (``$XDG_STATE_HOME/bulklike/ledger.sqlite3``), keyed by
-fingerprints of the consumer key (the app) and of the token (the user), never the raw values.
+fingerprints of the app (consumer key or OAuth 2.0 client id) and of the account (the numeric user id
+the API confirmed, ``auth.identity``), never the raw values. Per-user limits count the user's sends
+through every app, so OAuth 1.0a and OAuth 2.0 runs of one user share one quota.
 A send is written (committed) *before* the request leaves, inside ``BEGIN IMMEDIATE``, so two
 processes for the same account or app serialize their decisions and a ``kill -9`` cannot lose a
 send. Each process keeps the rows in memory (``SendBook``) and reads only rows added since its
@@ -35,6 +37,7 @@ CREATE TABLE IF NOT EXISTS sends (
     until REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sends_app_until ON sends(app, until);
+CREATE INDEX IF NOT EXISTS sends_user_until ON sends(user, until);
 """
 _SHORTEN = "UPDATE sends SET until = ? WHERE id = ? AND until > ?"
 _INSERT = "INSERT INTO sends(app, user, sent_at, until) VALUES (?, ?, ?, ?)"
@@ -81,10 +84,10 @@ class Ledger:
                 self.conn.execute("PRAGMA synchronous=NORMAL")
                 with transaction(self.conn) as conn:
                     self._check_ours()  # again under the lock: another process may have made it
+                    for statement in _SCHEMA.split(";"):  # IF NOT EXISTS: also adds later versions' indexes
+                        if statement.strip():
+                            conn.execute(statement)
                     if conn.execute("PRAGMA application_id").fetchone()[0] == 0:
-                        for statement in _SCHEMA.split(";"):
-                            if statement.strip():
-                                conn.execute(statement)
                         conn.execute(f"PRAGMA application_id = {LEDGER_APP_ID}")
                     # never the newest row: SQLite would hand its id out again, and runs already open,
                     # which catch up by "id > last seen", would never see the sends that took it
@@ -115,27 +118,36 @@ class Ledger:
         finally:
             self.conn.close()
 
+    def switch_user(self, user: str) -> None:
+        """Count this user's sends under ``user`` from now on (the account, once the API confirmed it)."""
+        if user != self.user:
+            self.user = user
+            self.reload()
+
     def reload(self) -> None:
-        """Read every row of this app from the file again."""
+        """Read every row of this app, and of this user through any app, from the file again."""
         with sqlite_errors(self.path):
             rows = self.conn.execute(
-                "SELECT id, user, until FROM sends WHERE app = ? ORDER BY id", (self.app,)
+                "SELECT id, app, user, until FROM sends WHERE app = ? OR user = ? ORDER BY id", (self.app, self.user)
             ).fetchall()
-        self.user_book = SendBook(until for _, user, until in rows if user == self.user)
-        self.app_book = SendBook(until for _, _, until in rows)
-        self._untils = {i: u for i, _, u in rows if i in self._untils}
+        # the user's limits count every app it signed with (OAuth 1.0a and OAuth 2.0 are two apps)
+        self.user_book = SendBook(until for _, _, user, until in rows if user == self.user)
+        self.app_book = SendBook(until for _, app, _, until in rows if app == self.app)
+        self._untils = {i: u for i, _, _, u in rows if i in self._untils}
         self._last_id = max((row[0] for row in rows), default=self._last_id)
 
     def _catch_up(self) -> None:
-        # "+app": a rowid range scan from the last id seen; SQLite would otherwise pick the
-        # (app, until) index and read (and sort) every row of the app on each send
+        # "+app", "+user": a rowid range scan from the last id seen; SQLite would otherwise pick an
+        # index and read (and sort) every row of the app on each send
         rows = self.conn.execute(
-            "SELECT id, user, until FROM sends WHERE id > ? AND +app = ? ORDER BY id", (self._last_id, self.app)
+            "SELECT id, app, user, until FROM sends WHERE id > ? AND (+app = ? OR +user = ?) ORDER BY id",
+            (self._last_id, self.app, self.user),
         ).fetchall()
-        for send_id, user, until in rows:
+        for send_id, app, user, until in rows:
             if user == self.user:
                 self.user_book.add(until)
-            self.app_book.add(until)
+            if app == self.app:
+                self.app_book.add(until)
             self._last_id = send_id
 
     def free_at(

@@ -1,0 +1,164 @@
+"""An OAuth 2.0 user token that renews itself for the whole run: one refresh shared by every worker.
+
+X's user access tokens live two hours and refresh tokens are single-use. So:
+
+- **proactive**: before a request, when less than ``min(10% of the lifetime, 60 s)`` is left, the
+  token is refreshed; every worker that arrives meanwhile waits on the same lock and then finds the
+  new token (the header it saw has changed), so there is one refresh, never one per worker;
+- **on a 401**: the client calls ``renew(header_it_sent)``; if another worker has already renewed,
+  the request just goes again with the new token; otherwise this is the one refresh;
+- **saved before use**: the new pair goes through ``save`` (the token store: atomic, fsynced) before
+  the new access token is handed out, so a ``kill -9`` at any moment after a refresh leaves on disk
+  a refresh token that still works;
+- **refused** (``invalid_grant``: revoked, expired, already used): ``AuthExpired`` (exit 3), and
+  every later call raises it too; no second refresh is tried with a token the server refused.
+
+The clock is injectable; the transport is ``api.client.form_request`` unless a test passes another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Final, Protocol
+
+from bulklike.api.classify import Answer
+from bulklike.api.oauth import GrantRefused, GrantUnavailable, read_grant, refresh_body, token_headers
+from bulklike.credentials import Secret
+from bulklike.errors import AuthExpired
+
+#: refresh when less than this share of the token's lifetime is left (or MAX_MARGIN_S, if less)
+MARGIN_SHARE: Final = 0.10
+MAX_MARGIN_S: Final = 60.0
+#: after a refresh that got no usable answer, wait this long before a proactive one tries again
+RETRY_AFTER_S: Final = 5.0
+
+
+class Post(Protocol):
+    def __call__(
+        self, method: str, url: str, *, headers: dict[str, str], body: str | None = ..., timeout: float = ...
+    ) -> Awaitable[Answer]: ...
+
+
+def refresh_margin(lifetime: float | None) -> float:
+    """Seconds before expiry at which a token is renewed: ``min(10% of lifetime, 60 s)``."""
+    if lifetime is None or lifetime <= 0:
+        return MAX_MARGIN_S
+    return min(MARGIN_SHARE * lifetime, MAX_MARGIN_S)
+
+
+class TokenRefresher:
+    """A ``Signer`` (bearer header) whose token ``XClient`` keeps fresh through ``fresh``/``renew``."""
+
+    __slots__ = (
+        "_header",
+        "_refresh_token",
+        "_refresh_at",
+        "_client_id",
+        "_client_secret",
+        "_url",
+        "_save",
+        "_again",
+        "_post",
+        "_clock",
+        "_timeout",
+        "_lock",
+        "_dead",
+        "_retry_at",
+        "refreshes",
+    )
+
+    def __init__(
+        self,
+        *,
+        access_token: Secret,
+        refresh_token: Secret,
+        expires_at: float | None,
+        lifetime: float | None,
+        client_id: str,
+        client_secret: Secret,
+        token_url: str,
+        save: Callable[[Secret, Secret, float | None, float], None],
+        again: str,
+        post: Post | None = None,
+        clock: Callable[[], float] = time.time,
+        timeout: float = 30.0,
+    ) -> None:
+        self._header = "Bearer " + access_token.reveal()
+        self._refresh_token = refresh_token
+        self._refresh_at = None if expires_at is None else expires_at - refresh_margin(lifetime)
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._url = token_url
+        self._save = save
+        self._again = again  # the command that gets new tokens, for the message
+        if post is None:
+            from bulklike.api.client import form_request  # client imports this module: import late
+
+            post = form_request
+        self._post = post
+        self._clock = clock
+        self._timeout = timeout
+        self._lock = asyncio.Lock()
+        self._dead: str | None = None
+        self._retry_at = 0.0
+        self.refreshes = 0
+
+    def __repr__(self) -> str:
+        return f"TokenRefresher(token=***, refreshes={self.refreshes})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a signer cannot be pickled")
+
+    def authorization(self, method: str, url: str, params: Sequence[tuple[str, str]] = ()) -> str:
+        return self._header
+
+    async def fresh(self) -> None:
+        """Before a request: renew the token if it is about to expire (cheap when it is not)."""
+        if self._dead is not None:
+            raise AuthExpired(self._dead)
+        refresh_at = self._refresh_at
+        if refresh_at is not None and self._clock() >= max(refresh_at, self._retry_at):
+            await self._refresh(self._header)
+
+    async def renew(self, rejected: str) -> bool:
+        """After a 401 to a request sent with ``rejected``: ``True`` when it may go again with a new
+        token, ``False`` when the token endpoint could not be reached (a transient failure)."""
+        return await self._refresh(rejected)
+
+    async def _refresh(self, seen: str) -> bool:
+        async with self._lock:
+            if self._header != seen:  # another worker renewed it while this one waited
+                return True
+            if self._dead is not None:
+                raise AuthExpired(self._dead)
+            if not self._refresh_token:
+                self._dead = f"the OAuth 2.0 access token expired and there is no refresh token: {self._again}"
+                raise AuthExpired(self._dead)
+            body = refresh_body(self._client_id, self._refresh_token, confidential=bool(self._client_secret))
+            answer = await self._post(
+                "POST",
+                self._url,
+                headers=token_headers(self._client_id, self._client_secret),
+                body=body,
+                timeout=self._timeout,
+            )
+            try:
+                grant = read_grant(answer, self._client_id)
+            except GrantRefused as exc:
+                self._dead = f"the token refresh was refused ({exc}): {self._again}"
+                raise AuthExpired(self._dead) from None
+            except GrantUnavailable:
+                self._retry_at = self._clock() + RETRY_AFTER_S
+                return False
+            now = self._clock()
+            # rotation: a refresh token is single-use, so keep the old one only if none came back
+            refresh_token = grant.refresh_token or self._refresh_token
+            expires_at = None if grant.expires_in is None else now + grant.expires_in
+            self._save(grant.access_token, refresh_token, grant.expires_in, now)  # durable BEFORE use
+            self._refresh_token = refresh_token
+            self._refresh_at = None if expires_at is None else expires_at - refresh_margin(grant.expires_in)
+            self._header = "Bearer " + grant.access_token.reveal()
+            self.refreshes += 1
+            return True

@@ -1,0 +1,58 @@
+"""Settings -> the signer of a run: OAuth 1.0a, a stored OAuth 2.0 token that refreshes, or a bearer."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+from bulklike.api.refresh import TokenRefresher
+from bulklike.api.signing import BearerSigner, OAuth1Signer, Signer
+from bulklike.auth.endpoints import Endpoints
+from bulklike.config import Settings
+from bulklike.credentials import Secret
+from bulklike.tokens import TokenEntry, TokenStore
+
+
+def again_command(profile: str | None, *, oauth2: bool) -> str:
+    """What to tell the user when stored tokens no longer work."""
+    command = "bulklike auth" + (" --oauth2" if oauth2 else "") + (f" --profile {profile}" if profile else "")
+    return f"run `{command}` again"
+
+
+def make_signer(
+    settings: Settings, *, store: TokenStore | None = None, clock: Callable[[], float] = time.time
+) -> Signer:
+    """OAuth 1.0a when its four values are set; else the OAuth 2.0 token, refreshing when it can."""
+    creds = settings.credentials
+    if creds.has_oauth1:
+        return OAuth1Signer(creds)
+    entry = settings.stored
+    if entry is None or entry.kind != "oauth2" or creds.bearer_token != entry.access_token:
+        return BearerSigner(creds.bearer_token)  # from the environment or the config: used as it is
+    return TokenRefresher(
+        access_token=entry.access_token,
+        refresh_token=entry.refresh_token,
+        expires_at=entry.expires_at,
+        lifetime=entry.lifetime,
+        client_id=creds.client_id or entry.client_id,
+        client_secret=creds.client_secret,
+        token_url=Endpoints.for_base(settings.base_url).token,
+        save=_saver(store or TokenStore(), settings.profile, entry),
+        again=again_command(settings.profile, oauth2=True),
+        clock=clock,
+        timeout=settings.timeout,
+    )
+
+
+def _saver(
+    store: TokenStore, profile: str | None, entry: TokenEntry
+) -> Callable[[Secret, Secret, float | None, float], None]:
+    def save(access: Secret, refresh: Secret, lifetime: float | None, now: float) -> None:
+        expires_at = None if lifetime is None else now + lifetime
+        updated = dataclasses.replace(
+            entry, access_token=access, refresh_token=refresh, expires_at=expires_at, lifetime=lifetime
+        )
+        store.put(profile, updated, now=now)
+
+    return save

@@ -1,0 +1,109 @@
+"""The refreshing token: proactive, one refresh for every worker, saved before use, refusal is final."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from bulklike.api.classify import Answer
+from bulklike.api.refresh import TokenRefresher, refresh_margin
+from bulklike.credentials import Secret
+from bulklike.errors import AuthExpired
+from tests.helpers.clock import FakeClock
+
+
+class TokenEndpoint:
+    """Rotates like X: each refresh token works once; counts the calls."""
+
+    def __init__(self, answers: list[Answer] | None = None) -> None:
+        self.calls: list[str] = []
+        self.answers = answers
+        self.n = 0
+
+    async def __call__(
+        self, method: str, url: str, *, headers: dict[str, str], body: str | None = None, timeout: float = 30.0
+    ) -> Answer:
+        self.calls.append(body or "")
+        await asyncio.sleep(0)  # let other workers pile up behind the lock
+        if self.answers is not None:
+            return self.answers.pop(0)
+        self.n += 1
+        data = {"access_token": f"A{self.n}", "refresh_token": f"R{self.n}", "expires_in": 100, "token_type": "bearer"}
+        return Answer(200, json.dumps(data).encode())
+
+
+def make(endpoint: TokenEndpoint, clock: FakeClock, saved: list[tuple[str, str]], seen: list[str]) -> TokenRefresher:
+    refresher: TokenRefresher
+
+    def save(access: Secret, refresh: Secret, lifetime: float | None, now: float) -> None:
+        seen.append(refresher.authorization("POST", "u"))  # what requests are using while we save
+        saved.append((access.reveal(), refresh.reveal()))
+
+    refresher = TokenRefresher(
+        access_token=Secret("A0"),
+        refresh_token=Secret("R0"),
+        expires_at=clock.now + 100,
+        lifetime=100,
+        client_id="cid",
+        client_secret=Secret(""),
+        token_url="http://127.0.0.1:9/2/oauth2/token",
+        save=save,
+        again="run `bulklike auth --oauth2` again",
+        post=endpoint,
+        clock=clock,
+    )
+    return refresher
+
+
+def test_margin_is_the_smaller_of_ten_percent_and_a_minute() -> None:
+    assert refresh_margin(7200) == 60.0 and refresh_margin(2) == pytest.approx(0.2) and refresh_margin(None) == 60.0
+
+
+async def test_proactive_refresh_is_one_for_all_workers_and_saved_before_use() -> None:
+    clock, endpoint, saved, seen = FakeClock(), TokenEndpoint(), [], []  # type: ignore[var-annotated]
+    refresher = make(endpoint, clock, saved, seen)
+    await asyncio.gather(*(refresher.fresh() for _ in range(10)))
+    assert endpoint.calls == []  # 100 s left: nothing to do
+    clock.now += 91  # 9 s left < 10 s margin
+    await asyncio.gather(*(refresher.fresh() for _ in range(10)))
+    assert len(endpoint.calls) == 1 and "refresh_token=R0" in endpoint.calls[0] and "client_id=cid" in endpoint.calls[0]
+    assert saved == [("A1", "R1")] and seen == ["Bearer A0"]  # saved while the old token was still in use
+    assert refresher.authorization("GET", "u") == "Bearer A1" and refresher.refreshes == 1
+
+
+async def test_401s_from_many_workers_cause_one_refresh() -> None:
+    clock, endpoint, saved, seen = FakeClock(), TokenEndpoint(), [], []  # type: ignore[var-annotated]
+    refresher = make(endpoint, clock, saved, seen)
+    rejected = refresher.authorization("POST", "u")
+    assert all(await asyncio.gather(*(refresher.renew(rejected) for _ in range(8))))
+    assert len(endpoint.calls) == 1 and refresher.authorization("POST", "u") == "Bearer A1"
+    assert await refresher.renew("Bearer A0")  # a late 401 for the old token: just send again
+    assert len(endpoint.calls) == 1
+
+
+async def test_a_refused_refresh_is_final_and_saves_nothing() -> None:
+    refused = Answer(400, b'{"error":"invalid_request","error_description":"Value passed for the token was invalid."}')
+    clock, endpoint, saved, seen = FakeClock(), TokenEndpoint([refused]), [], []  # type: ignore[var-annotated]
+    refresher = make(endpoint, clock, saved, seen)
+    with pytest.raises(AuthExpired, match="refused.*bulklike auth --oauth2"):
+        await refresher.renew("Bearer A0")
+    with pytest.raises(AuthExpired):  # no second try with a token the server refused
+        await refresher.fresh()
+    assert len(endpoint.calls) == 1 and saved == []
+
+
+async def test_an_unreachable_token_endpoint_is_transient() -> None:
+    clock = FakeClock()
+    endpoint = TokenEndpoint([Answer(0, transport_error="timeout"), Answer(503, b"")])
+    saved: list[tuple[str, str]] = []
+    refresher = make(endpoint, clock, saved, [])
+    clock.now += 92  # inside the refresh margin
+    assert await refresher.renew("Bearer A0") is False
+    clock.now += 2
+    await refresher.fresh()  # within the retry pause: no call
+    assert len(endpoint.calls) == 1
+    clock.now += 3
+    await refresher.fresh()  # tries again, 503: still the old token, nothing saved
+    assert len(endpoint.calls) == 2 and saved == [] and refresher.authorization("GET", "u") == "Bearer A0"

@@ -1,0 +1,87 @@
+"""Staying authorized: a v2 run outlives several 2-second tokens, survives SIGKILL after a refresh, and
+stops with exit 3 (every unsent ID pending) when the refresh token is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+import urllib.parse
+
+import aiohttp
+import pytest
+
+from tests.helpers.authflow import CLIENT_ID, OAUTH2_ONLY, auth_oauth2, stored
+from tests.helpers.workspace import EmulatorFactory, Workspace, ids
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def test_a_run_outlives_several_tokens(workspace: Workspace, emulator: EmulatorFactory) -> None:
+    ws = workspace
+    path = ws.write("ids.txt", "\n".join(ids(30)) + "\n")
+    async with emulator(token_ttl=2.0) as emu:
+        auth, _ = await auth_oauth2(ws, emu, env=OAUTH2_ONLY)
+        assert auth.code == 0, auth.stderr
+        # 30 sends 0.25 s apart: more than 7 s, so more than three 2-second tokens
+        run = await ws.cli("run", str(path), *ws.base_args(emu), "--min-interval", "0.25", env=OAUTH2_ONLY)
+        stats = emu.stats()
+    assert run.code == 0, run.stderr
+    assert ws.statuses() == {"liked": 30} and stats["likes"] == 30
+    assert stats["refreshes"] >= 3, stats
+    assert stats["refused_refresh_tokens"] == 0  # no refresh token used twice
+    assert stats["expired_token_requests"] <= stats["refreshes"], stats
+    assert all(r["attempts"] == 1 for r in run.results)  # a 401 then a resend spends no attempt
+    entry = stored(ws)["default"]
+    assert entry["expires_at"] > time.time() - 2.0  # the last token is the one on disk
+
+
+async def test_killed_after_a_refresh_then_resumed(workspace: Workspace, emulator: EmulatorFactory) -> None:
+    ws = workspace
+    path = ws.write("ids.txt", "\n".join(ids(40)) + "\n")
+    async with emulator(token_ttl=2.0) as emu:
+        auth, _ = await auth_oauth2(ws, emu, env=OAUTH2_ONLY)
+        assert auth.code == 0, auth.stderr
+        issued = stored(ws)["default"]["refresh_token"]
+        proc = await ws.start("run", str(path), *ws.base_args(emu), "--min-interval", "0.25", env=OAUTH2_ONLY)
+        deadline = time.monotonic() + 60
+        while stored(ws)["default"]["refresh_token"] == issued:  # a refresh happened and was saved
+            assert time.monotonic() < deadline and proc.returncode is None
+            await asyncio.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        await proc.communicate()
+        killed = emu.stats()
+        resumed = await ws.cli("run", *ws.base_args(emu), env=OAUTH2_ONLY)
+        stats = emu.stats()
+    assert proc.returncode == -signal.SIGKILL
+    assert killed["refreshes"] >= 1 and killed["likes"] < 40
+    assert resumed.code == 0, resumed.stderr
+    assert stats["refused_refresh_tokens"] == 0
+    assert set(ws.statuses()) <= {"liked", "already_liked"} and sum(ws.statuses().values()) == 40
+    assert stats["liked_now"] == 40
+
+
+async def test_a_refused_refresh_stops_with_exit_3_and_everything_pending(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    ws = workspace
+    path = ws.write("ids.txt", "\n".join(ids(8)) + "\n")
+    async with emulator() as emu:
+        auth, _ = await auth_oauth2(ws, emu, "--profile", "night", env=OAUTH2_ONLY)
+        assert auth.code == 0, auth.stderr
+        entry = stored(ws)["night"]
+        async with aiohttp.ClientSession() as session:  # revoked elsewhere (the app settings, another tool)
+            for token in (entry["access_token"], entry["refresh_token"]):
+                body = urllib.parse.urlencode({"token": token, "client_id": CLIENT_ID})
+                headers = {"Content-Type": "application/x-www-form-urlencoded"}
+                async with session.post(f"{emu.base_url}/2/oauth2/revoke", data=body, headers=headers) as resp:
+                    assert json.loads(await resp.read()) == {"revoked": True}
+        run = await ws.cli("run", str(path), *ws.base_args(emu), "--profile", "night", env=OAUTH2_ONLY)
+        stats = emu.stats()
+    assert run.code == 3, run.stderr
+    assert "run `bulklike auth --oauth2 --profile night` again" in run.stderr
+    assert "refused" in run.stderr and "Traceback" not in run.stderr
+    assert ws.statuses() == {"pending": 8} and stats["likes"] == 0
+    assert stats["refused_refresh_tokens"] == 1  # tried once, not once per worker
+    assert {row[1] for row in ws.rows().values()} == {0}  # no attempt spent
