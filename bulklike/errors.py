@@ -21,7 +21,7 @@ EXIT_OK = 0  # nothing left to do, nothing failed or invalid
 EXIT_SOME_FAILED = 1  # finished with some failed or invalid records
 EXIT_USAGE = 2  # usage, config, input or journal error
 EXIT_FATAL = 3  # stopped by a fatal API answer
-EXIT_LIMIT = 75  # stopped by --max-likes / --until with work pending (EX_TEMPFAIL)
+EXIT_LIMIT = 75  # stopped by --max-likes / --until / --offline-timeout with work pending (EX_TEMPFAIL)
 EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
 

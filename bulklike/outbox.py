@@ -93,6 +93,14 @@ class Outbox:
             self.restore(marks)
             raise
 
+    def close(self) -> None:
+        """Acknowledge what was written; close a results file (never stdout)."""
+        try:
+            self.commit()
+        finally:
+            if self.file is not None:
+                self.writer.stream.close()
+
     def pay_owed(self) -> int:
         """Write every line an earlier run owed (in input order) and acknowledge them; how many."""
         paid, after = 0, 0
@@ -150,5 +158,10 @@ def open_outbox(journal: Journal, output: str | None, fmt: Format, stdout: Any) 
         check_results_file(output, fmt)
         stream, header, ident = open_results(output, fmt, committed_file(journal))
         outbox = Outbox(journal, ResultWriter(stream, fmt, header=header), ident)
-    outbox.pay_owed()
+    try:
+        outbox.pay_owed()
+    except BaseException:
+        if output is not None:
+            outbox.writer.stream.close()
+        raise
     return outbox

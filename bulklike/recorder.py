@@ -74,8 +74,10 @@ class Recorder:
 
     def close(self) -> None:
         """Commit what is buffered and acknowledge every line written (the end of a run)."""
-        self.flush()
-        self.outbox.commit()
+        try:
+            self.flush()
+        finally:
+            self.outbox.close()
 
     def report_invalid(self, lines: list[tuple[int, InvalidLine]]) -> None:
         """Invalid input lines new to the journal (already committed by the ingest thread)."""

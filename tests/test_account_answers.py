@@ -90,6 +90,6 @@ def test_breaker_counts_different_tweets_since_the_last_success() -> None:
     other = Outcome(Kind.PERMANENT, "forbidden", 403, 998, "other", unknown=True)
     assert breaker.suspect("4", other, "r4") is None  # another code counts apart
     trip = breaker.suspect("5", outcome, "r5")
-    assert trip is not None and trip.tweets == 3 and trip.key == "(code 999)"
+    assert trip is not None and trip.tweets == 3 and trip.key == "code 999"
     assert breaker.success() == []  # once open, it stays open
     assert breaker.take_held() == ["r2", "r3", "r4", "r5"]

@@ -299,3 +299,25 @@ def test_zipfile_members_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     ids = [str(10**15 + i) for i in range(3000)]
     assert ids_of(zip_records(zip_bytes({"data/like.js": likes_js(ids)}))) == ids
     assert sizes and all(0 < n <= 1024 * 1024 for n in sizes)
+
+
+HOSTILE = {
+    "deep-nesting": b"window.YTD.like.part0 = [" + b"[" * 100_000,
+    "deep-but-closed": b"window.YTD.like.part0 = [" + b"[" * 5000 + b"]" * 5000 + b"]",
+    "binary-junk": bytes(range(256)) * 100,
+    "nul-after-prefix": b"window.YTD.like.part0 = \x00",
+    "utf16": "window.YTD.like.part0 = []".encode("utf-16"),
+    "entry-over-the-bound": b'window.YTD.like.part0 = [{"like": {"fullText": "' + b"a" * (9 * 1024 * 1024) + b'"}}]',
+    "nan-and-infinity": b'window.YTD.like.part0 = [{"like": {"tweetId": NaN}}, {"like": {"tweetId": -Infinity}}]',
+}
+
+
+@pytest.mark.parametrize("data", HOSTILE.values(), ids=list(HOSTILE))
+def test_hostile_data_files_are_records_or_one_input_error(data: bytes) -> None:
+    """Bad input never crashes: every outcome is records or one InputError naming the file."""
+    try:
+        records = list(read_records(io.BytesIO(data), name="like.js", fmt="js"))
+    except InputError as exc:
+        assert str(exc).startswith("like.js: ")
+    else:
+        assert all(isinstance(r, InvalidLine) for r in records)

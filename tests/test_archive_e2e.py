@@ -134,3 +134,27 @@ async def test_a_cut_archive_after_a_good_input_stops_the_run_at_once(
     assert stats["requests"] <= 2  # 40 sends 30 s apart would take 20 minutes
     assert workspace.statuses().get("pending", 0) >= 38
     assert not any(tweet_id in LIKES for tweet_id in workspace.rows())
+
+
+async def test_like_js_on_stdin_is_told_by_its_content(workspace: Workspace) -> None:
+    args = ["--journal", str(workspace.journal), "--ledger", str(workspace.ledger), "--no-progress", "--dry-run"]
+    result = await workspace.cli("run", "-", *args, stdin=likes_js(LIKES[:4]).encode())
+    assert result.code == 0, result.stderr
+    assert "  from:     <stdin>: 4 IDs" in result.stderr
+    assert sources(workspace)[LIKES[0]] == "<stdin>:2"
+
+
+async def test_a_zip_on_a_pipe_and_a_stray_js_file_are_exit_2(workspace: Workspace) -> None:
+    args = ["--journal", str(workspace.journal), "--ledger", str(workspace.ledger), "--dry-run"]
+    piped = await workspace.cli("run", "-", *args, stdin=zip_bytes({"data/like.js": likes_js(LIKES[:1])}))
+    assert piped.code == 2
+    assert (
+        piped.stderr.strip()
+        == "bulklike: error: <stdin>: a zip archive cannot be read from a pipe; pass the file's path"
+    )
+    script = workspace.write("app.js", "console.log('hi')\n")
+    stray = await workspace.cli("run", str(script), *args)
+    assert stray.code == 2
+    assert stray.stderr.strip() == (
+        f"bulklike: error: {script}: not an X archive data file (no 'window.YTD.<type>.partN = [')"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -9,15 +10,22 @@ import sys
 import pytest
 
 from bulklike.cli.main import main
+from bulklike.cli.parser import build_parser
 
-COMMANDS = ["run", "undo", "status", "export", "accounts", "emulate", "demo", "completion"]
+
+def commands() -> list[str]:
+    """Every sub-command of the parser, so a new one is checked as soon as it exists."""
+    parser = build_parser(full=True)
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(action.choices)
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_script_names_every_command(shell: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["completion", shell]) == 0
     script = capsys.readouterr().out
-    for command in COMMANDS:
+    assert {"run", "status", "auth", "completion"} <= set(commands())
+    for command in commands():
         assert command in script, (shell, command)
     assert "--max-likes" in script and "--journal" in script
 

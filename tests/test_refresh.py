@@ -62,7 +62,9 @@ def test_margin_is_the_smaller_of_ten_percent_and_a_minute() -> None:
 
 
 async def test_proactive_refresh_is_one_for_all_workers_and_saved_before_use() -> None:
-    clock, endpoint, saved, seen = FakeClock(), TokenEndpoint(), [], []  # type: ignore[var-annotated]
+    clock, endpoint = FakeClock(), TokenEndpoint()
+    saved: list[tuple[str, str]] = []
+    seen: list[str] = []
     refresher = make(endpoint, clock, saved, seen)
     await asyncio.gather(*(refresher.fresh() for _ in range(10)))
     assert endpoint.calls == []  # 100 s left: nothing to do
@@ -74,7 +76,9 @@ async def test_proactive_refresh_is_one_for_all_workers_and_saved_before_use() -
 
 
 async def test_401s_from_many_workers_cause_one_refresh() -> None:
-    clock, endpoint, saved, seen = FakeClock(), TokenEndpoint(), [], []  # type: ignore[var-annotated]
+    clock, endpoint = FakeClock(), TokenEndpoint()
+    saved: list[tuple[str, str]] = []
+    seen: list[str] = []
     refresher = make(endpoint, clock, saved, seen)
     rejected = refresher.authorization("POST", "u")
     assert all(await asyncio.gather(*(refresher.renew(rejected) for _ in range(8))))
@@ -85,7 +89,9 @@ async def test_401s_from_many_workers_cause_one_refresh() -> None:
 
 async def test_a_refused_refresh_is_final_and_saves_nothing() -> None:
     refused = Answer(400, b'{"error":"invalid_request","error_description":"Value passed for the token was invalid."}')
-    clock, endpoint, saved, seen = FakeClock(), TokenEndpoint([refused]), [], []  # type: ignore[var-annotated]
+    clock, endpoint = FakeClock(), TokenEndpoint([refused])
+    saved: list[tuple[str, str]] = []
+    seen: list[str] = []
     refresher = make(endpoint, clock, saved, seen)
     with pytest.raises(AuthExpired, match="refused.*bulklike auth --oauth2"):
         await refresher.renew("Bearer A0")

@@ -56,7 +56,15 @@ def probe(argv: list[str], cwd: Path) -> Probe:
 
 @pytest.mark.parametrize(
     "argv",
-    [["--help"], ["--version"], ["run", "--help"], ["status", "--help"], ["emulate", "--help"], ["nonsense"]],
+    [
+        ["--help"],
+        ["--version"],
+        ["run", "--help"],
+        ["status", "--help"],
+        ["auth", "--help"],
+        ["emulate", "--help"],
+        ["nonsense"],
+    ],
 )
 def test_parsing_and_help_import_nothing_heavy(argv: list[str], tmp_path: Path) -> None:
     result = probe(argv, tmp_path)

@@ -86,9 +86,9 @@ def account_problem(
 
 def repeated_unknown_line(http_status: int | None, key: str, said: str | None, tweets: int) -> str:
     """The stop line of the breaker: one unexplained refusal on ``tweets`` different tweets in a row."""
-    what = f"HTTP {http_status}" + (f" {key}" if key else "")
+    what = ": ".join(part for part in (key, said) if part) or "no message"
     return (
-        f"the API answered {what} ({said or 'no message'}) on {tweets} different tweets in a row with no "
+        f"the API answered HTTP {http_status} ({what}) on {tweets} different tweets in a row with no "
         "success between: that is about the account or the app, not the tweets, so they stay pending "
         "— check the account and the app in the developer portal, then resume"
     )

@@ -35,7 +35,7 @@ class Trip:
 def breaker_key(outcome: Outcome) -> str:
     """What makes two unexplained answers "the same": the code, else the message."""
     if outcome.error_code is not None:
-        return f"(code {outcome.error_code})"
+        return f"code {outcome.error_code}"
     return ""
 
 

@@ -1,8 +1,8 @@
 """The command line: parse, set up logging, call a command, map errors to exit codes.
 
 Exit codes: 0 done, nothing failed or invalid; 1 done with some failed or invalid; 2 usage,
-config, input or journal error; 3 stopped by a fatal API answer; 75 stopped by --max-likes or
---until with work pending; 130/143 interrupted by SIGINT/SIGTERM.
+config, input or journal error; 3 stopped by a fatal API answer; 75 stopped with work pending (--max-likes,
+--until, --offline-timeout); 130/143 interrupted by SIGINT/SIGTERM.
 """
 
 from __future__ import annotations

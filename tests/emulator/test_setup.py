@@ -136,11 +136,26 @@ def test_flags_build_the_config(tmp_path: Path) -> None:
         ["--fault-kinds", "meteor"],
         ["--no-quota", "--quota", "1/1s"],
         ["--window", "sliding"],
+        ["--access-level", "platinum"],
+        ["--credits", "-1"],
+        ["--usage-cap", "many"],
     ],
 )
 def test_bad_flags_are_usage_errors(argv: list[str]) -> None:
     with pytest.raises(SystemExit):
         parse(*argv)
+
+
+def test_todays_api_flags() -> None:
+    config = config_from_args(
+        parse("--access-level", "basic", "--credits", "3", "--usage-cap", "4", "--account-403-after", "5"), env={}
+    )
+    assert (config.access_level, config.credits, config.usage_cap, config.account_403_after) == ("basic", 3, 4, 5)
+    assert config.limits_for("v2") == ((Limit(200, 86400.0),), ())  # Basic's published v2 like limit
+    assert config.limits_for("v1.1") == ((Limit(1000, 86400.0),), (Limit(1000, 86400.0),))
+    default = config_from_args(parse(), env={})
+    assert default.access_level == "enterprise" and default.credits is None and default.usage_cap is None
+    assert default.limits_for("v2") == ((Limit(50, 900.0), Limit(1000, 86400.0)), ())
 
 
 def test_unusable_accounts_are_config_errors(tmp_path: Path) -> None:
