@@ -5,7 +5,8 @@ mode 0600 and never rewritten in place: each change writes a temporary file in t
 (0600 from its creation), fsyncs it, renames it over the old one and fsyncs the directory, so a crash
 at any moment leaves either the old file or the new one, never half of either. That matters most
 for OAuth 2.0 refresh tokens, which are single-use: the rotated one must be on disk before the new
-access token is used. A lock file serialises writers (two runs of two profiles refreshing at once).
+access token is used. A lock file serialises writers (two runs of two profiles refreshing at once),
+through filelock: ``flock`` on Linux and macOS, ``msvcrt.locking`` on Windows.
 
 Entries hold secrets as ``Secret`` values; nothing here logs, and no error message quotes the file.
 """
@@ -25,14 +26,11 @@ from bulklike.credentials import Secret
 from bulklike.errors import ConfigError
 from bulklike.paths import config_dir
 
-try:  # the lock is advisory and optional: without fcntl (Windows) writers are not serialised
-    import fcntl
-except ImportError:  # pragma: no cover - not on the CI platforms
-    fcntl = None  # type: ignore[assignment]
-
 Kind = Literal["oauth1", "oauth2"]
 STORE_NAME = "tokens.json"
 STORE_VERSION = 1
+#: a writer holds the lock for one read-modify-rename; waiting longer means something is stuck
+LOCK_WAIT_S = 30.0
 DEFAULT_PROFILE = "default"
 _SECRET_FIELDS = ("access_token", "access_token_secret", "refresh_token")
 
@@ -129,8 +127,9 @@ def default_store_path() -> str:
 class TokenStore:
     """Read and atomically replace the token file; every method re-reads it (other runs write too)."""
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, *, lock_wait_s: float = LOCK_WAIT_S) -> None:
         self.path = path or default_store_path()
+        self.lock_wait_s = lock_wait_s
 
     def __repr__(self) -> str:
         return f"TokenStore({self.path!r})"
@@ -177,18 +176,25 @@ class TokenStore:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
+        """Hold the store's lock file (waiting up to ``lock_wait_s``); the OS frees it if the process dies."""
+        import filelock  # here, not at import time: only writers lock
+
         directory = os.path.dirname(os.path.abspath(self.path))
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
-            fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise ConfigError(f"{self.path}: cannot write the token store: {exc.strerror}") from exc
+            lock = filelock.FileLock(self.path + ".lock", timeout=self.lock_wait_s, mode=0o600, fallback_to_soft=False)
+            lock.acquire()
+        except filelock.Timeout as exc:
+            raise ConfigError(
+                f"{self.path}: the token store stayed locked by another process for {self.lock_wait_s:g} s"
+            ) from exc
+        except (OSError, NotImplementedError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ConfigError(f"{self.path}: cannot write the token store: {reason}") from exc
         try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
-            os.close(fd)  # closing releases the flock
+            lock.release()
 
     def _write(self, entries: dict[str, TokenEntry]) -> None:
         data = {"version": STORE_VERSION, "profiles": {name: e.to_json() for name, e in sorted(entries.items())}}

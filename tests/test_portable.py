@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from bulklike.config import read_config_file
-from bulklike.errors import EXIT_SIGINT, JournalError
+from bulklike.credentials import Secret
+from bulklike.errors import EXIT_SIGINT, ConfigError, JournalError
 from bulklike.signals import forwarded
 from bulklike.store.journal import Journal
+from bulklike.tokens import TokenEntry, TokenStore
 from tests.helpers.journal import journal_problems
 from tests.helpers.workspace import ROOT, EmulatorFactory, Workspace, ids
 
@@ -27,9 +29,20 @@ IMPORT_ALL = """
 import importlib.abc, pkgutil, sys
 BLOCKED = set(sys.argv[1:])
 
+TRIED = []  # (importer, name): bulklike modules that reached for a blocked module, even guarded
+
+def importer():
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(("<frozen", "<")):
+        frame = frame.f_back
+    return frame.f_globals.get("__name__", "?") if frame is not None else "?"
+
 class Blocker(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in BLOCKED:
+            who = importer()
+            if who.startswith("bulklike"):
+                TRIED.append((who, name))
             raise ImportError(f"{name} is blocked (as on Windows)")
         return None
 
@@ -41,6 +54,7 @@ names = [m.name for m in pkgutil.walk_packages(bulklike.__path__, "bulklike.") i
 for name in names:
     importlib.import_module(name)
 assert not BLOCKED & set(sys.modules), BLOCKED & set(sys.modules)
+assert TRIED == [], TRIED
 print(len(names))
 """
 
@@ -56,6 +70,7 @@ def test_every_module_imports_without_posix_only_modules() -> None:
 HOLDER = """
 import sys
 from bulklike.store.journal import Journal
+from bulklike.tokens import TokenEntry, TokenStore
 journal = Journal(sys.argv[1])
 print("holding", flush=True)
 sys.stdin.read()
@@ -188,3 +203,31 @@ def test_a_filesystem_without_locks_is_refused_not_trusted(tmp_path: Path, monke
     monkeypatch.setattr(native, "lock_fd_nonblocking", no_flock)
     with pytest.raises(JournalError, match=r"likes\.db\.lock: cannot lock: Function not implemented"):
         Journal(str(tmp_path / "likes.db"))
+
+
+STORE_HOLDER = """
+import sys
+from bulklike.tokens import TokenStore
+with TokenStore(sys.argv[1])._locked():
+    print("holding", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_token_store_writers_are_serialised_across_processes(tmp_path: Path) -> None:
+    """The token store's lock goes through filelock too: a writer waits for another process's write."""
+    path = tmp_path / "conf" / "tokens.json"
+    entry = TokenEntry(kind="oauth1", user_id="1500", access_token=Secret("a"), access_token_secret=Secret("s"))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", STORE_HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        with pytest.raises(ConfigError, match="stayed locked by another process"):
+            TokenStore(str(path), lock_wait_s=0.1).put(None, entry)
+        assert not path.exists()  # nothing written while the other process held the lock
+    finally:
+        holder.kill()
+        holder.communicate()
+    TokenStore(str(path), lock_wait_s=0.1).put(None, entry)  # the lock died with its holder
+    assert set(TokenStore(str(path)).load()) == {"default"}
