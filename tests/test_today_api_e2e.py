@@ -61,7 +61,7 @@ async def test_auto_switches_to_v2_likes_everything_and_resumes_on_v2(
     # every ID liked over v2, once; the 453s were neither recorded nor counted as attempts
     assert sorted(r["tweet_id"] for r in first.results) == sorted(first_ids)
     assert all(r["status"] == "liked" and r["attempts"] == 1 for r in first.results)
-    assert {row[:2] for row in workspace.rows().values()} == {("liked", 1)}
+    assert set(workspace.rows().values()) == {("liked", 1, 200, None)}  # no trace of a 403/453
     assert 1 <= _route(after_first, V1_LIKE) <= CONCURRENCY  # the in-flight ones at the switch
     # and one more: the account lookup (verify_credentials) before the first like answers 453 too
     assert after_first["account_refusals"] == {"no_v1_access": _route(after_first, V1_LIKE) + 1}
@@ -142,3 +142,18 @@ async def test_unknown_403_on_every_tweet_trips_the_breaker(workspace: Workspace
     assert "5 different tweets in a row" in result.stderr and "(code 999: This account cannot" in result.stderr
     assert stats["account_refusals"]["unknown_403"] <= 5 + 2  # the threshold, plus what was in flight
     assert '"forbidden"' not in output.read_text()
+
+
+async def test_undo_under_auto_switches_to_v2_too(workspace: Workspace, emulator: EmulatorFactory) -> None:
+    path = workspace.write("ids.txt", "\n".join(ids(8)) + "\n")
+    async with emulator() as emu:  # Enterprise: liked over v1.1
+        liked = await workspace.cli("run", str(path), *workspace.base_args(emu))
+    async with emulator(access_level="basic") as emu:  # the app lost its v1.1 access since
+        undone = await workspace.cli("undo", *workspace.base_args(emu))
+        stats = emu.stats()
+    assert liked.code == 0 and undone.code == 0, undone.stderr
+    assert sorted(r["tweet_id"] for r in undone.results) == ids(8)
+    assert all(r["status"] == "unliked" and r["attempts"] == 1 for r in undone.results)
+    assert _route(stats, "POST /1.1/favorites/destroy.json") <= CONCURRENCY
+    assert _route(stats, "DELETE /2/users/{id}/likes/{tweet_id}") == 8
+    assert workspace.statuses() == {"unliked": 8}

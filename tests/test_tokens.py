@@ -11,12 +11,12 @@ import pytest
 
 from bulklike.credentials import Secret
 from bulklike.errors import ConfigError
-from bulklike.tokens import TokenEntry, TokenStore
+from bulklike.tokens import Kind, TokenEntry, TokenStore
 
 
-def entry(n: int = 1, kind: str = "oauth2") -> TokenEntry:
+def entry(n: int = 1, kind: Kind = "oauth2") -> TokenEntry:
     return TokenEntry(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         user_id=f"150000000000000000{n}",
         screen_name=f"user{n}",
         access_token=Secret(f"access-{n}"),
@@ -76,7 +76,8 @@ def test_replacement_is_a_rename_never_an_in_place_write(tmp_path: Path) -> None
         store.put(None, entry(2))
         assert json.loads(held.read())["profiles"]["default"]["access_token"] == "access-1"
     assert path.stat().st_ino != first_inode
-    assert store.get(None) is not None and store.get(None).access_token.reveal() == "access-2"  # type: ignore[union-attr]
+    got = store.get(None)
+    assert got is not None and got.access_token.reveal() == "access-2"
 
 
 def test_remove_keeps_other_profiles(tmp_path: Path) -> None:

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 from bulklike.cli.progress import clock_time, duration
 from bulklike.config import Settings
-from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, FatalApiError
+from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED
 from bulklike.input.ingest import IngestStats
 from bulklike.pacing.pacer import Pacer
 from bulklike.store.journal import Journal
-
-
-def user_id_from(body: bytes) -> str:
-    """The numeric id from ``GET /2/users/me`` (``{"data": {"id": "..."}}``)."""
-    try:
-        data = json.loads(body)
-        user_id = data["data"]["id"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise FatalApiError("GET /2/users/me answered without a user id; set user_id in the config") from exc
-    if not isinstance(user_id, str | int) or not str(user_id).isdigit():
-        raise FatalApiError("GET /2/users/me answered an invalid user id; set user_id in the config")
-    return str(user_id)
 
 
 def print_plan(

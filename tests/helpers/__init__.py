@@ -9,8 +9,9 @@
 - ``journal``: ``journal_problems`` (a journal file's consistency, read behind bulklike's back).
 - ``records``: expected reader records written short (``ok``, ``bad``) and ``ids_of``.
 - ``hostile``: the hostile-input corpus.
-- ``archive_files``: X archive (``like.js``, zip) and twarc2 files built in memory.
 - ``archive_files``: real-shaped X archive data files and zips, twarc2 pages and flattened lines.
+- ``authflow``: driving ``bulklike auth`` as a user would (the PIN page, the loopback redirect).
+- ``terminal``: the CLI with stderr on a pseudo-terminal.
 - ``crash_harness``, ``crash_checks``: SIGKILL a run at random moments and check the books
   (``python -m tests.helpers.crash_harness``).
 """
