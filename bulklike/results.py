@@ -181,7 +181,7 @@ def open_results(path: str, fmt: Format, committed: Mapping[str, Any] | None = N
                     os.ftruncate(fd, length)
                 size, cut_short = length, False
             else:
-                cut_short = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+                cut_short = size > 0 and os.lseek(fd, size - 1, os.SEEK_SET) >= 0 and os.read(fd, 1) != b"\n"
         except BaseException:
             os.close(fd)
             raise
