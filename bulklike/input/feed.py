@@ -47,6 +47,22 @@ def parse_item(item: object, n: int) -> Record:
         return InvalidLine(printable(text), source, exc.reason)
 
 
+def _parsed(ids: Iterable[object]) -> Iterator[Record | None]:
+    """The items of a plain iterable, parsed; if it raises, what was read before is committed first."""
+    items = iter(ids)
+    n = 0
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except Exception:
+            yield None
+            raise
+        n += 1
+        yield parse_item(item, n)
+
+
 class Feed:
     """The source the ingest thread reads, and for an async iterable the task that fills it."""
 
@@ -59,7 +75,7 @@ class Feed:
         if isinstance(ids, AsyncIterable):
             self.source = Source(NAME, self._from_queue(), None)
         elif isinstance(ids, Iterable):
-            self.source = Source(NAME, (parse_item(item, n) for n, item in enumerate(ids, 1)), None)
+            self.source = Source(NAME, _parsed(ids), None)
         else:
             raise TypeError(f"like() takes an iterable or async iterable of str, not {type(ids).__name__}")
 
@@ -96,6 +112,7 @@ class Feed:
             if item is _END:
                 return
             if isinstance(item, _Failed):
+                yield None  # what was read before is committed first
                 raise item.error
             n += 1
             yield parse_item(item, n)
