@@ -25,6 +25,7 @@ from bulklike.auth.identity import (
     check_binding,
     confirm_user_id,
     known_user_id,
+    legacy_key,
     provisional_key,
     resolve_user_id,
 )
@@ -157,6 +158,7 @@ async def run_command(
                 app=settings.credentials.app_id,
                 user=account_key(user_id) if user_id else provisional_key(settings, journal),
                 now=clock(),
+                also=legacy_key(settings),
             )
             try:
                 session = RunSession(settings, opts, streams, journal, ledger, sources, clock, sleep)
