@@ -26,6 +26,7 @@ from bulklike.auth.identity import (
     check_binding,
     confirm_user_id,
     known_user_id,
+    legacy_key,
     provisional_key,
 )
 from bulklike.auth.signer import make_signer
@@ -197,6 +198,7 @@ class Session:
                 app=settings.credentials.app_id,
                 user=account_key(user_id) if user_id else provisional_key(settings, journal),
                 now=self._clock(),
+                also=legacy_key(settings),
             )
             try:
                 client = XClient(
