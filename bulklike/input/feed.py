@@ -21,6 +21,7 @@ NAME: Final = "<python>"
 IDLE_S: Final = 0.1  # the thread commits what it has after this long without a new item
 MAX_QUEUED: Final = 20_000  # the pump waits while the thread is this far behind
 _END: Final = object()
+_MAX_ID: Final = "9223372036854775807"  # 2^63-1; same-length digit strings compare like the numbers
 
 Ids = Iterable[str] | AsyncIterable[str]
 
@@ -35,6 +36,14 @@ class _Failed:
 def parse_item(item: object, n: int) -> Record:
     """One item of a feed: an ID or URL (an int is taken as an ID), else an invalid record."""
     source = f"{NAME}:{n}"
+    if (  # the common case, without the parser: 1-19 ASCII digits, no leading zero, at most 2^63-1
+        type(item) is str
+        and item.isdigit()
+        and item.isascii()
+        and item[0] != "0"
+        and (len(item) < 19 or (len(item) == 19 and item <= _MAX_ID))
+    ):
+        return ParsedId(item, source)
     if isinstance(item, int) and not isinstance(item, bool):
         text = str(item)
     elif isinstance(item, str):
