@@ -8,7 +8,7 @@ only the signer calls it.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class Secret:
@@ -49,22 +49,48 @@ def fingerprint(value: str, *, purpose: str) -> str:
     return hashlib.sha256(f"bulklike:{purpose}:{value}".encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Credentials:
     """One app's credentials for one user: OAuth 1.0a user context and/or an OAuth 2.0 user token.
 
     These name credentials, not the account: the account is the numeric user id the API confirms
-    (``bulklike.identity``), the same whichever kind of credentials signs.
+    (``bulklike.auth.identity``), the same whichever kind of credentials signs. Takes plain strings or
+    ``Secret`` values; every secret is kept as a ``Secret``, so no repr ever shows one.
     """
 
-    consumer_key: Secret = field(default_factory=lambda: Secret(""))
-    consumer_secret: Secret = field(default_factory=lambda: Secret(""))
-    access_token: Secret = field(default_factory=lambda: Secret(""))
-    access_token_secret: Secret = field(default_factory=lambda: Secret(""))
-    bearer_token: Secret = field(default_factory=lambda: Secret(""))
-    refresh_token: Secret = field(default_factory=lambda: Secret(""))  # OAuth 2.0, from the token store
-    client_id: str = ""  # OAuth 2.0 app (public: it is in every authorize URL)
-    client_secret: Secret = field(default_factory=lambda: Secret(""))  # confidential OAuth 2.0 clients
+    consumer_key: Secret
+    consumer_secret: Secret
+    access_token: Secret
+    access_token_secret: Secret
+    bearer_token: Secret
+    refresh_token: Secret  # OAuth 2.0, from the token store
+    client_id: str  # OAuth 2.0 app (public: it is in every authorize URL)
+    client_secret: Secret  # confidential OAuth 2.0 clients
+
+    def __init__(
+        self,
+        *,
+        consumer_key: str | Secret = "",
+        consumer_secret: str | Secret = "",
+        access_token: str | Secret = "",
+        access_token_secret: str | Secret = "",
+        bearer_token: str | Secret = "",
+        refresh_token: str | Secret = "",
+        client_id: str = "",
+        client_secret: str | Secret = "",
+    ) -> None:
+        secrets = {
+            "consumer_key": consumer_key,
+            "consumer_secret": consumer_secret,
+            "access_token": access_token,
+            "access_token_secret": access_token_secret,
+            "bearer_token": bearer_token,
+            "refresh_token": refresh_token,
+            "client_secret": client_secret,
+        }
+        for name, value in secrets.items():
+            object.__setattr__(self, name, value if isinstance(value, Secret) else Secret(str(value)))
+        object.__setattr__(self, "client_id", str(client_id))
 
     @property
     def has_oauth1(self) -> bool:

@@ -1,4 +1,4 @@
-"""The one exception tree of bulklike; the CLI maps each branch to one exit code.
+"""The one exception tree of bulklike, exported as ``bulklike.*``; the CLI maps each branch to one exit code.
 
 ::
 
@@ -10,8 +10,11 @@
         └── FatalApiError            exit 3: credentials, suspension, lock, automation flag
             └── AuthExpired          exit 3: stored tokens can no longer be renewed (run `auth`)
 
-Per-request answers (retryable, permanent) are values (``outcomes.Outcome``), not exceptions:
-a bad answer for one tweet must never unwind the run.
+``Session.like()`` and ``undo()`` raise these (a fatal answer after the last result, the unsent
+IDs left pending); misuse of the API itself (a Session not entered, one string instead of an
+iterable of IDs) raises the built-in ``RuntimeError`` or ``TypeError``. Per-request answers
+(retryable, permanent) are values (``api.classify.Outcome``), not exceptions: a bad answer for
+one tweet must never unwind the run.
 """
 
 from __future__ import annotations

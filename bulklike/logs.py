@@ -1,5 +1,8 @@
 """structlog set-up, done once by the CLI: events with stable keys on stderr, never a secret.
 
+The engine never logs through global configuration: it is handed a logger (``SILENT`` when used
+as a library).
+
 A console renderer on a terminal, JSON lines otherwise. A last processor replaces any known
 secret value with ``***`` wherever it appears, as a guard behind the ``Secret`` type.
 """
@@ -94,4 +97,21 @@ def configure(
 
 
 def get_logger() -> Any:
+    """The CLI's logger, as ``configure`` set it up."""
     return structlog.get_logger("bulklike")
+
+
+class SilentLogger:
+    """Drops every event, without touching structlog's global configuration: what the engine logs
+    to when it is used as a library (the Python API prints nothing)."""
+
+    def bind(self, **_values: Any) -> SilentLogger:
+        return self
+
+    def _drop(self, _event: str, **_values: Any) -> None:
+        return None
+
+    debug = info = warning = error = critical = exception = _drop
+
+
+SILENT = SilentLogger()

@@ -16,6 +16,7 @@ as before. A run first pays what an earlier run still owed, in input order:
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from typing import Any
@@ -133,6 +134,28 @@ class Outbox:
             )
         )
         self._seqs.append(row.seq)
+
+
+class Handover(Outbox):
+    """The Python API's outbox: there is no output, and a record handed to the caller counts as
+    written, so a later CLI run on the journal does not print what the caller already had."""
+
+    def __init__(self, journal: Journal) -> None:
+        super().__init__(journal, ResultWriter(io.StringIO(), "jsonl"))
+
+    def write_record(self, record: Record) -> None:
+        self._ids.append(record.tweet_id)
+
+    def write_invalid(self, seq: int, line: InvalidLine) -> None:
+        self._seqs.append(seq)
+
+    def flush(self) -> None:
+        return None
+
+    def take(self) -> Marks:
+        marks = Marks(self._ids, self._seqs, {})
+        self._ids, self._seqs = [], []
+        return marks
 
 
 def _file_meta(file: FileId, length: int) -> str:

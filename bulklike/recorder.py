@@ -1,6 +1,7 @@
 """Group commit: outcomes are committed to the journal in small batches, then reported.
 
-A result line, a log event or a progress count is produced only after its record is committed,
+A ``Result`` handed to the Session, a result line, a log event or a progress count is produced
+only after its record is committed,
 so whatever a reader of the results saw is in the journal. The lines go through the outbox
 (``bulklike.outbox``): the commit of a batch also acknowledges the lines of the batch before
 it, so a line is never lost to a kill and a results file holds it exactly once. The flush is
@@ -13,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from bulklike.input.readers import InvalidLine
-from bulklike.logs import get_logger
+from bulklike.logs import SILENT
 from bulklike.outbox import Outbox
+from bulklike.results import Result, Status
 from bulklike.store.journal import Journal, Record
 
 FLUSH_EVERY = 64
@@ -34,18 +36,21 @@ class Recorder:
         *,
         undo: bool = False,
         on_reported: Callable[[Record], None] | None = None,
+        deliver: Callable[[list[Result]], None] | None = None,
+        log: Any = None,
     ) -> None:
         self.journal = journal
         self.outbox = outbox
         self.invalid = 0  # invalid lines new to the journal, reported in this run
         self.undo = undo
         self.on_reported = on_reported
+        self.deliver = deliver  # the Session's hand-over of Results, after each commit
         self.counts: collections.Counter[str] = collections.Counter()
         self._buffer: list[Record] = []
         self._wake = asyncio.Event()
-        # bound once: the lazy proxy get_logger() returns rebuilds a logger on every call, which
-        # cost more than the log line itself on the per-like path (logging is configured by now)
-        self._log = get_logger().bind()
+        # bound once: the lazy proxy structlog.get_logger() returns rebuilds a logger on every call,
+        # which cost more than the log line itself on the per-like path; SILENT for the library
+        self._log = (log if log is not None else SILENT).bind()
 
     def add(self, record: Record) -> None:
         self._buffer.append(record)
@@ -71,6 +76,11 @@ class Recorder:
         for record in batch:
             self._report(record)
         self.outbox.flush()
+        if self.deliver is not None:
+            ended = [record for record in batch if record.status != "pending"]
+            if ended:
+                sources = self.journal.sources_of([record.tweet_id for record in ended])
+                self.deliver([_result(record, sources.get(record.tweet_id)) for record in ended])
 
     def close(self) -> None:
         """Commit what is buffered and acknowledge every line written (the end of a run)."""
@@ -87,6 +97,13 @@ class Recorder:
             self.outbox.write_invalid(seq, line)
         if lines:
             self.outbox.flush()
+        if lines and self.deliver is not None:
+            self.deliver(
+                [
+                    Result(tweet_id=None, status="invalid", message=line.reason, source=line.source, input=line.input)
+                    for _, line in lines
+                ]
+            )
 
     def _report(self, record: Record) -> None:
         if record.status == "pending":  # attempts noted, the ID waits for the next run
@@ -115,3 +132,16 @@ class Recorder:
             self._wake.clear()
             await asyncio.sleep(FLUSH_AFTER_S)
             self.flush()
+
+
+def _result(record: Record, source: str | None) -> Result:
+    return Result(
+        tweet_id=record.tweet_id,
+        status=cast(Status, record.status),
+        attempts=record.attempts,
+        http_status=record.http_status,
+        error_code=record.error_code,
+        message=record.message,
+        source=source,
+        at=record.at,
+    )

@@ -1,9 +1,10 @@
-"""Result lines for the next tool in a pipe: JSON Lines or CSV, one per ID that ends in a run.
+"""Results: the ``Result`` value the Session yields per ID, and its line for the next tool in a pipe.
 
-stdout carries results and nothing else. A results file is appended to; what reaches it, and
-exactly once, is the outbox's business (``bulklike.outbox``): this module formats lines, opens
-the file, and cuts it back to the length the journal acknowledged. CSV cells that a spreadsheet
-would run as a formula are neutralised (OWASP: a leading ``'``).
+A ``Result`` is made only after its record is committed to the journal. stdout carries results
+and nothing else. A results file is appended to; what reaches it, and exactly once, is the
+outbox's business (``bulklike.outbox``): this module formats lines, opens the file, and cuts it
+back to the length the journal acknowledged. CSV cells that a spreadsheet would run as a formula
+are neutralised (OWASP: a leading ``'``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,30 @@ def neutralise(value: Any) -> Any:
 def iso(ts: float | None) -> str | None:
     """Epoch seconds as ``2026-11-27T05:24:29Z`` (UTC), or None."""
     return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+Status = Literal["liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Result:
+    """What became of one input in a ``like()`` or ``undo()`` call, once committed to the journal.
+
+    ``status`` is ``liked``, ``already_liked``, ``not_found``, ``forbidden``, ``failed`` (retries
+    spent), ``unliked`` (undo) or ``invalid`` (the input was not a tweet ID or URL: ``tweet_id`` is
+    None and ``input`` holds the text). ``source`` names where the ID came from (``file:line``,
+    ``<python>:N`` for the N-th item of an iterable); ``at`` is when it ended (epoch seconds).
+    """
+
+    tweet_id: str | None
+    status: Status
+    attempts: int = 0
+    http_status: int | None = None
+    error_code: int | None = None
+    message: str | None = None
+    source: str | None = None
+    input: str | None = None
+    at: float = 0.0
 
 
 def result_line(
@@ -156,7 +181,7 @@ def open_results(path: str, fmt: Format, committed: Mapping[str, Any] | None = N
                     os.ftruncate(fd, length)
                 size, cut_short = length, False
             else:
-                cut_short = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+                cut_short = size > 0 and os.lseek(fd, size - 1, os.SEEK_SET) >= 0 and os.read(fd, 1) != b"\n"
         except BaseException:
             os.close(fd)
             raise

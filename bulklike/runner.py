@@ -22,7 +22,7 @@ import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
@@ -31,7 +31,7 @@ from bulklike.api.breaker import BREAKER_THRESHOLD, Breaker, Trip
 from bulklike.api.classify import Answer, Kind, Outcome, classify, fatal_hint
 from bulklike.api.client import NOT_CONNECTED
 from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, BulklikeError
-from bulklike.logs import get_logger
+from bulklike.logs import SILENT
 from bulklike.pacing.budget import Budget
 from bulklike.pacing.outage import Outage, Pass
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, Waiting
@@ -82,6 +82,7 @@ class Runner:
         offline_timeout_s: float = 1800.0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        log: Any = None,
         switch: ApiSwitch | None = None,
         breaker_threshold: int = BREAKER_THRESHOLD,
         gate: Callable[[], Awaitable[bool]] | None = None,
@@ -109,7 +110,7 @@ class Runner:
         self._take_lock = asyncio.Lock()
         self._sending: set[asyncio.Task[None]] = set()
         self._workers: list[asyncio.Task[None]] = []
-        self._log = get_logger()
+        self._log = log if log is not None else SILENT  # the engine prints nothing unless given a logger
         self._loop: asyncio.AbstractEventLoop | None = None  # set by run()
         self.switch = switch
         self.switched = False  # the run moved to v2 (--api auto)

@@ -1,8 +1,11 @@
-"""``bulklike run`` and ``bulklike undo``: open the journal, ledger and client, run, summarise.
+"""``bulklike.Session``: the public Python API, and the engine the CLI is built on.
 
-The engine is ``runner.Runner``; this module wires one run together: inputs into the ingest
-thread, the pacer over the shared ledger, signals, the live line, the dry-run plan, the account
-check, and the exit code.
+A Session owns what lives as long as it does: the journal (locked, one process at a time), the
+shared send ledger and the HTTP client. Each ``like()`` or ``undo()`` call is a ``job.Job`` over
+them, yielding a ``Result`` per ID as soon as its record is committed. The Session prints nothing,
+installs no signal handlers and configures no logging; leaving ``async with``, breaking out of a
+loop over its results or cancelling the task that iterates stops the call (requests already on
+the wire finish and are recorded, or are cancelled with the task) and closes everything.
 """
 
 from __future__ import annotations
@@ -11,82 +14,46 @@ import asyncio
 import contextlib
 import dataclasses
 import os
-import sys
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import BinaryIO, TextIO
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
 
 from bulklike.api.client import XClient
 from bulklike.auth.identity import (
     ACCOUNT_META,
-    AccountGate,
     account_key,
     check_binding,
     confirm_user_id,
     known_user_id,
+    legacy_key,
     provisional_key,
-    resolve_user_id,
 )
 from bulklike.auth.signer import make_signer
-from bulklike.cli import plan
-from bulklike.cli.progress import LiveLine, Snapshot, clock_time, summary_text
-from bulklike.config import Settings, require_credentials
-from bulklike.errors import (
-    EXIT_FATAL,
-    EXIT_LIMIT,
-    EXIT_OK,
-    EXIT_SOME_FAILED,
-    EXIT_USAGE,
-    FatalApiError,
-    InputError,
+from bulklike.config import (
+    CREDENTIAL_KEYS,
+    ENV_NAMES,
+    Settings,
+    build_settings,
+    read_config_file,
+    require_credentials,
 )
-from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources, open_sources
-from bulklike.input.readers import ArchiveKind, InputFormat
-from bulklike.logs import STDERR, get_logger
-from bulklike.outbox import open_outbox
+from bulklike.credentials import Credentials
+from bulklike.errors import EXIT_LIMIT
+from bulklike.input.feed import Feed, Ids
+from bulklike.input.ingest import Source
+from bulklike.job import Job, Output, Parts
+from bulklike.logs import SILENT
 from bulklike.pacing.ledger import Ledger
-from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.paths import default_ledger_path
-from bulklike.recorder import Recorder
-from bulklike.results import Format, check_results_file
-from bulklike.runner import RetryPolicy, Runner
-from bulklike.signals import forwarded
+from bulklike.plan import Plan
+from bulklike.report import Progress, RunReport
+from bulklike.results import Result
+from bulklike.runner import RetryPolicy
 from bulklike.store.journal import Journal
-from bulklike.switch import SwitchToV2, starting_settings
+from bulklike.switch import starting_settings
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunOptions:
-    """What the user asked of this run, beyond the settings."""
-
-    inputs: tuple[str, ...] = ()
-    input_format: InputFormat | None = None
-    column: str | None = None
-    archive_kind: ArchiveKind = "likes"
-    partial: bool = False
-    dry_run: bool = False
-    retry_failed: bool = False
-    max_likes: int | None = None
-    until: float | None = None
-    undo: bool = False
-    include_already: bool = False
-    force: bool = False
-    output: str | None = None
-    output_format: Format = "jsonl"
-    progress: bool = True
-    install_signals: bool = True
-    resume_command: str | None = None
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    offline_timeout_s: float = 1800.0  # how long to wait for an unreachable API before exit 75
-
-
-@dataclass(slots=True)
-class Streams:
-    stdin: BinaryIO
-    stdout: TextIO
-    stderr: TextIO
-    stdin_is_tty: bool = False
+__all__ = ["Session"]
 
 
 async def confirm_account(settings: Settings, journal: Journal) -> str:
@@ -107,284 +74,292 @@ async def confirm_account(settings: Settings, journal: Journal) -> str:
     raise AssertionError("unreachable: the last try raises when it cannot confirm")
 
 
-def signals(on_signal: Callable[[int], None], enabled: bool) -> contextlib.AbstractContextManager[None]:
-    """SIGINT -> 130, SIGTERM -> 143 on every platform; a second one is passed on as a hard stop by the handler."""
-    return forwarded(asyncio.get_running_loop(), on_signal, enabled)
+class Session:
+    """Likes (and undoes likes) through the X API, paced, journaled and resumable.
 
+    Keyword arguments are the config file's keys, with the same names and value forms; what is
+    not given comes from the config file (``config``, default ``./bulklike.toml``, and its
+    ``[profiles.NAME]`` table for ``profile``), then the defaults. Credentials come from
+    ``credentials`` when given, else from the ``BULKLIKE_*`` environment variables and the config
+    file, as for the CLI. Nothing is opened until ``async with``.
+    """
 
-async def run_command(
-    settings: Settings,
-    opts: RunOptions,
-    streams: Streams,
-    *,
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> int:
-    """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
-    require_credentials(settings)
-    if opts.output:  # a results file of another format is refused before anything is made or sent
-        check_results_file(opts.output, opts.output_format)
-    inputs = list(opts.inputs)
-    if not inputs and not opts.undo and not streams.stdin_is_tty:
-        inputs = ["-"]
-    nothing = f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
-    if not (inputs or opts.undo or opts.retry_failed or os.path.exists(settings.journal)):
-        raise InputError(nothing)
-    # inputs first: a missing or unusable one is exit 2 before a journal, lock or ledger file is made
-    sources = await asyncio.to_thread(
-        open_sources,
-        inputs,
-        streams.stdin,
-        opts.input_format,
-        opts.column,
-        archive_kind=opts.archive_kind,
-        partial=opts.partial,
-    )
-    started = False  # once the session is made, the ingest thread closes the inputs
-    try:
+    def __init__(
+        self,
+        *,
+        credentials: Credentials | None = None,
+        profile: str | None = None,
+        config: str | None = None,
+        base_url: str | None = None,
+        api: str | None = None,
+        concurrency: int | None = None,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+        min_interval: float | None = None,
+        spread: bool | None = None,
+        quota: str | Sequence[str] | None = None,
+        app_quota: str | Sequence[str] | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        ledger: str | os.PathLike[str] | None = None,
+        user_id: str | None = None,
+    ) -> None:
+        #: what reading the config file had to say (for example: it holds secrets others can read)
+        self.warnings: list[str] = []
+        data = read_config_file(config, warn=self.warnings)
+        flags: dict[str, Any] = {
+            "profile": profile,
+            "base_url": base_url,
+            "api": api,
+            "concurrency": concurrency,
+            "timeout": timeout,
+            "max_attempts": max_attempts,
+            "min_interval": min_interval,
+            "spread": spread,
+            "quota": [quota] if isinstance(quota, str) else None if quota is None else list(quota),
+            "app_quota": [app_quota] if isinstance(app_quota, str) else None if app_quota is None else list(app_quota),
+            "journal": None if journal is None else os.fspath(journal),
+            "ledger": None if ledger is None else os.fspath(ledger),
+            "user_id": user_id,
+        }
+        env: Mapping[str, str] = os.environ
+        if credentials is not None:  # given credentials stand alone: no variable or config value mixes in
+            env = {ENV_NAMES[key]: getattr(credentials, key).reveal() for key in CREDENTIAL_KEYS}
+            data = {key: value for key, value in data.items() if key != "credentials"}
+            data["profiles"] = {
+                name: {k: v for k, v in table.items() if k not in CREDENTIAL_KEYS} if isinstance(table, dict) else table
+                for name, table in data.get("profiles", {}).items()
+            }
+        settings = build_settings(flags, env, data)
+        self._setup(settings)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        force: bool = False,
+        confirm: bool = True,
+        retry: RetryPolicy | None = None,
+        log: Any = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> Session:
+        """A Session over settings already merged (the CLI's way in): ``force`` takes over a journal
+        made with another account; ``confirm=False`` (a dry run) asks the API nothing on opening;
+        ``log`` is a structlog logger for the run's events."""
+        session = cls.__new__(cls)
+        session.warnings = []
+        session._setup(settings, force=force, retry=retry, log=log, clock=clock, sleep=sleep)
+        session._confirm = confirm
+        return session
+
+    def _setup(
+        self,
+        settings: Settings,
+        *,
+        force: bool = False,
+        retry: RetryPolicy | None = None,
+        log: Any = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self._force = force
+        self._confirm = True
+        self._retry = retry or RetryPolicy()
+        self._log = log if log is not None else SILENT
+        self._clock, self._sleep = clock, sleep
+        self._parts: Parts | None = None
+        self._job: Job | None = None
+        self._stop_asked: tuple[int, bool] | None = None  # a stop that came before its call started
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "open" if self._parts is not None else "closed" if self._closed else "new"
+        return f"<bulklike.Session journal={self.settings.journal!r} api={self.settings.api!r} {state}>"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Session:
+        if self._parts is not None or self._closed:
+            raise RuntimeError("a Session can be entered once")
+        settings = self.settings
+        require_credentials(settings)
         journal = Journal(settings.journal)
         try:
             settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
             user_id = known_user_id(settings, journal)
-            if user_id is None and not opts.dry_run and journal.get_meta(ACCOUNT_META) is not None:
+            if user_id is None and self._confirm and journal.get_meta(ACCOUNT_META) is not None:
                 user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
-            check_binding(journal, user_id, force=opts.force)  # else at the first send (AccountGate)
-            settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
-            if not inputs and not opts.undo and journal.count_pending() == 0 and not opts.retry_failed:
-                raise InputError(nothing)
+            check_binding(journal, user_id, force=self._force)  # else at the first send (AccountGate)
+            self.settings = settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
             ledger = Ledger(
                 settings.ledger or default_ledger_path(),
                 app=settings.credentials.app_id,
                 user=account_key(user_id) if user_id else provisional_key(settings, journal),
-                now=clock(),
+                now=self._clock(),
+                also=legacy_key(settings),
             )
             try:
-                session = RunSession(settings, opts, streams, journal, ledger, sources, clock, sleep)
-                started = True
-                return await session.execute()
-            finally:
+                client = XClient(
+                    base_url=settings.base_url,
+                    api=settings.api,
+                    signer=make_signer(settings),
+                    timeout=settings.timeout,
+                    concurrency=settings.concurrency,
+                    user_id=settings.user_id,
+                )
+                await client.__aenter__()
+            except BaseException:
                 ledger.close()
-        finally:
+                raise
+        except BaseException:
             journal.close()
-    finally:
-        if not started:
-            close_sources(sources)
+            raise
+        self._parts = Parts(
+            settings=settings,
+            journal=journal,
+            ledger=ledger,
+            client=client,
+            retry=self._retry,
+            force=self._force,
+            log=self._log,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+        return self
 
-
-class RunSession:
-    """One run's moving parts, and the callbacks that connect them."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        opts: RunOptions,
-        streams: Streams,
-        journal: Journal,
-        ledger: Ledger,
-        sources: list[Source],
-        clock: Callable[[], float],
-        sleep: Callable[[float], Awaitable[None]],
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.settings, self.opts, self.streams, self.journal, self.clock = settings, opts, streams, journal, clock
-        self.log = get_logger()
-        self.started = clock()
-        self.run_id = journal.begin_run("undo" if opts.undo else "run", self.started)
-        if opts.retry_failed:
-            journal.retry_failed()
-        if opts.undo:
-            journal.prepare_undo(include_already=opts.include_already)
-        self.outbox = open_outbox(journal, opts.output, opts.output_format, streams.stdout)
-        self.pacer = Pacer(
-            ledger,
-            settings.user_limits,
-            settings.app_limits,
-            timeout=settings.timeout,
-            min_interval=settings.interval,
-            clock=clock,
-            sleep=sleep,
-            stop_at=opts.until,
-            on_wait=self._on_wait,
-        )
-        self.recorder = Recorder(journal, self.outbox, undo=opts.undo)
-        self.client = XClient(
-            base_url=settings.base_url,
-            api=settings.api,
-            signer=make_signer(settings),
-            timeout=settings.timeout,
-            concurrency=settings.concurrency,
-            user_id=settings.user_id,
-        )
-        retry = RetryPolicy(
-            max_attempts=settings.max_attempts,
-            initial_s=opts.retry.initial_s,
-            max_wait_s=opts.retry.max_wait_s,
-            jitter_s=opts.retry.jitter_s,
-        )
-        self.runner = Runner(
-            journal,
-            self.pacer,
-            self.client,
-            self.recorder,
-            concurrency=settings.concurrency,
-            retry=retry,
-            undo=opts.undo,
-            max_likes=opts.max_likes,
-            offline_timeout_s=opts.offline_timeout_s,
-            clock=clock,
-            sleep=sleep,
-            switch=SwitchToV2(settings, self.client, self.pacer, journal, resolve_user_id) if settings.auto else None,
-            gate=None if settings.user_id else AccountGate(self.client, settings, journal, ledger, force=opts.force),
-        )
-        self.loop = asyncio.get_running_loop()
-        self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=clock, on_commit=self._from_thread)
-        self.signalled: list[int] = []
-        self.live = LiveLine(streams.stderr, enabled=opts.progress and streams.stderr.isatty())
-        self.live.snapshot = SnapshotMaker(self).make
+        await self.aclose()
 
-    def _on_wait(self, waiting: Waiting | None) -> None:
-        if waiting is not None and waiting.until - self.clock() >= 1.0:  # sub-second waits are just pacing
-            wait_s = round(max(0.0, waiting.until - self.clock()), 1)
-            self.log.info("waiting", reason=waiting.reason, until=clock_time(waiting.until), wait_s=wait_s)
-
-    def _from_thread(self, invalid: list[NewInvalid]) -> None:
-        self.loop.call_soon_threadsafe(self._on_commit, invalid)
-
-    def _on_commit(self, invalid: list[NewInvalid]) -> None:
-        """On the loop, after each ingest commit: report new invalid lines, wake the dispatcher."""
-        self.recorder.report_invalid(invalid)
-        self.runner.new_rows.set()
-        if self.ingestor.done.is_set():
-            self.runner.reading.clear()
-            if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now, exit 2
-                self.runner.request_stop(EXIT_USAGE)
-
-    def on_signal(self, code: int) -> None:
-        self.signalled.append(code)
-        self.ingestor.stop.set()
-        self.runner.reading.clear()
-        self.runner.new_rows.set()
-        if len(self.signalled) == 1:
-            self.log.warning("stopping", signal=code, detail="finishing requests in flight; again to stop now")
-            self.runner.request_stop(code)
-        else:
-            self.runner.hard_stop()
-
-    async def dry_run(self) -> int:
-        await asyncio.to_thread(self.ingestor.done.wait)
-        if self.ingestor.stats.error is not None:
-            raise self.ingestor.stats.error
-        await asyncio.sleep(0)  # let the last on_commit run
-        code = plan.print_plan(
-            self.journal, self.run_id, self.ingestor.stats, self.pacer, self.settings, self.streams.stderr, self.clock()
-        )
-        self.journal.finish_run(self.run_id, code, self.clock())
-        self.recorder.close()
-        return code
-
-    async def execute(self) -> int:
-        self.runner.reading.set()
-        self.ingestor.start()
-        with signals(self.on_signal, self.opts.install_signals):
-            if self.opts.dry_run:
-                return await self.dry_run()
-            STDERR.before_write, STDERR.after_write = self.live.clear, self.live.draw
-            drawer = asyncio.create_task(self.live.run())
+    async def aclose(self) -> None:
+        """Stop a call still running (what is in flight finishes and is recorded), then close all."""
+        parts, self._parts, self._closed = self._parts, None, True
+        if parts is None:
+            return
+        try:
+            if self._job is not None:
+                await self._job.close()
+        finally:
             try:
-                async with self.client:
-                    await self.runner.run()
+                await parts.client.__aexit__(None, None, None)
             finally:
-                drawer.cancel()
-                await asyncio.gather(drawer, return_exceptions=True)
-                self.live.clear()
-                STDERR.before_write = STDERR.after_write = None
-                self.ingestor.stop.set()
-                self.recorder.close()
-            if self.ingestor.stats.error is not None and self.runner.stop_code in (None, EXIT_USAGE):
-                raise self.ingestor.stats.error
-        return self.finish()
+                parts.ledger.close()
+                parts.journal.close()
 
-    def finish(self) -> int:
-        pending = self.journal.count_pending(undo=self.opts.undo)
-        counts = self.journal.counts()  # counted once: on a large journal each is a scan
-        code = _exit_code(
-            self.runner, self.signalled, self.opts.undo, self.recorder, self.recorder.invalid, pending, counts
-        )
-        self.journal.finish_run(self.run_id, code, self.clock())
-        resume = self.opts.resume_command if pending and code != EXIT_OK else None
-        self.streams.stderr.write(
-            summary_text(
-                title=("undo" if self.opts.undo else "run") + (" stopped" if pending else " finished"),
-                run_counts={**dict(self.recorder.counts), "invalid": self.recorder.invalid, "pending": pending},
-                journal_counts=counts,
-                elapsed=self.clock() - self.started,
-                wait_s=self.pacer.wait_s,
-                journal=self.settings.journal,
-                resume=resume,
-                exit_code=code,
-                refused=self.pacer.rate_limited,
-            )
-        )
-        self.streams.stderr.flush()
-        if self.runner.stop_error is not None:  # the account check or the token refresh
-            raise self.runner.stop_error
-        if self.runner.stop_code == EXIT_FATAL:
-            raise FatalApiError(self.runner.stop_message or "stopped by the API")
-        return code
+    def _open_parts(self) -> Parts:
+        if self._parts is None:
+            raise RuntimeError("use the Session inside 'async with' (it is not open)")
+        return self._parts
 
+    async def _new_job(self, *, undo: bool, sources: list[Source], feed: Feed | None, **options: Any) -> Job:
+        """One call at a time: a call still running (a loop left with ``break``) is stopped first."""
+        parts = self._open_parts()
+        if self._job is not None:
+            await self._job.close()
+        self._job = job = Job(parts, undo=undo, sources=sources, feed=feed, **options)
+        if self._stop_asked is not None:
+            (code, now), self._stop_asked = self._stop_asked, None
+            job.stop(code, now=now)
+        return job
 
-class SnapshotMaker:
-    """The live line's snapshot. Its total is done + pending read at one moment (on the loop,
-    between commits): again each second while reading, once after; then fixed, never below done."""
+    # -- the calls -------------------------------------------------------------------------------
 
-    def __init__(self, session: RunSession) -> None:
-        self.session, self._counted_at, self._total, self._final = session, float("-inf"), 0, False
-        self._eta = (0.0, None)  # type: tuple[float, float | None]
+    def like(
+        self,
+        ids: Ids,
+        *,
+        retry_failed: bool = False,
+        max_likes: int | None = None,
+        until: float | None = None,
+    ) -> AsyncGenerator[Result, None]:
+        """Like every tweet in ``ids`` (IDs or URLs, any iterable or async iterable of str).
 
-    def make(self) -> Snapshot:
-        s = self.session
-        now = s.clock()
-        counts = dict(s.recorder.counts)
-        done = sum(counts.values())
-        reading = not s.ingestor.done.is_set()
-        if not self._final and (now - self._counted_at > 1.0 or done > self._total or not reading):
-            self._total = done + s.journal.count_pending(undo=s.opts.undo)
-            self._counted_at, self._final = now, not reading
-        pending = self._total - done
-        if now - self._eta[0] > 5.0:
-            self._eta = (now, s.pacer.estimate_finish(pending) if pending else None)
-        quota = s.pacer.quota_left()
-        tightest = min(quota, key=lambda q: q[2] / q[1].count, default=None)
-        return Snapshot(
-            done=done,
-            total=self._total,
-            counts=counts,
-            rate_per_s=done / max(1e-6, now - s.started),
-            quota=tightest,
-            eta=self._eta[1],
-            waiting=s.pacer.waiting,
-            reading=reading,
+        Yields a ``Result`` for each ID that ends in this call, invalid inputs included, once it is
+        committed to the journal. IDs the journal already holds as done are not sent again; IDs
+        left pending by earlier calls are sent too. ``retry_failed`` queues ``failed`` IDs again;
+        ``max_likes`` and ``until`` (epoch seconds) end the call early with the rest pending.
+        A fatal answer raises ``FatalApiError`` after the last result, the unsent IDs pending.
+        """
+        feed = Feed(ids)
+        return self._results(
+            undo=False,
+            sources=[feed.source],
+            feed=feed,
+            retry_failed=retry_failed,
+            max_likes=max_likes,
+            until=until,
         )
 
+    def undo(
+        self, *, include_already: bool = False, max_likes: int | None = None, until: float | None = None
+    ) -> AsyncGenerator[Result, None]:
+        """Unlike every tweet this journal liked (``include_already``: also those found already
+        liked); yields a ``Result`` (``unliked``, ``not_found``, ...) per tweet, as ``like()`` does."""
+        return self._results(
+            undo=True, sources=[], feed=None, include_already=include_already, max_likes=max_likes, until=until
+        )
 
-def _exit_code(
-    runner: Runner,
-    signalled: list[int],
-    undo: bool,
-    recorder: Recorder,
-    invalid: int,
-    pending: int,
-    counts: dict[str, int],
-) -> int:
-    if runner.stop_code == EXIT_FATAL:
-        return EXIT_FATAL
-    if signalled:
-        return signalled[0]
-    if pending and (runner.limit_reached or runner.stop_code == EXIT_LIMIT):
-        return EXIT_LIMIT
-    if undo:
-        return EXIT_SOME_FAILED if recorder.counts.get("failed") else EXIT_OK
-    return EXIT_SOME_FAILED if counts.get("failed") or counts.get("invalid") or invalid else EXIT_OK
+    async def _results(self, **call: Any) -> AsyncGenerator[Result, None]:
+        async with contextlib.aclosing(self.batches(**call)) as batches:
+            async for batch in batches:
+                for result in batch:
+                    yield result
 
+    async def batches(
+        self, *, undo: bool, sources: list[Source], feed: Feed | None = None, **options: Any
+    ) -> AsyncGenerator[list[Result], None]:
+        """The calls' common form, for callers that open their own inputs (``input.ingest.open_sources``,
+        as the CLI does): results in lists, one per group commit. The sources are closed when read."""
+        job = await self._new_job(undo=undo, sources=sources, feed=feed, **options)
+        async with contextlib.aclosing(job.batches()) as batches:
+            async for batch in batches:
+                yield batch
 
-def stdin_streams() -> Streams:
-    return Streams(stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr, stdin_is_tty=sys.stdin.isatty())
+    async def plan(
+        self,
+        ids: Ids | list[Source],
+        *,
+        retry_failed: bool = False,
+        on_invalid: Callable[[Result], None] | None = None,
+        output: Output | None = None,
+    ) -> Plan:
+        """A dry run: read ``ids`` into the journal, send nothing, and say what a run would do.
+        Invalid inputs are passed to ``on_invalid``."""
+        if isinstance(ids, list) and ids and all(isinstance(s, Source) for s in ids):
+            feed, sources = None, list(ids)
+        else:
+            feed = Feed(ids)  # type: ignore[arg-type]
+            sources = [feed.source]
+        job = await self._new_job(undo=False, sources=sources, feed=feed, retry_failed=retry_failed, output=output)
+        return await job.plan(on_invalid)
+
+    # -- while a call runs -----------------------------------------------------------------------
+
+    def stop(self, *, now: bool = False, exit_code: int = EXIT_LIMIT) -> None:
+        """Stop the running call from anywhere on the loop (a signal handler, another task):
+        nothing more is sent and its loop ends once what is in flight is recorded; ``now``
+        cancels what is in flight too. ``exit_code`` is what the call's report will say."""
+        if self._job is not None and self._job.running:
+            self._job.stop(exit_code, now=now)
+        elif self._parts is not None:
+            self._stop_asked = (exit_code, now)  # a signal just before the call started: it stops at once
+
+    def progress(self) -> Progress | None:
+        """Where the running (or last) call stands; None before the first call."""
+        return self._job.progress() if self._job is not None else None
+
+    @property
+    def report(self) -> RunReport | None:
+        """How the last call ended; None while it runs, or if it raised something other than a fatal answer."""
+        return self._job.report if self._job is not None else None
+
+    def pending(self, *, undo: bool = False) -> int:
+        """How many IDs the journal has left to send (to unlike, with ``undo``)."""
+        return self._open_parts().journal.count_pending(undo=undo)
+
+    def counts(self) -> dict[str, int]:
+        """The journal's records by status (``liked``, ``pending``, ``failed``, ...)."""
+        return self._open_parts().journal.counts()

@@ -10,10 +10,11 @@ user set limits), the user's numeric id from ``GET /2/users/me``. The journal re
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bulklike.api.client import XClient
 from bulklike.config import Settings
-from bulklike.logs import get_logger
+from bulklike.logs import SILENT
 from bulklike.pacing.pacer import Pacer
 from bulklike.store.journal import Journal
 
@@ -38,12 +39,15 @@ class SwitchToV2:
         pacer: Pacer,
         journal: Journal,
         resolve_user_id: Callable[[XClient, Journal, Settings], Awaitable[None]],
+        *,
+        log: Any = None,
     ) -> None:
         self.settings = settings.as_v2()
         self.client = client
         self.pacer = pacer
         self.journal = journal
         self.resolve_user_id = resolve_user_id
+        self.log = log if log is not None else SILENT  # the engine logs only where it is told to
 
     async def to_v2(self) -> None:
         """Raises ``FatalApiError`` when v2 will not say who the user is (nothing was recorded)."""
@@ -52,7 +56,7 @@ class SwitchToV2:
         await self.resolve_user_id(self.client, self.journal, v2)
         self.pacer.set_limits(v2.user_limits, v2.app_limits, v2.interval)
         self.journal.set_meta(META_API, "v2")
-        get_logger().warning(
+        self.log.warning(
             "api_switched",
             api="v2",
             limits=", ".join(str(limit) for limit in v2.user_limits) or "none",

@@ -294,6 +294,19 @@ def test_user_and_app_scopes(path: str) -> None:
     assert len(alice_elsewhere.user_book) == 2 and len(alice_elsewhere.app_book) == 1
 
 
+def test_sends_under_an_earlier_key_still_count_for_the_user(path: str) -> None:
+    """Earlier versions keyed a user by its token; after the upgrade those sends still count."""
+    user = [Limit(2, 100.0)]
+    before = Ledger(path, app="a", user="token-fingerprint", now=NOW)
+    assert before.try_reserve(user, [], NOW, NOW + 1)[0] is not None
+    after = Ledger(path, app="a", user="account", now=NOW, also="token-fingerprint")
+    assert after.try_reserve(user, [], NOW, NOW + 1)[0] is not None
+    assert after.try_reserve(user, [], NOW, NOW + 1)[0] is None  # 2 in the window: the old one counted
+    assert before.try_reserve(user, [], NOW, NOW + 1)[0] is not None  # (the old key alone sees one)
+    after.reload()
+    assert len(after.user_book) == 3
+
+
 def test_old_rows_are_dropped_after_a_week(path: str) -> None:
     ledger = Ledger(path, app="a", user="u", now=NOW)
     ledger.try_reserve([], [], NOW, NOW + 1)

@@ -38,3 +38,11 @@ def test_outage_longer_than_the_timeout_says_stop() -> None:
     go, until = state.decide(11.0)
     assert go is None and until == 12.0
     assert state.decide(30.0) == ("stop", 0.0)
+
+
+def test_a_probe_that_never_reports_back_is_given_up() -> None:
+    state = OutageState(timeout_s=3600.0)
+    state.unreachable(0.0, probe=False)
+    assert state.decide(1.0) == ("probe", 0.0)  # its worker is then stopped: no unreachable(), no reached()
+    assert state.decide(1.0 + MAX_PROBE_S - 0.5)[0] is None
+    assert state.decide(1.0 + MAX_PROBE_S) == ("probe", 0.0)

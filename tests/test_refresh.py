@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bulklike.api.classify import Answer
-from bulklike.api.refresh import TokenRefresher, refresh_margin
+from bulklike.api.refresh import TokenRefresher, Tokens, refresh_margin
 from bulklike.credentials import Secret
 from bulklike.errors import AuthExpired
 from tests.helpers.clock import FakeClock
@@ -113,3 +113,70 @@ async def test_an_unreachable_token_endpoint_is_transient() -> None:
     clock.now += 3
     await refresher.fresh()  # tries again, 503: still the old token, nothing saved
     assert len(endpoint.calls) == 2 and saved == [] and refresher.authorization("GET", "u") == "Bearer A0"
+
+
+async def test_two_runs_of_one_profile_share_the_rotation_through_the_store() -> None:
+    """Run B finds run A's refresh in the store and adopts it rather than spending a used token."""
+    clock, endpoint = FakeClock(), TokenEndpoint()
+    store: dict[str, Tokens] = {"p": Tokens(Secret("A0"), Secret("R0"), clock.now + 100, 100)}
+
+    def run() -> TokenRefresher:
+        def save(access: Secret, refresh: Secret, lifetime: float | None, now: float) -> None:
+            store["p"] = Tokens(access, refresh, None if lifetime is None else now + lifetime, lifetime)
+
+        return TokenRefresher(
+            access_token=Secret("A0"),
+            refresh_token=Secret("R0"),
+            expires_at=clock.now + 100,
+            lifetime=100,
+            client_id="cid",
+            client_secret=Secret(""),
+            token_url="http://127.0.0.1:9/2/oauth2/token",
+            save=save,
+            again="run `bulklike auth --oauth2` again",
+            post=endpoint,
+            clock=clock,
+            load=lambda: store["p"],
+        )
+
+    a, b = run(), run()
+    clock.now += 95
+    await a.fresh()
+    await b.fresh()  # adopts A1/R1 from the store: no second refresh with R0
+    assert len(endpoint.calls) == 1 and b.authorization("GET", "u") == "Bearer A1"
+    clock.now += 100
+    await b.fresh()  # now b refreshes with R1, and a adopts the result
+    assert "refresh_token=R1" in endpoint.calls[-1] and a.authorization("GET", "u") == "Bearer A1"
+    assert await a.renew("Bearer A1") and a.authorization("GET", "u") == "Bearer A2"
+    assert len(endpoint.calls) == 2
+
+
+async def test_a_refusal_after_another_run_rotated_adopts_its_tokens() -> None:
+    refused = Answer(400, b'{"error":"invalid_request","error_description":"Value passed for the token was invalid."}')
+    clock = FakeClock()
+    stored: list[Tokens | None] = [None]
+    calls: list[str] = []
+
+    async def racing(
+        method: str, url: str, *, headers: dict[str, str], body: str | None = None, timeout: float = 30.0
+    ) -> Answer:
+        calls.append(body or "")
+        stored[0] = Tokens(Secret("B1"), Secret("RB1"), clock.now + 100, 100)  # the other run saved meanwhile
+        return refused
+
+    refresher = TokenRefresher(
+        access_token=Secret("A0"),
+        refresh_token=Secret("R0"),
+        expires_at=clock.now + 100,
+        lifetime=100,
+        client_id="cid",
+        client_secret=Secret(""),
+        token_url="http://127.0.0.1:9/2/oauth2/token",
+        save=lambda *args: None,
+        again="run `bulklike auth --oauth2` again",
+        post=racing,
+        clock=clock,
+        load=lambda: stored[0],
+    )
+    assert await refresher.renew("Bearer A0")
+    assert refresher.authorization("GET", "u") == "Bearer B1" and len(calls) == 1

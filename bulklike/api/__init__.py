@@ -2,6 +2,8 @@
 
 ``signing`` (OAuth 1.0a and bearer headers), ``client`` (the only aiohttp client in the package: one
 request in, one raw ``Answer`` out), ``codes`` (the error vocabulary shared with the emulator) and
-``classify`` (pure: an ``Answer`` becomes an ``Outcome``). May import ``bulklike.errors`` and
+``classify`` (pure: an ``Answer`` becomes an ``Outcome``), ``oauth`` (the OAuth 1.0a and 2.0 protocol
+messages, built and read with oauthlib) and ``refresh`` (an OAuth 2.0 token that renews itself, shared by
+every worker). May import ``bulklike.errors`` and
 ``bulklike.credentials``; never the journal, the pacer or the CLI.
 """

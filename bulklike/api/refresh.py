@@ -11,7 +11,10 @@ X's user access tokens live two hours and refresh tokens are single-use. So:
   the new access token is handed out, so a ``kill -9`` at any moment after a refresh leaves on disk
   a refresh token that still works;
 - **refused** (``invalid_grant``: revoked, expired, already used): ``AuthExpired`` (exit 3), and
-  every later call raises it too; no second refresh is tried with a token the server refused.
+  every later call raises it too; no second refresh is tried with a token the server refused;
+- **another run of the same profile** may have refreshed first (its refresh token is then spent):
+  before refreshing, and after a refusal, ``load`` reads the store, and newer tokens found there are
+  adopted instead.
 
 The clock is injectable; the transport is ``api.client.form_request`` unless a test passes another.
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 
 from bulklike.api.classify import Answer
 from bulklike.api.oauth import GrantRefused, GrantUnavailable, read_grant, refresh_body, token_headers
@@ -39,6 +42,15 @@ class Post(Protocol):
     def __call__(
         self, method: str, url: str, *, headers: dict[str, str], body: str | None = ..., timeout: float = ...
     ) -> Awaitable[Answer]: ...
+
+
+class Tokens(NamedTuple):
+    """What the token store holds for the profile now (``load``)."""
+
+    access_token: Secret
+    refresh_token: Secret
+    expires_at: float | None
+    lifetime: float | None
 
 
 def refresh_margin(lifetime: float | None) -> float:
@@ -60,6 +72,7 @@ class TokenRefresher:
         "_url",
         "_save",
         "_again",
+        "_load",
         "_post",
         "_clock",
         "_timeout",
@@ -84,6 +97,7 @@ class TokenRefresher:
         post: Post | None = None,
         clock: Callable[[], float] = time.time,
         timeout: float = 30.0,
+        load: Callable[[], Tokens | None] | None = None,
     ) -> None:
         self._header = "Bearer " + access_token.reveal()
         self._refresh_token = refresh_token
@@ -93,6 +107,7 @@ class TokenRefresher:
         self._url = token_url
         self._save = save
         self._again = again  # the command that gets new tokens, for the message
+        self._load = load
         if post is None:
             from bulklike.api.client import form_request  # client imports this module: import late
 
@@ -133,6 +148,8 @@ class TokenRefresher:
                 return True
             if self._dead is not None:
                 raise AuthExpired(self._dead)
+            if self._adopt_newer() and not self._expiring():
+                return True  # another run of this profile refreshed: its tokens are in the store
             if not self._refresh_token:
                 self._dead = f"the OAuth 2.0 access token expired and there is no refresh token: {self._again}"
                 raise AuthExpired(self._dead)
@@ -147,6 +164,8 @@ class TokenRefresher:
             try:
                 grant = read_grant(answer, self._client_id)
             except GrantRefused as exc:
+                if self._adopt_newer():  # spent by another run at the same moment: take what it saved
+                    return True
                 self._dead = f"the token refresh was refused ({exc}): {self._again}"
                 raise AuthExpired(self._dead) from None
             except GrantUnavailable:
@@ -162,3 +181,17 @@ class TokenRefresher:
             self._header = "Bearer " + grant.access_token.reveal()
             self.refreshes += 1
             return True
+
+    def _expiring(self) -> bool:
+        return self._refresh_at is not None and self._clock() >= self._refresh_at
+
+    def _adopt_newer(self) -> bool:
+        """Take the store's tokens when they are not ours (another run refreshed); ``True`` if taken."""
+        stored = self._load() if self._load is not None else None
+        if stored is None or not stored.refresh_token or stored.refresh_token == self._refresh_token:
+            return False
+        self._refresh_token = stored.refresh_token
+        self._header = "Bearer " + stored.access_token.reveal()
+        expires_at = stored.expires_at
+        self._refresh_at = None if expires_at is None else expires_at - refresh_margin(stored.lifetime)
+        return True

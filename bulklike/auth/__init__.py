@@ -5,5 +5,5 @@
 one-shot loopback server for the redirect), ``signer`` (settings -> the request signer, with
 refresh for stored OAuth 2.0 tokens) and ``identity`` (the account is the numeric user id the API
 confirmed: ledger keys and journal binding). May import ``api``, ``credentials``, ``tokens``,
-``config`` and ``store``; never the runner or the CLI.
+``config``, ``store`` and ``pacing`` (the ledger's account key); never the runner or the CLI.
 """

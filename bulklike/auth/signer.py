@@ -6,7 +6,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from bulklike.api.refresh import TokenRefresher
+from bulklike.api.refresh import TokenRefresher, Tokens
 from bulklike.api.signing import BearerSigner, OAuth1Signer, Signer
 from bulklike.auth.endpoints import Endpoints
 from bulklike.config import Settings
@@ -42,7 +42,18 @@ def make_signer(
         again=again_command(settings.profile, oauth2=True),
         clock=clock,
         timeout=settings.timeout,
+        load=_loader(store or TokenStore(), settings.profile),
     )
+
+
+def _loader(store: TokenStore, profile: str | None) -> Callable[[], Tokens | None]:
+    def load() -> Tokens | None:
+        entry = store.get(profile)
+        if entry is None or entry.kind != "oauth2":
+            return None
+        return Tokens(entry.access_token, entry.refresh_token, entry.expires_at, entry.lifetime)
+
+    return load
 
 
 def _saver(

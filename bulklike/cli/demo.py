@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from importlib import resources
 
+from bulklike.cli.driver import RunOptions, Streams, run_command
 from bulklike.cli.settings import configure_logging
 from bulklike.config import Settings
 from bulklike.credentials import Credentials, Secret
@@ -24,7 +25,6 @@ from bulklike.emulator import DEMO_ACCOUNT, EmulatorConfig, run_emulator
 from bulklike.errors import EXIT_USAGE
 from bulklike.pacing.limits import Limit
 from bulklike.runner import RetryPolicy
-from bulklike.session import RunOptions, Streams, run_command
 
 DEMO_USER_LIMITS = (Limit(60, 10.0),)
 DEMO_APP_LIMITS = (Limit(600, 60.0),)

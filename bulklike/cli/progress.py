@@ -9,13 +9,14 @@ layout and redraws during waits, which is a page of code and no dependency.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from bulklike.pacing.limits import Limit
-from bulklike.pacing.pacer import Waiting
+from bulklike.report import Progress as Snapshot
+from bulklike.timefmt import clock_time, duration
+
+__all__ = ["LiveLine", "Snapshot", "clock_time", "duration", "render", "summary_text"]
 
 _SHOWN = (
     ("liked", "liked"),
@@ -25,40 +26,6 @@ _SHOWN = (
     ("forbidden", "forbidden"),
     ("failed", "failed"),
 )
-
-
-def clock_time(ts: float) -> str:
-    """Local wall-clock time for a reader: ``14:03:12``, with the date when not today."""
-    now = time.localtime()
-    when = time.localtime(ts)
-    if when[:3] == now[:3]:
-        return time.strftime("%H:%M:%S", when)
-    return time.strftime("%Y-%m-%d %H:%M", when)
-
-
-def duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
-
-
-@dataclass(slots=True)
-class Snapshot:
-    """What the line shows; built by the runner on demand."""
-
-    done: int
-    total: int
-    counts: dict[str, int]
-    rate_per_s: float
-    quota: tuple[str, Limit, int] | None  # the tightest: (scope, limit, left)
-    eta: float | None
-    waiting: Waiting | None
-    reading: bool = False
 
 
 def render(snap: Snapshot, width: int = 160) -> str:
@@ -86,7 +53,7 @@ class LiveLine:
 
     stream: TextIO
     enabled: bool
-    snapshot: Callable[[], Snapshot] | None = None
+    snapshot: Callable[[], Snapshot | None] | None = None
     interval: float = 0.25
     _shown: bool = field(default=False)
 
@@ -96,9 +63,10 @@ class LiveLine:
             self._shown = False
 
     def draw(self) -> None:
-        if not self.enabled or self.snapshot is None:
+        snapshot = self.snapshot() if self.enabled and self.snapshot is not None else None
+        if snapshot is None:
             return
-        self.stream.write("\r\x1b[2K" + render(self.snapshot()))
+        self.stream.write("\r\x1b[2K" + render(snapshot))
         self.stream.flush()
         self._shown = True
 

@@ -13,7 +13,7 @@ from bulklike.cli.settings import settings_from
 from bulklike.config import Settings
 
 if TYPE_CHECKING:
-    from bulklike.session import RunOptions
+    from bulklike.cli.driver import RunOptions
 
 
 def resume_command(argv: Sequence[str], args: argparse.Namespace, settings: Settings) -> str:
@@ -34,8 +34,8 @@ def resume_command(argv: Sequence[str], args: argparse.Namespace, settings: Sett
 
 def run_options(args: argparse.Namespace, argv: Sequence[str], settings: Settings, **extra: Any) -> RunOptions:
     """The flags ``run`` and ``undo`` share, as the engine's ``RunOptions``."""
+    from bulklike.cli.driver import RunOptions
     from bulklike.results import format_for
-    from bulklike.session import RunOptions
 
     return RunOptions(
         max_likes=args.max_likes,
@@ -52,7 +52,7 @@ def run_options(args: argparse.Namespace, argv: Sequence[str], settings: Setting
 
 def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Like every tweet in the inputs (or resume the journal); the exit code of the run."""
-    from bulklike.session import run_command, stdin_streams
+    from bulklike.cli.driver import run_command, stdin_streams
 
     settings = settings_from(args)
     opts = run_options(

@@ -16,7 +16,7 @@ def cmd_undo(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Unlike every tweet this journal liked; the dry run reads the journal only."""
     if args.dry_run:
         return undo_plan(settings_from(args, logging=False), include_already=args.include_already)
-    from bulklike.session import run_command, stdin_streams
+    from bulklike.cli.driver import run_command, stdin_streams
 
     settings = settings_from(args)
     opts = run_options(args, argv, settings, undo=True, include_already=args.include_already)

@@ -91,6 +91,10 @@ def describe(running: RunningEmulator) -> str:
         lines.append(f"accounts: {users}")
     if not config.quotas:
         lines.append("quotas: off")
+    lines.append(
+        f"authorize: bulklike auth --base-url {running.base_url} (PIN), or --oauth2 with any client id; "
+        f"OAuth 2.0 tokens live {config.token_ttl:g} s"
+    )
     lines.append(f"stats: {running.base_url}/_emulator/stats")
     return "\n".join(lines)
 

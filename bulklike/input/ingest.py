@@ -88,11 +88,12 @@ class IngestStats:
 
 @dataclass(slots=True)
 class Source:
-    """One opened input whose header (if any) was already checked; ``staged``: all or nothing."""
+    """One opened input whose header (if any) was already checked; ``staged``: all or nothing. A Python
+    feed has no stream and may yield ``None`` while it waits for items, so what was read so far is committed."""
 
     name: str
-    records: Iterator[Record]
-    stream: BinaryIO
+    records: Iterator[Record | None]
+    stream: BinaryIO | None
     staged: bool = False
 
 
@@ -128,7 +129,7 @@ def open_sources(
 def close_sources(sources: list[Source]) -> None:
     """Close the opened files (never stdin)."""
     for source in sources:
-        if source.name != "<stdin>":
+        if source.stream is not None and source.name != "<stdin>":
             source.stream.close()
 
 
@@ -157,6 +158,11 @@ class Ingestor:
     def start(self) -> None:
         self._thread.start()
 
+    def join(self) -> None:
+        """Wait for the thread (a Python feed always ends once stopped; stdin might not)."""
+        if self._thread.is_alive():
+            self._thread.join()
+
     def _main(self) -> None:
         try:
             with sqlite_errors(self.path):
@@ -172,6 +178,8 @@ class Ingestor:
                     conn.close()
         except (BulklikeError, sqlite3.Error, OSError) as exc:
             self.stats.error = exc if isinstance(exc, BulklikeError) else JournalError(f"{self.path}: {exc}")
+        except Exception as exc:  # raised by a Python feed's iterable: handed back to its caller
+            self.stats.error = exc
         finally:
             close_sources(self.sources)
             self.done.set()
@@ -192,10 +200,10 @@ class Ingestor:
         for record in source.records:
             if type(record) is ParsedId:
                 ids.append((record.tweet_id, record.source, now, run, run))
-            else:
+            elif record is not None:
                 assert isinstance(record, InvalidLine)
                 invalid.append(record)
-            if len(ids) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
+            if record is None or len(ids) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
                 commit(conn, ids, invalid)
                 ids, invalid = [], []
                 if self.stop.is_set():

@@ -50,10 +50,12 @@ SETUP_TIMEOUT_S = 30.0
 class Ledger:
     """Reserve send slots under user and app limits; record when answers came back."""
 
-    def __init__(self, path: str, *, app: str, user: str, now: float) -> None:
+    def __init__(self, path: str, *, app: str, user: str, now: float, also: str | None = None) -> None:
         self.path = path
         self.app = app
         self.user = user
+        #: another key this user's older sends are under (earlier versions keyed users by their token)
+        self.also = also or user
         self.user_book = SendBook()
         self.app_book = SendBook()
         self._untils: dict[int, float] = {}  # our own sends still on the books
@@ -128,10 +130,12 @@ class Ledger:
         """Read every row of this app, and of this user through any app, from the file again."""
         with sqlite_errors(self.path):
             rows = self.conn.execute(
-                "SELECT id, app, user, until FROM sends WHERE app = ? OR user = ? ORDER BY id", (self.app, self.user)
+                "SELECT id, app, user, until FROM sends WHERE app = ? OR user IN (?, ?) ORDER BY id",
+                (self.app, self.user, self.also),
             ).fetchall()
         # the user's limits count every app it signed with (OAuth 1.0a and OAuth 2.0 are two apps)
-        self.user_book = SendBook(until for _, _, user, until in rows if user == self.user)
+        mine = (self.user, self.also)
+        self.user_book = SendBook(until for _, _, user, until in rows if user in mine)
         self.app_book = SendBook(until for _, app, _, until in rows if app == self.app)
         self._untils = {i: u for i, _, _, u in rows if i in self._untils}
         self._last_id = max((row[0] for row in rows), default=self._last_id)
@@ -140,11 +144,11 @@ class Ledger:
         # "+app", "+user": a rowid range scan from the last id seen; SQLite would otherwise pick an
         # index and read (and sort) every row of the app on each send
         rows = self.conn.execute(
-            "SELECT id, app, user, until FROM sends WHERE id > ? AND (+app = ? OR +user = ?) ORDER BY id",
-            (self._last_id, self.app, self.user),
+            "SELECT id, app, user, until FROM sends WHERE id > ? AND (+app = ? OR +user IN (?, ?)) ORDER BY id",
+            (self._last_id, self.app, self.user, self.also),
         ).fetchall()
         for send_id, app, user, until in rows:
-            if user == self.user:
+            if user == self.user or user == self.also:
                 self.user_book.add(until)
             if app == self.app:
                 self.app_book.add(until)

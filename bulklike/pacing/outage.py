@@ -46,7 +46,9 @@ class OutageState:
             return "send", 0.0
         if now - self.since >= self.timeout_s:
             return "stop", 0.0
-        if not self.probing and now >= self.next_probe:
+        # a probe that never reports back (its worker was stopped, or its ID moved to another API)
+        # is given up after another MAX_PROBE_S, so one lost probe cannot hold the run to the timeout
+        if now >= self.next_probe and (not self.probing or now >= self.next_probe + self.max_s):
             self.probing = True
             return "probe", 0.0
         wake = self.next_probe if not self.probing else now + _POLL_S

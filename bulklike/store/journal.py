@@ -307,6 +307,19 @@ class Journal:
             ).fetchall()
         return [Owed(*row) for row in rows]
 
+    def sources_of(self, tweet_ids: Sequence[str]) -> dict[str, str | None]:
+        """Where each of these IDs came from (``file:line``), for the results of a batch."""
+        out: dict[str, str | None] = {}
+        with sqlite_errors(self.path):
+            for start in range(0, len(tweet_ids), 500):
+                chunk = tweet_ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for tweet_id, source in self.conn.execute(
+                    f"SELECT tweet_id, source FROM items WHERE tweet_id IN ({marks})", chunk
+                ):
+                    out[tweet_id] = source
+        return out
+
     def retry_failed(self) -> int:
         """Put ``failed`` IDs back in the queue (``--retry-failed``); returns how many."""
         with self.atomic() as conn:

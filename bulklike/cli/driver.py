@@ -1,0 +1,202 @@
+"""``bulklike run`` and ``bulklike undo`` on a ``bulklike.Session``: what only the CLI adds around it.
+
+The Session does the work (its outbox writes the result lines); this module opens the inputs, turns signals
+into stop requests (SIGINT -> 130, SIGTERM -> 143, on every platform through ``signals``; a
+second one stops at once), draws the live
+line, writes each result as a line, prints the dry-run plan or the summary with the resume
+command, and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO, TextIO
+
+from bulklike.cli.plan import print_plan
+from bulklike.cli.progress import LiveLine, summary_text
+from bulklike.config import Settings, require_credentials
+from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, BulklikeError, InputError
+from bulklike.input.ingest import Source, close_sources, open_sources
+from bulklike.input.readers import ArchiveKind, InputFormat
+from bulklike.job import Output
+from bulklike.logs import STDERR, get_logger
+from bulklike.results import Format, check_results_file
+from bulklike.runner import RetryPolicy
+from bulklike.session import Session
+from bulklike.signals import forwarded
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOptions:
+    """What the user asked of this run, beyond the settings."""
+
+    inputs: tuple[str, ...] = ()
+    input_format: InputFormat | None = None
+    column: str | None = None
+    archive_kind: ArchiveKind = "likes"
+    partial: bool = False
+    dry_run: bool = False
+    retry_failed: bool = False
+    max_likes: int | None = None
+    until: float | None = None
+    undo: bool = False
+    include_already: bool = False
+    force: bool = False
+    output: str | None = None
+    output_format: Format = "jsonl"
+    progress: bool = True
+    install_signals: bool = True
+    resume_command: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    offline_timeout_s: float = 1800.0  # how long to wait for an unreachable API before exit 75
+
+
+@dataclass(slots=True)
+class Streams:
+    stdin: BinaryIO
+    stdout: TextIO
+    stderr: TextIO
+    stdin_is_tty: bool = False
+
+
+def stdin_streams() -> Streams:
+    return Streams(stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr, stdin_is_tty=sys.stdin.isatty())
+
+
+async def run_command(
+    settings: Settings,
+    opts: RunOptions,
+    streams: Streams,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> int:
+    """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
+    require_credentials(settings)
+    if opts.output:  # a results file of another format is refused before anything is made or sent
+        check_results_file(opts.output, opts.output_format)
+    inputs = list(opts.inputs)
+    if not inputs and not opts.undo and not streams.stdin_is_tty:
+        inputs = ["-"]
+    nothing = f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
+    if not (inputs or opts.undo or opts.retry_failed or os.path.exists(settings.journal)):
+        raise InputError(nothing)
+    # inputs first: a missing or unusable one is exit 2 before a journal, lock or ledger file is made
+    sources = await asyncio.to_thread(
+        open_sources,
+        inputs,
+        streams.stdin,
+        opts.input_format,
+        opts.column,
+        archive_kind=opts.archive_kind,
+        partial=opts.partial,
+    )
+    try:
+        session = Session.from_settings(
+            settings,
+            force=opts.force,
+            confirm=not opts.dry_run,
+            retry=opts.retry,
+            log=get_logger(),
+            clock=clock,
+            sleep=sleep,
+        )
+        async with session:
+            if not inputs and not opts.undo and session.pending() == 0 and not opts.retry_failed:
+                raise InputError(nothing)
+            taken, sources = sources, []  # the session's call closes them from here on
+            return await CliRun(session, opts, streams).execute(taken)
+    finally:
+        close_sources(sources)
+
+
+class CliRun:
+    """One run's CLI side: signals, the live line, result lines, the summary."""
+
+    def __init__(self, session: Session, opts: RunOptions, streams: Streams) -> None:
+        self.session, self.opts, self.streams = session, opts, streams
+        # result lines go through the engine's outbox: written after each commit, acknowledged with the next
+        self.output = Output(opts.output, opts.output_format, streams.stdout)
+        self.log = get_logger()
+        self.signalled: list[int] = []
+
+    def on_signal(self, code: int) -> None:
+        self.signalled.append(code)
+        if len(self.signalled) == 1:
+            self.log.warning("stopping", signal=code, detail="finishing requests in flight; again to stop now")
+            self.session.stop(exit_code=code)
+        else:
+            self.session.stop(exit_code=code, now=True)
+
+    async def execute(self, sources: list[Source]) -> int:
+        with forwarded(asyncio.get_running_loop(), self.on_signal, self.opts.install_signals):
+            if self.opts.dry_run:
+                return await self.dry_run(sources)
+            return await self.run(sources)
+
+    async def dry_run(self, sources: list[Source]) -> int:
+        plan = await self.session.plan(sources, retry_failed=self.opts.retry_failed, output=self.output)
+        print_plan(plan, self.streams.stderr)
+        return EXIT_SOME_FAILED if plan.invalid else EXIT_OK
+
+    async def run(self, sources: list[Source]) -> int:
+        opts = self.opts
+        live = LiveLine(self.streams.stderr, enabled=opts.progress and self.streams.stderr.isatty())
+        live.snapshot = self.session.progress
+        STDERR.before_write, STDERR.after_write = live.clear, live.draw
+        drawer = asyncio.create_task(live.run())
+        fatal: BulklikeError | None = None
+        try:
+            calls = self.session.batches(
+                undo=opts.undo,
+                sources=sources,
+                retry_failed=opts.retry_failed,
+                include_already=opts.include_already,
+                max_likes=opts.max_likes,
+                until=opts.until,
+                output=self.output,
+                offline_timeout_s=opts.offline_timeout_s,
+            )
+            async with contextlib.aclosing(calls) as batches:
+                async for _ in batches:  # the outbox has written their lines already
+                    pass
+        except BulklikeError as exc:
+            if self.session.report is None:  # it did not stop the call, it broke it (an unusable journal)
+                raise
+            fatal = exc
+        finally:
+            drawer.cancel()
+            await asyncio.gather(drawer, return_exceptions=True)
+            live.clear()
+            STDERR.before_write = STDERR.after_write = None
+        code = self.summarise()
+        if fatal is not None:
+            raise fatal
+        return code
+
+    def summarise(self) -> int:
+        report = self.session.report
+        assert report is not None
+        code, pending = report.exit_code, report.pending
+        resume = self.opts.resume_command if pending and code != EXIT_OK else None
+        self.streams.stderr.write(
+            summary_text(
+                title=report.command + (" stopped" if pending else " finished"),
+                run_counts={**report.counts, "pending": pending},
+                journal_counts=report.journal_counts,
+                elapsed=report.elapsed_s,
+                wait_s=report.wait_s,
+                journal=self.session.settings.journal,
+                resume=resume,
+                exit_code=code,
+                refused=report.refused,
+            )
+        )
+        self.streams.stderr.flush()
+        return code

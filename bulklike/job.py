@@ -1,0 +1,368 @@
+"""One ``like()`` or ``undo()`` call: its run row, pacer, recorder, runner and ingest thread.
+
+The Session opens what lives as long as it does (journal, ledger, HTTP client); a Job wires one
+call's moving parts over them, drives them in a task, and hands committed results over in
+batches. Every way of ending early goes through ``stop()``: nothing more is sent, requests in
+flight finish and are recorded (``now=True`` cancels them too), unsent IDs stay pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from bulklike.api.client import XClient
+from bulklike.auth.identity import AccountGate, resolve_user_id
+from bulklike.config import Settings
+from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, FatalApiError
+from bulklike.input.feed import Feed
+from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources
+from bulklike.outbox import Handover, open_outbox
+from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.pacer import Pacer, Waiting
+from bulklike.plan import Plan, make_plan
+from bulklike.recorder import Recorder
+from bulklike.report import Progress, RunReport
+from bulklike.results import Format, Result
+from bulklike.runner import RetryPolicy, Runner
+from bulklike.store.journal import Journal
+from bulklike.switch import SwitchToV2
+from bulklike.timefmt import clock_time
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parts:
+    """What a session lends each of its calls."""
+
+    settings: Settings
+    journal: Journal
+    ledger: Ledger
+    client: XClient
+    retry: RetryPolicy
+    force: bool  # take over a journal bound to another account
+    log: Any
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Where a CLI run writes its result lines (through the outbox): ``path``, or else ``stdout``."""
+
+    path: str | None
+    format: Format
+    stdout: TextIO
+
+
+class Job:
+    """Drives one call; ``batches()`` yields its results as they are committed."""
+
+    def __init__(
+        self,
+        parts: Parts,
+        *,
+        undo: bool,
+        sources: list[Source],
+        feed: Feed | None = None,
+        retry_failed: bool = False,
+        include_already: bool = False,
+        max_likes: int | None = None,
+        until: float | None = None,
+        output: Output | None = None,
+        offline_timeout_s: float = 1800.0,
+    ) -> None:
+        self.feed = feed
+        try:
+            self._setup(
+                parts, undo, sources, retry_failed, include_already, max_likes, until, output, offline_timeout_s
+            )
+        except BaseException:
+            close_sources(sources)
+            raise
+
+    def _setup(
+        self,
+        parts: Parts,
+        undo: bool,
+        sources: list[Source],
+        retry_failed: bool,
+        include_already: bool,
+        max_likes: int | None,
+        until: float | None,
+        output: Output | None,
+        offline_timeout_s: float,
+    ) -> None:
+        settings, journal, self.clock, self.log = parts.settings, parts.journal, parts.clock, parts.log
+        self.parts, self.undo, self.command = parts, undo, "undo" if undo else "run"
+        self.started = self.clock()
+        self.run_id = journal.begin_run(self.command, self.started)
+        if retry_failed:
+            journal.retry_failed()
+        if undo:
+            journal.prepare_undo(include_already=include_already)
+        # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
+        self.outbox = (
+            open_outbox(journal, output.path, output.format, output.stdout) if output is not None else Handover(journal)
+        )
+        self.pacer = Pacer(
+            parts.ledger,
+            settings.user_limits,
+            settings.app_limits,
+            timeout=settings.timeout,
+            min_interval=settings.interval,
+            clock=self.clock,
+            sleep=parts.sleep,
+            stop_at=until,
+            on_wait=self._on_wait,
+        )
+        self.recorder = Recorder(journal, self.outbox, deliver=self._deliver, undo=undo, log=self.log)
+        retry = parts.retry
+        self.runner = Runner(
+            journal,
+            self.pacer,
+            parts.client,
+            self.recorder,
+            concurrency=settings.concurrency,
+            retry=RetryPolicy(
+                max_attempts=settings.max_attempts,
+                initial_s=retry.initial_s,
+                max_wait_s=retry.max_wait_s,
+                jitter_s=retry.jitter_s,
+            ),
+            undo=undo,
+            max_likes=max_likes,
+            offline_timeout_s=offline_timeout_s,
+            clock=self.clock,
+            sleep=parts.sleep,
+            log=self.log,
+            switch=(
+                SwitchToV2(settings, parts.client, self.pacer, journal, resolve_user_id, log=self.log)
+                if settings.auto
+                else None
+            ),
+            gate=None
+            if settings.user_id
+            else AccountGate(parts.client, settings, journal, parts.ledger, force=parts.force),
+        )
+        self.loop = asyncio.get_running_loop()
+        self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread)
+        self.stopped_with: int | None = None
+        self.report: RunReport | None = None
+        self._ready: list[Result] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._planning = False
+        self._counted_at, self._total, self._final = -math.inf, 0, False
+        self._eta: tuple[float, float | None] = (-math.inf, None)
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def _deliver(self, results: list[Result]) -> None:
+        self._ready.extend(results)
+        self._wake.set()
+
+    def _on_wait(self, waiting: Waiting | None) -> None:
+        if waiting is not None and waiting.until - self.clock() >= 1.0:  # sub-second waits are just pacing
+            self.log.info(
+                "waiting",
+                reason=waiting.reason,
+                until=clock_time(waiting.until),
+                wait_s=round(max(0.0, waiting.until - self.clock()), 1),
+            )
+
+    def _from_thread(self, invalid: list[NewInvalid]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: a CLI exiting past a blocked stdin read
+            self.loop.call_soon_threadsafe(self._on_commit, invalid)
+
+    def _on_commit(self, invalid: list[NewInvalid]) -> None:
+        """On the loop, after each ingest commit: report new invalid lines, wake the dispatcher."""
+        self.recorder.report_invalid(invalid)
+        self.runner.new_rows.set()
+        if self.ingestor.done.is_set():
+            self.runner.reading.clear()
+            if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now, exit 2
+                self.runner.request_stop(EXIT_USAGE)
+
+    # -- stopping --------------------------------------------------------------------------------
+
+    def stop(self, code: int = EXIT_LIMIT, *, now: bool = False) -> None:
+        """Send nothing more; in-flight requests finish and are recorded, or with ``now`` are cancelled."""
+        if self.stopped_with is None:
+            self.stopped_with = code
+        self.ingestor.stop.set()
+        self.runner.reading.clear()
+        self.runner.new_rows.set()
+        self.runner.request_stop(code)
+        if now:
+            self.runner.hard_stop()
+
+    @property
+    def running(self) -> bool:
+        """Started and not yet ended."""
+        return self._planning or (self._task is not None and not self._task.done())
+
+    async def close(self) -> None:
+        """Stop the call if it still runs, and wait for it."""
+        if self._task is not None and not self._task.done():
+            self.stop()
+            await self._settle()
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def _start_reading(self) -> None:
+        self.runner.reading.set()
+        if self.feed is not None:
+            self.feed.start()
+        self.ingestor.start()
+
+    async def _stop_reading(self) -> None:
+        self.ingestor.stop.set()
+        if self.feed is not None:  # a Python feed always ends once stopped: wait, so nothing writes after us
+            await self.feed.stop()
+            await asyncio.to_thread(self.ingestor.join)
+
+    async def _drive(self) -> None:
+        self._start_reading()
+        try:
+            await self.runner.run()
+        finally:
+            await self._stop_reading()
+            self.recorder.close()  # commit what is buffered, acknowledge every line written
+        if self.ingestor.stats.error is not None and self.runner.stop_code in (None, EXIT_USAGE):
+            raise self.ingestor.stats.error
+
+    async def batches(self) -> AsyncGenerator[list[Result], None]:
+        """Results in the order they were committed; raises FatalApiError after the last one when
+        a fatal answer stopped the call. Closing it early stops the call and waits for it."""
+        task = self._task = asyncio.create_task(self._drive())
+        task.add_done_callback(lambda _: self._wake.set())
+        try:
+            while True:
+                if self._ready:
+                    batch, self._ready = self._ready, []
+                    yield batch
+                elif task.done():
+                    break
+                else:
+                    self._wake.clear()
+                    await self._wake.wait()
+        except asyncio.CancelledError:
+            self.stop(now=True)
+            await self._settle()
+            raise
+        except GeneratorExit:
+            self.stop()
+            await self._settle()
+            raise
+        await self._settle()
+        task.result()
+        if self.runner.stop_error is not None:  # the account check or the token refresh
+            raise self.runner.stop_error
+        if self.runner.stop_code == EXIT_FATAL:
+            raise FatalApiError(self.runner.stop_message or "stopped by the API")
+
+    async def _settle(self) -> None:
+        """Wait for the task (a cancellation meanwhile turns the stop into a hard one), then report."""
+        task = self._task
+        assert task is not None
+        cancelled = False
+        while not task.done():
+            try:
+                await asyncio.wait({task})
+            except asyncio.CancelledError:
+                cancelled = True
+                self.stop(now=True)
+        if not task.cancelled() and task.exception() is None and self.report is None:
+            self.report = self._finish()
+        if cancelled:
+            raise asyncio.CancelledError
+
+    def _finish(self) -> RunReport:
+        journal = self.parts.journal
+        pending = journal.count_pending(undo=self.undo)
+        counts = journal.counts()  # counted once: on a large journal each is a scan
+        code = self._exit_code(pending, counts)
+        now = self.clock()
+        journal.finish_run(self.run_id, code, now)
+        run_counts = dict(self.recorder.counts)
+        if self.recorder.invalid:
+            run_counts["invalid"] = self.recorder.invalid
+        return RunReport(
+            command=self.command,
+            counts=run_counts,
+            pending=pending,
+            journal_counts=counts,
+            exit_code=code,
+            message=self.runner.stop_message if self.runner.stop_code == EXIT_FATAL else None,
+            elapsed_s=now - self.started,
+            wait_s=self.pacer.wait_s,
+            refused=self.pacer.rate_limited,
+        )
+
+    def _exit_code(self, pending: int, counts: dict[str, int]) -> int:
+        runner = self.runner
+        if runner.stop_error is not None:
+            return runner.stop_error.exit_code
+        if runner.stop_code == EXIT_FATAL:
+            return EXIT_FATAL
+        if self.stopped_with is not None:
+            return self.stopped_with
+        if pending and (runner.limit_reached or runner.stop_code == EXIT_LIMIT):
+            return EXIT_LIMIT
+        if self.undo:
+            return EXIT_SOME_FAILED if self.recorder.counts.get("failed") else EXIT_OK
+        return EXIT_SOME_FAILED if counts.get("failed") or counts.get("invalid") or self.recorder.invalid else EXIT_OK
+
+    # -- dry run and progress --------------------------------------------------------------------
+
+    async def plan(self, on_invalid: Callable[[Result], None] | None) -> Plan:
+        """Read the input into the journal, send nothing, and say what a run would do."""
+        self._planning = True
+        self._start_reading()
+        try:
+            await asyncio.to_thread(self.ingestor.done.wait)
+        finally:
+            self._planning = False
+            await self._stop_reading()
+        if self.ingestor.stats.error is not None:
+            raise self.ingestor.stats.error
+        await asyncio.sleep(0)  # let the last on_commit run
+        for result in self._ready:
+            if on_invalid is not None:
+                on_invalid(result)
+        self._ready = []
+        now = self.clock()
+        plan = make_plan(self.parts.journal, self.run_id, self.ingestor.stats, self.pacer, self.parts.settings, now)
+        self.parts.journal.finish_run(self.run_id, EXIT_SOME_FAILED if plan.invalid else EXIT_OK, now)
+        self.recorder.close()
+        return plan
+
+    def progress(self) -> Progress:
+        """Where the call stands. Its total is done + pending read at one moment (on the loop, between
+        commits): again each second while reading, once after; then fixed, never below done."""
+        now = self.clock()
+        counts = dict(self.recorder.counts)
+        done = sum(counts.values())
+        reading = not self.ingestor.done.is_set()
+        if not self._final and (now - self._counted_at > 1.0 or done > self._total or not reading):
+            self._total = done + self.parts.journal.count_pending(undo=self.undo)
+            self._counted_at, self._final = now, not reading
+        pending = self._total - done
+        if now - self._eta[0] > 5.0:
+            self._eta = (now, self.pacer.estimate_finish(pending) if pending else None)
+        tightest = min(self.pacer.quota_left(), key=lambda q: q[2] / q[1].count, default=None)
+        return Progress(
+            done=done,
+            total=self._total,
+            counts=counts,
+            rate_per_s=done / max(1e-6, now - self.started),
+            quota=tightest,
+            eta=self._eta[1],
+            waiting=self.pacer.waiting,
+            reading=reading,
+        )

@@ -1,0 +1,60 @@
+"""A dry run's plan: what a run would do with its input, computed with nothing sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bulklike.config import Settings
+from bulklike.input.ingest import IngestStats, InputCount
+from bulklike.pacing.limits import Limit
+from bulklike.pacing.pacer import Pacer
+from bulklike.store.journal import Journal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """The input's lines sorted by what would become of them, the queue, the quota and an estimate."""
+
+    lines: int
+    new: int
+    already_done: int
+    already_pending: int
+    duplicates: int
+    invalid: int
+    inputs: tuple[InputCount, ...]  # what each input gave: name, IDs (duplicates included), invalid
+    pending: int
+    journal: str
+    api: str
+    auto: bool  # --api auto: moves to v2 at the first 453
+    quota: tuple[tuple[str, Limit, int], ...]  # (scope, limit, left now)
+    interval_s: float
+    concurrency: int
+    finish: float | None  # when the queue would be done, epoch seconds
+    now: float
+
+
+def make_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, settings: Settings, now: float) -> Plan:
+    """The plan of run ``run_id``, whose input the ingest thread has read into the journal."""
+    seen = journal.ingest_counts(run_id)
+    new = seen.pop("new", 0)
+    earlier_pending = seen.pop("seen_pending", 0)
+    earlier_done = sum(seen.values())
+    pending = journal.count_pending()
+    return Plan(
+        lines=stats.valid + stats.invalid,
+        new=new,
+        already_done=earlier_done,
+        already_pending=earlier_pending,
+        duplicates=stats.valid - new - earlier_pending - earlier_done,
+        invalid=stats.invalid,
+        inputs=tuple(stats.inputs),
+        pending=pending,
+        journal=settings.journal,
+        api=settings.api,
+        auto=settings.auto,
+        quota=tuple(pacer.quota_left()),
+        interval_s=settings.interval,
+        concurrency=settings.concurrency,
+        finish=pacer.estimate_finish(pending) if pending else None,
+        now=now,
+    )
