@@ -52,6 +52,7 @@ from bulklike.results import Result
 from bulklike.runner import RetryPolicy
 from bulklike.store.journal import Journal
 from bulklike.switch import starting_settings
+from bulklike.tokens import TokenStore
 
 __all__ = ["Session"]
 
@@ -129,7 +130,8 @@ class Session:
                 name: {k: v for k, v in table.items() if k not in CREDENTIAL_KEYS} if isinstance(table, dict) else table
                 for name, table in data.get("profiles", {}).items()
             }
-        settings = build_settings(flags, env, data)
+        # without given credentials, the user's tokens may come from the token store (`bulklike auth`), last
+        settings = build_settings(flags, env, data, None if credentials is not None else TokenStore().get)
         self._setup(settings)
 
     @classmethod
