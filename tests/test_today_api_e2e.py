@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bulklike.emulator import DEMO_ACCOUNT
 from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
 V1_LIKE = "POST /1.1/favorites/create.json"
@@ -157,3 +158,17 @@ async def test_undo_under_auto_switches_to_v2_too(workspace: Workspace, emulator
     assert _route(stats, "POST /1.1/favorites/destroy.json") <= CONCURRENCY
     assert _route(stats, "DELETE /2/users/{id}/likes/{tweet_id}") == 8
     assert workspace.statuses() == {"unliked": 8}
+
+
+async def test_a_wrong_base_url_does_not_write_the_list_off_as_not_found(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    path = workspace.write("ids.txt", "\n".join(ids(30)) + "\n")
+    async with emulator() as emu:  # every path under the wrong prefix answers 404 code 34
+        wrong = f"{emu.base_url}/wrong"  # with --user-id, no account lookup comes first to notice it
+        args = [*workspace.base_args(emu), "--base-url", wrong, "--api", "v1.1", "--user-id", DEMO_ACCOUNT.user_id]
+        result = await workspace.cli("run", str(path), *args)
+        stats = emu.stats()
+    _assert_account_stop(result, workspace, liked=0, total=30)
+    assert "(code 34: Sorry, that page does not exist.)" in result.stderr and "check --base-url" in result.stderr
+    assert stats["by_status"] == {"404": stats["requests"]} and stats["requests"] <= 5 + CONCURRENCY

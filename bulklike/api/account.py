@@ -87,8 +87,11 @@ def account_problem(
 def repeated_unknown_line(http_status: int | None, key: str, said: str | None, tweets: int) -> str:
     """The stop line of the breaker: one unexplained refusal on ``tweets`` different tweets in a row."""
     what = ": ".join(part for part in (key, said) if part) or "no message"
+    if http_status == 404:  # "page does not exist" on every tweet: the URL, or IDs mangled on the way
+        cause, check = "the URL or the IDs", "check --base-url, and that the IDs kept all their digits"
+    else:
+        cause, check = "the account or the app", "check the account and the app in the developer portal"
     return (
         f"the API answered HTTP {http_status} ({what}) on {tweets} different tweets in a row with no "
-        "success between: that is about the account or the app, not the tweets, so they stay pending "
-        "— check the account and the app in the developer portal, then resume"
+        f"success between: that is about {cause}, not the tweets, so they stay pending — {check}, then resume"
     )

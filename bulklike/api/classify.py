@@ -174,7 +174,9 @@ def _classify_error(status: int, code: int | None, message: str | None, problem:
     if code in apicodes.FATAL_CODES:
         return Outcome(Kind.FATAL, "fatal", status, code, message)
     if code in apicodes.NOT_FOUND_CODES or (problem or "").endswith("resource-not-found"):
-        return Outcome(Kind.PERMANENT, "not_found", status, code, message)
+        # 34 "page does not exist" is also what a wrong URL gets: watched, so it cannot eat a whole list
+        watched = code == apicodes.PAGE_NOT_FOUND[0]
+        return Outcome(Kind.PERMANENT, "not_found", status, code, message, unknown=watched)
     if code in apicodes.FORBIDDEN_CODES:
         return Outcome(Kind.PERMANENT, "forbidden", status, code, message)
     if code in apicodes.TRANSIENT_CODES or status >= 500:
