@@ -29,7 +29,7 @@ from bulklike.auth.identity import (
     legacy_key,
     provisional_key,
 )
-from bulklike.auth.signer import make_signer
+from bulklike.auth.signer import make_signer, stored_tokens
 from bulklike.config import (
     CREDENTIAL_KEYS,
     ENV_NAMES,
@@ -52,7 +52,6 @@ from bulklike.results import Result
 from bulklike.runner import RetryPolicy
 from bulklike.store.journal import Journal
 from bulklike.switch import starting_settings
-from bulklike.tokens import TokenStore
 
 __all__ = ["Session"]
 
@@ -131,7 +130,7 @@ class Session:
                 for name, table in data.get("profiles", {}).items()
             }
         # without given credentials, the user's tokens may come from the token store (`bulklike auth`), last
-        settings = build_settings(flags, env, data, None if credentials is not None else TokenStore().get)
+        settings = build_settings(flags, env, data, None if credentials is not None else stored_tokens)
         self._setup(settings)
 
     @classmethod
