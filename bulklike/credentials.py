@@ -94,6 +94,7 @@ class Credentials:
 
     @property
     def has_oauth1(self) -> bool:
+        """All four OAuth 1.0a values are present: v1.1 (and user-context v2) can be signed."""
         return all((self.consumer_key, self.consumer_secret, self.access_token, self.access_token_secret))
 
     @property

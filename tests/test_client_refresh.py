@@ -12,8 +12,8 @@ from aiohttp import web
 from bulklike.api.classify import Answer
 from bulklike.api.client import XClient
 from bulklike.api.refresh import TokenRefresher
-from bulklike.credentials import Secret
 from tests.helpers.clock import FakeClock
+from tests.helpers.refresh import make_refresher
 
 USER = "1500000000000000001"
 
@@ -54,19 +54,7 @@ def refresher(answers: list[Answer], calls: list[str]) -> TokenRefresher:
         calls.append(body or "")
         return answers.pop(0)
 
-    return TokenRefresher(
-        access_token=Secret("A0"),
-        refresh_token=Secret("R0"),
-        expires_at=FakeClock()() + 7200,
-        lifetime=7200,
-        client_id="cid",
-        client_secret=Secret(""),
-        token_url="http://127.0.0.1:9/2/oauth2/token",
-        save=lambda *args: None,
-        again="run `bulklike auth --oauth2` again",
-        post=post,
-        clock=FakeClock(),
-    )
+    return make_refresher(post, FakeClock(), lifetime=7200)
 
 
 def grant(n: int) -> Answer:

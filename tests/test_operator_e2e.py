@@ -10,7 +10,10 @@ import re
 
 from bulklike.emulator import DEMO_ACCOUNT
 from tests.helpers.terminal import run_on_pty
-from tests.helpers.workspace import EmulatorFactory, Workspace, ids
+from tests.helpers.workspace import DEMO_ENV, EmulatorFactory, Workspace, ids
+
+#: the workspace's OAuth 1.0a variables, blanked: only what a test adds (a bearer token, a profile) is left
+NO_OAUTH1 = dict.fromkeys(DEMO_ENV, "")
 
 
 async def test_v2_with_oauth1_likes_and_caches_user_id(workspace: Workspace, emulator: EmulatorFactory) -> None:
@@ -32,15 +35,7 @@ async def test_v2_with_oauth1_likes_and_caches_user_id(workspace: Workspace, emu
 
 async def test_v2_with_bearer_token_only(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(3)) + "\n")
-    env = {
-        k: ""
-        for k in (
-            "BULKLIKE_CONSUMER_KEY",
-            "BULKLIKE_CONSUMER_SECRET",
-            "BULKLIKE_ACCESS_TOKEN",
-            "BULKLIKE_ACCESS_TOKEN_SECRET",
-        )
-    }
+    env = dict(NO_OAUTH1)
     env["BULKLIKE_BEARER_TOKEN"] = DEMO_ACCOUNT.bearer_token
     async with emulator() as emu:
         result = await workspace.cli("run", str(path), "--api", "v2", *workspace.base_args(emu), env=env)
@@ -171,15 +166,7 @@ base_url = "{emu.base_url}"
 """,
         )
         os.chmod(config, 0o600)
-        no_env = {
-            k: ""
-            for k in (
-                "BULKLIKE_CONSUMER_KEY",
-                "BULKLIKE_CONSUMER_SECRET",
-                "BULKLIKE_ACCESS_TOKEN",
-                "BULKLIKE_ACCESS_TOKEN_SECRET",
-            )
-        }
+        no_env = NO_OAUTH1
         listing = await workspace.cli("accounts", env=no_env)
         checked = await workspace.cli("accounts", "--check", env=no_env)
         run = await workspace.cli(

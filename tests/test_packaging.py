@@ -32,7 +32,8 @@ def test_wheel_and_sdist_contents(tmp_path: Path) -> None:
         in_sdist = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     assert SAMPLES <= in_wheel and "bulklike/emulator/accounts.example.toml" in in_wheel
     assert "bulklike/cli/main.py" in in_wheel and "bulklike/py.typed" in in_wheel  # typed for API users
-    assert SAMPLES <= in_sdist and {"README.md", "CHANGELOG.md", "pyproject.toml", "configs/bulklike.toml"} <= in_sdist
+    documents = {"README.md", "CHANGELOG.md", "ARCHITECTURE.md", "pyproject.toml", "configs/bulklike.toml"}
+    assert SAMPLES <= in_sdist and documents <= in_sdist  # the README links ARCHITECTURE.md
     for name in in_wheel | in_sdist:
         assert not name.startswith(DEV_TREE), name
         assert "__pycache__" not in name and not name.endswith(".pyc"), name

@@ -12,6 +12,7 @@ from bulklike.api.refresh import TokenRefresher, Tokens, refresh_margin
 from bulklike.credentials import Secret
 from bulklike.errors import AuthExpired
 from tests.helpers.clock import FakeClock
+from tests.helpers.refresh import make_refresher
 
 
 class TokenEndpoint:
@@ -41,19 +42,7 @@ def make(endpoint: TokenEndpoint, clock: FakeClock, saved: list[tuple[str, str]]
         seen.append(refresher.authorization("POST", "u"))  # what requests are using while we save
         saved.append((access.reveal(), refresh.reveal()))
 
-    refresher = TokenRefresher(
-        access_token=Secret("A0"),
-        refresh_token=Secret("R0"),
-        expires_at=clock.now + 100,
-        lifetime=100,
-        client_id="cid",
-        client_secret=Secret(""),
-        token_url="http://127.0.0.1:9/2/oauth2/token",
-        save=save,
-        again="run `bulklike auth --oauth2` again",
-        post=endpoint,
-        clock=clock,
-    )
+    refresher = make_refresher(endpoint, clock, save=save)
     return refresher
 
 
@@ -124,20 +113,7 @@ async def test_two_runs_of_one_profile_share_the_rotation_through_the_store() ->
         def save(access: Secret, refresh: Secret, lifetime: float | None, now: float) -> None:
             store["p"] = Tokens(access, refresh, None if lifetime is None else now + lifetime, lifetime)
 
-        return TokenRefresher(
-            access_token=Secret("A0"),
-            refresh_token=Secret("R0"),
-            expires_at=clock.now + 100,
-            lifetime=100,
-            client_id="cid",
-            client_secret=Secret(""),
-            token_url="http://127.0.0.1:9/2/oauth2/token",
-            save=save,
-            again="run `bulklike auth --oauth2` again",
-            post=endpoint,
-            clock=clock,
-            load=lambda: store["p"],
-        )
+        return make_refresher(endpoint, clock, save=save, load=lambda: store["p"])
 
     a, b = run(), run()
     clock.now += 95
@@ -164,19 +140,6 @@ async def test_a_refusal_after_another_run_rotated_adopts_its_tokens() -> None:
         stored[0] = Tokens(Secret("B1"), Secret("RB1"), clock.now + 100, 100)  # the other run saved meanwhile
         return refused
 
-    refresher = TokenRefresher(
-        access_token=Secret("A0"),
-        refresh_token=Secret("R0"),
-        expires_at=clock.now + 100,
-        lifetime=100,
-        client_id="cid",
-        client_secret=Secret(""),
-        token_url="http://127.0.0.1:9/2/oauth2/token",
-        save=lambda *args: None,
-        again="run `bulklike auth --oauth2` again",
-        post=racing,
-        clock=clock,
-        load=lambda: stored[0],
-    )
+    refresher = make_refresher(racing, clock, load=lambda: stored[0])
     assert await refresher.renew("Bearer A0")
     assert refresher.authorization("GET", "u") == "Bearer B1" and len(calls) == 1

@@ -184,6 +184,30 @@ def test_errors_say_where_and_whether_cut(text: str, truncated: bool, where: tup
     assert (caught.value.line, caught.value.column) == where
 
 
+@pytest.mark.parametrize("step", [2, 64 * 1024])
+def test_a_missing_separator_is_named_by_every_loop(step: int) -> None:
+    """``values``, ``items`` and ``members`` share one check of what follows an element."""
+    stream = stream_of("[1 2]", step)
+    stream.expect("[", "'['")
+    with pytest.raises(JsonStreamError, match=r"expected ',' or '\]' after an element, found '2'"):
+        list(stream.values())
+    stream = stream_of("[1 2]", step)
+    stream.expect("[", "'['")
+    with pytest.raises(JsonStreamError, match=r"expected ',' or '\]' after an element, found '2'"):
+        for _ in stream.items():
+            stream.value()
+    stream = stream_of('{"a": 1 "b": 2}', step)
+    stream.expect("{", "'{'")
+    with pytest.raises(JsonStreamError, match="expected ',' or '}' after a value, found '\"'"):
+        for _ in stream.members():
+            stream.value()
+    stream = stream_of("[1, 2", step)
+    stream.expect("[", "'['")
+    with pytest.raises(JsonStreamError, match="the text ends where") as caught:
+        list(stream.values())
+    assert caught.value.truncated
+
+
 def test_a_value_over_the_bound_is_an_error() -> None:
     data = io.BytesIO(('["' + "a" * 300_000 + '"]').encode())
     stream = JsonStream(data.read, max_value=100_000)

@@ -271,10 +271,7 @@ class XClient:
                 data=body,
                 allow_redirects=False,
             ) as resp:
-                data = await _read_capped(resp.content)
-                if data is None:
-                    return Answer(status=0, transport_error="body too large")
-                return Answer(status=resp.status, body=data, headers=_kept_headers(resp.headers))
+                return await _answer(resp)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             # Dropped deliberately without logging: the exception may carry the request's headers.
             return Answer(status=0, transport_error=transport_error(exc))
@@ -309,12 +306,17 @@ async def form_request(
                 allow_redirects=False,
             ) as resp,
         ):
-            data = await _read_capped(resp.content)
-            if data is None:
-                return Answer(status=0, transport_error="body too large")
-            return Answer(status=resp.status, body=data, headers=_kept_headers(resp.headers))
+            return await _answer(resp)
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         return Answer(status=0, transport_error=transport_error(exc))
+
+
+async def _answer(resp: aiohttp.ClientResponse) -> Answer:
+    """The raw answer a caller classifies: status, the capped body and the headers that matter."""
+    data = await _read_capped(resp.content)
+    if data is None:
+        return Answer(status=0, transport_error="body too large")
+    return Answer(status=resp.status, body=data, headers=_kept_headers(resp.headers))
 
 
 async def _read_capped(content: aiohttp.StreamReader) -> bytes | None:

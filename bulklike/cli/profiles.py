@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import time
@@ -56,19 +55,6 @@ def profile_env(data: Mapping[str, Any], name: str | None, env: Mapping[str, str
     return {key: value for key, value in env.items() if key not in names}
 
 
-def screen_name(body: bytes) -> str | None:
-    """``screen_name`` (v1.1 verify_credentials) or ``data.username`` (v2 users/me)."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    inner = data.get("data")
-    name = inner.get("username") if isinstance(inner, dict) else data.get("screen_name")
-    return name if isinstance(name, str) else None
-
-
 def _base(settings: Settings, api: Literal["v1.1", "v2"]) -> str:
     return settings.base_url if "base_url" in settings.given else BASE_URLS[api]
 
@@ -78,6 +64,7 @@ async def probe(settings: Settings, api: Literal["v1.1", "v2"]) -> Probe:
     from bulklike.api.account import Problem
     from bulklike.api.classify import Kind, classify
     from bulklike.api.client import XClient
+    from bulklike.auth.identity import screen_name_from
     from bulklike.auth.signer import make_signer
 
     base = _base(settings, api)
@@ -90,7 +77,7 @@ async def probe(settings: Settings, api: Literal["v1.1", "v2"]) -> Probe:
         return Probe("unreachable", f"no answer from {base} ({label})")
     outcome = classify(answer, "whoami")
     if outcome.kind is Kind.DONE:
-        return Probe("ok", screen_name(answer.body) or "")
+        return Probe("ok", screen_name_from(answer.body) or "")
     if outcome.problem is Problem.NO_V1_ACCESS:
         return Probe("no_v1", "453")
     if outcome.kind is Kind.FATAL:

@@ -2,7 +2,8 @@
 
 It shares only the vocabulary (``bulklike.api.codes``, ``bulklike.pacing.limits``) with the client and
 verifies OAuth itself with oauthlib's primitives, so a bug in the client's signing or pacing
-cannot hide behind the same bug here.
+cannot hide behind the same bug here. Besides those it may import only ``bulklike.errors`` (its flags
+raise ``ConfigError`` like every command's); nothing but the CLI imports it (ARCHITECTURE.md).
 
 Modules: ``config`` (settings), ``accounts`` (who may sign), ``oauth`` (verification), ``quotas``,
 ``faults``, ``tweets`` (fates and shapes), ``likes`` (state), ``stats``, ``responses`` (answer

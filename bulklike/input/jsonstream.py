@@ -226,13 +226,8 @@ class JsonStream:
             if found is not None and found.end() < len(self._buf) - _NEAR_END:
                 self._pos = found.end()
                 continue
-            got = self.peek()
-            if got == "]":
-                self._pos += 1
+            if self._after_element("]", "',' or ']' after an element"):
                 return
-            if got != ",":
-                raise self._unexpected(got, "',' or ']' after an element")
-            self._pos += 1
             self.peek()
 
     def items(self) -> Iterator[tuple[int, int]]:
@@ -250,13 +245,8 @@ class JsonStream:
             if self._base + self._pos == start:
                 raise RuntimeError("items(): the element was not consumed")
             index += 1
-            got = self.peek()
-            if got == "]":
-                self._pos += 1
+            if self._after_element("]", "',' or ']' after an element"):
                 return
-            if got != ",":
-                raise self._unexpected(got, "',' or ']' after an element")
-            self._pos += 1
 
     def members(self) -> Iterator[str]:
         """After ``{`` was consumed: yield each key with the stream on its value, which the caller
@@ -274,13 +264,20 @@ class JsonStream:
             yield key
             if self._base + self._pos == start:
                 raise RuntimeError("members(): the value was not consumed")
-            got = self.peek()
-            if got == "}":
-                self._pos += 1
+            if self._after_element("}", "',' or '}' after a value"):
                 return
-            if got != ",":
-                raise self._unexpected(got, "',' or '}' after a value")
+
+    def _after_element(self, close: str, expected: str) -> bool:
+        """Consume what follows an array element or an object member: ``,`` (False: another comes) or the
+        container's ``close`` (True: it ended); anything else is an error naming what was ``expected``."""
+        got = self.peek()
+        if got == close:
             self._pos += 1
+            return True
+        if got != ",":
+            raise self._unexpected(got, expected)
+        self._pos += 1
+        return False
 
     def skip_value(self, depth: int = 0) -> None:
         """Consume the next value without building its containers (memory: one scalar at a time)."""

@@ -1,4 +1,5 @@
-"""Storage on disk: the SQLite journal (the queue and the truth of a run) and its file lock.
+"""Storage on disk: SQLite connections and the one ``transaction()`` (``sqlite``), the journal (the queue
+and the truth of a run) and its file lock.
 
-May import ``bulklike.errors`` only.
+May import ``errors`` only (ARCHITECTURE.md).
 """
