@@ -29,7 +29,7 @@ from bulklike.auth.identity import (
     legacy_key,
     provisional_key,
 )
-from bulklike.auth.signer import make_signer
+from bulklike.auth.signer import make_signer, stored_tokens
 from bulklike.config import (
     CREDENTIAL_KEYS,
     ENV_NAMES,
@@ -129,7 +129,8 @@ class Session:
                 name: {k: v for k, v in table.items() if k not in CREDENTIAL_KEYS} if isinstance(table, dict) else table
                 for name, table in data.get("profiles", {}).items()
             }
-        settings = build_settings(flags, env, data)
+        # without given credentials, the user's tokens may come from the token store (`bulklike auth`), last
+        settings = build_settings(flags, env, data, None if credentials is not None else stored_tokens)
         self._setup(settings)
 
     @classmethod

@@ -32,8 +32,9 @@ REFUSED = bulklike.Credentials(
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No ./bulklike.toml and no BULKLIKE_* variables from the developer's shell."""
+    """No ./bulklike.toml, no BULKLIKE_* variables and no token store from the developer's account."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     for name in [n for n in os.environ if n.startswith("BULKLIKE_")]:
         monkeypatch.delenv(name)
 

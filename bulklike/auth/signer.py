@@ -14,6 +14,11 @@ from bulklike.credentials import Secret
 from bulklike.tokens import TokenEntry, TokenStore
 
 
+def stored_tokens(profile: str | None) -> TokenEntry | None:
+    """The token store's entry for a profile: the last source of a user's tokens (``build_settings``)."""
+    return TokenStore().get(profile)
+
+
 def again_command(profile: str | None, *, oauth2: bool) -> str:
     """What to tell the user when stored tokens no longer work."""
     command = "bulklike auth" + (" --oauth2" if oauth2 else "") + (f" --profile {profile}" if profile else "")
