@@ -1,4 +1,4 @@
-"""The three clients as measured child processes: ``bulklike run``, the bare aiohttp loop, tweepy.
+"""The clients as measured child processes: ``bulklike run``, the Python API, the bare aiohttp loop, tweepy.
 
 Each run likes a fresh block of tweet IDs on the shared emulator and is checked twice: by the
 client's own report (results file or JSON line) and by the emulator's counters, which move only
@@ -19,7 +19,7 @@ from typing import Literal
 
 from benchmarks.common import PYTHON, BenchError, EmulatorProcess, Measured, liked_lines, run_child, write_ids
 
-Kind = Literal["bulklike", "bare", "tweepy"]
+Kind = Literal["bulklike", "api", "bare", "tweepy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,11 @@ def run_client(
         measured = run_child(bulklike_argv(emu.base_url, workdir, concurrency, results), env=env, stdin=ids)
         _check_exit(kind, measured)
         liked = liked_lines(results)
+    elif kind == "api":
+        argv = [PYTHON, "-m", "benchmarks.api_loop", emu.base_url, str(start), str(n), str(concurrency), workdir]
+        measured = run_child(argv, env=env)
+        _check_exit(kind, measured)
+        liked = int(json.loads(measured.stdout)["statuses"].get("liked", 0))
     elif kind == "bare":
         measured = run_child(
             [PYTHON, "-m", "benchmarks.bare_loop", emu.base_url, str(start), str(n), str(concurrency)], env=env

@@ -66,6 +66,26 @@ def rows(results: Results) -> list[Row]:
                 vs_cpu <= 1 / 3,
             ),
         ]
+        api = results.client("api")
+        api_tp, api_cpu = paired(api.per_s, bare.per_s), paired(api.cpu_us_runs, bare.cpu_us_runs)
+        out += [
+            Row(
+                "Python API (`async for` over `Session.like()`), likes/s vs bare aiohttp loop",
+                num(api.likes_per_s),
+                num(bare.likes_per_s),
+                f"{api_tp:.2f}x",
+                ">= 0.80x",
+                api_tp >= 0.8,
+            ),
+            Row(
+                "Python API, client CPU µs per like vs bare aiohttp loop",
+                num(api.cpu_us),
+                num(bare.cpu_us),
+                f"{api_cpu:.2f}x",
+                "<= 1.50x",
+                api_cpu <= 1.5,
+            ),
+        ]
     if results.launch:
         launch = results.launch
         extra = launch["help_ms"] - launch["python_ms"]
@@ -158,7 +178,9 @@ def notes(results: Results) -> list[str]:
         "to do (same imports and set-up, zero likes); the median wall and CPU time of those are subtracted. "
         "The scale rows are whole-program figures, start-up included.",
         "- bulklike: `bulklike run -` with the full path (signing, ledger pacing with `--min-interval 0` and "
-        "1,000,000/24h quotas, journal, results to a file). Bare loop: aiohttp, same concurrency, a minimal "
+        "1,000,000/24h quotas, journal, results to a file), built on `bulklike.Session`. Python API: the same "
+        "Session from a script, `async for result in session.like(ids)` over a generator of IDs (a `Result` "
+        "object and a `yield` per like instead of a result line). Bare loop: aiohttp, same concurrency, a minimal "
         "hand-written HMAC-SHA1 signer, writes nothing. tweepy: `API.create_favorite` in a plain loop over "
         "plain http (see README).",
         "- Every run is checked: the client's own count and the emulator's verified-like counter must both "
@@ -177,6 +199,7 @@ def details(results: Results) -> list[str]:
         return out
     labels: tuple[tuple[Kind, str], ...] = (
         ("bulklike", "bulklike run"),
+        ("api", "Python API"),
         ("bare", "bare loop"),
         ("tweepy", "tweepy loop"),
     )

@@ -215,7 +215,7 @@ def _clients(
     a long-lived server would serve later rounds more slowly than earlier ones (and after its
     300 s nonce window, much more slowly); within a round all three clients meet the same server.
     """
-    kinds: tuple[Kind, ...] = ("bulklike", "bare", "tweepy")
+    kinds: tuple[Kind, ...] = ("bulklike", "api", "bare", "tweepy")
     for kind in kinds:
         results.startup[kind] = []
         results.runs[kind] = []
@@ -230,7 +230,9 @@ def _clients(
             f"throughput: {plan.likes:,} likes, bulklike run vs bare loop, concurrency {plan.concurrency} "
             f"({i + 1}/{plan.repeats}); tweepy: {plan.tweepy_likes:,} likes"
         )
-        order: tuple[Kind, ...] = ("bulklike", "bare", "tweepy") if i % 2 == 0 else ("bare", "bulklike", "tweepy")
+        order: tuple[Kind, ...] = (
+            ("bulklike", "api", "bare", "tweepy") if i % 2 == 0 else ("bare", "api", "bulklike", "tweepy")
+        )
         with EmulatorProcess(env, server_core) as emu:
             for kind in order:
                 n = plan.tweepy_likes if kind == "tweepy" else plan.likes

@@ -75,8 +75,10 @@ class Job:
         until: float | None = None,
         output: Output | None = None,
         offline_timeout_s: float = 1800.0,
+        results: bool = True,
     ) -> None:
         self.feed = feed
+        self.wants_results = results  # False: the CLI, whose outbox writes the lines; no Result is made
         try:
             self._setup(
                 parts, undo, sources, retry_failed, include_already, max_likes, until, output, offline_timeout_s
@@ -120,7 +122,8 @@ class Job:
             stop_at=until,
             on_wait=self._on_wait,
         )
-        self.recorder = Recorder(journal, self.outbox, deliver=self._deliver, undo=undo, log=self.log)
+        deliver = self._deliver if self.wants_results else None
+        self.recorder = Recorder(journal, self.outbox, deliver=deliver, undo=undo, log=self.log)
         retry = parts.retry
         self.runner = Runner(
             journal,

@@ -313,7 +313,8 @@ class Session:
         self, *, undo: bool, sources: list[Source], feed: Feed | None = None, **options: Any
     ) -> AsyncGenerator[list[Result], None]:
         """The calls' common form, for callers that open their own inputs (``input.ingest.open_sources``,
-        as the CLI does): results in lists, one per group commit. The sources are closed when read."""
+        as the CLI does): results in lists, one per group commit (none with ``results=False``, for a
+        caller whose ``output`` writes them). The sources are closed when read."""
         job = await self._new_job(undo=undo, sources=sources, feed=feed, **options)
         async with contextlib.aclosing(job.batches()) as batches:
             async for batch in batches:

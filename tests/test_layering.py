@@ -239,9 +239,12 @@ SUBPACKAGES = sorted(path for path in PACKAGE.glob("*/__init__.py"))
 
 @pytest.mark.parametrize("path", SUBPACKAGES, ids=[p.parent.name for p in SUBPACKAGES])
 def test_subpackage_docstring_says_what_it_may_import(path: Path) -> None:
-    """Each subpackage's docstring names its modules' job and the units it may import, as the table does."""
+    """Each subpackage's docstring names its modules and the units it may import, as the table does."""
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     assert "ARCHITECTURE.md" in doc, f"{path.parent.name}/__init__.py: point to ARCHITECTURE.md"
+    modules = sorted(p.stem for p in path.parent.glob("*.py") if p.stem != "__init__")
+    unnamed = [module for module in modules if f"``{module}``" not in doc]
+    assert unnamed == [], f"{path.parent.name}/__init__.py's docstring does not say what {unnamed} are for"
     rules = MAY_IMPORT[path.parent.name]
     if rules == (ANY,):
         assert "anything" in doc

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import pytest
 
 import bulklike
 from bulklike.emulator import DEMO_ACCOUNT, RunningEmulator
-from tests.helpers.workspace import EmulatorFactory, ids
+from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 GOOD = bulklike.Credentials(
     consumer_key=DEMO_ACCOUNT.consumer_key,
@@ -228,3 +228,43 @@ async def test_settings_come_from_the_config_file_and_profile(tmp_path: Path) ->
     assert [str(limit) for limit in s.settings.user_limits] == ["5/1h"]
     with pytest.raises(bulklike.ConfigError, match="profile"):
         bulklike.Session(profile="nope")
+
+
+async def test_an_iterable_that_raises_ends_the_call_with_its_error(tmp_path: Path, emulator: EmulatorFactory) -> None:
+    async def broken() -> AsyncIterator[str]:
+        yield ids(2)[0]
+        yield ids(2)[1]
+        raise ValueError("the caller's source broke")
+
+    async with emulator() as emu, session(emu, tmp_path) as s:
+        with pytest.raises(ValueError, match="source broke"):
+            async for _ in s.like(broken()):
+                pass
+        assert s.pending() + s.counts().get("liked", 0) == 2  # what was read is kept: liked, or pending
+        assert engine_tasks() == []
+
+
+async def test_results_handed_to_the_caller_are_not_printed_by_a_later_cli_run(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    async with emulator() as emu:
+        async with bulklike.Session(
+            credentials=GOOD, base_url=emu.base_url, journal=workspace.journal, ledger=workspace.ledger, min_interval=0
+        ) as s:
+            handed = [r async for r in s.like([*ids(5), "junk"])]
+        later = await workspace.cli("run", *workspace.base_args(emu), "--retry-failed")  # resume: nothing to send
+    assert len(handed) == 6
+    assert later.code in (0, 1), later.stderr  # 1: the journal holds an invalid input
+    assert later.results == []  # the outbox owes nothing for what the library handed over
+
+
+async def test_a_plain_iterable_that_raises_keeps_what_it_gave(tmp_path: Path, emulator: EmulatorFactory) -> None:
+    def broken() -> Iterator[str]:
+        yield from ids(3)
+        raise RuntimeError("generator broke")
+
+    async with emulator() as emu, session(emu, tmp_path) as s:
+        with pytest.raises(RuntimeError, match="generator broke"):
+            async for _ in s.like(broken()):
+                pass
+        assert s.pending() + s.counts().get("liked", 0) == 3

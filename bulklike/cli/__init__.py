@@ -1,5 +1,11 @@
 """The command line: argument parsing, one handler per command, the live line and the dry-run plan.
 
+``main`` (parse, log set-up, exit codes), ``parser`` (the argparse tree, heavy parts deferred), ``settings``
+(flags + environment + config -> ``Settings``), one module per command (``run``, ``undo``, ``status``,
+``export``, ``auth``, ``profiles`` for ``accounts``, ``emulate``, ``demo``, ``completion``), ``driver``
+(``run``/``undo`` on a ``Session`` with signals and the summary), ``progress`` (the live line), ``plan``
+(the printed dry run) and ``timeparse`` (``--until``).
+
 Only wiring and presentation live here; every decision is made by the engine (``bulklike.session``,
 ``runner``, ``recorder``) that the Python API exposes too. May import anything in the package; nothing
 outside ``cli`` (but ``__main__``) imports it (ARCHITECTURE.md).

@@ -162,9 +162,10 @@ class CliRun:
                 until=opts.until,
                 output=self.output,
                 offline_timeout_s=opts.offline_timeout_s,
+                results=False,  # the outbox writes the lines: no Result objects on the per-like path
             )
             async with contextlib.aclosing(calls) as batches:
-                async for _ in batches:  # the outbox has written their lines already
+                async for _ in batches:  # nothing comes: this drives the call to its end
                     pass
         except BulklikeError as exc:
             if self.session.report is None:  # it did not stop the call, it broke it (an unusable journal)

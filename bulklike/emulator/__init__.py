@@ -5,7 +5,8 @@ verifies OAuth itself with oauthlib's primitives, so a bug in the client's signi
 cannot hide behind the same bug here. Besides those it may import only ``bulklike.errors`` (its flags
 raise ``ConfigError`` like every command's); nothing but the CLI imports it (ARCHITECTURE.md).
 
-Modules: ``config`` (settings), ``accounts`` (who may sign), ``oauth`` (verification), ``quotas``,
+Modules: ``config`` (settings), ``accounts`` (who may sign), ``oauth`` (verification), ``authflows``
+(the OAuth PIN and PKCE endpoints), ``gate`` (access level, credits, usage cap), ``quotas``,
 ``faults``, ``tweets`` (fates and shapes), ``likes`` (state), ``stats``, ``responses`` (answer
 shapes), ``app`` (routes and request flow), ``server`` (start/stop), ``cli`` (flags).
 

@@ -21,6 +21,7 @@ NAME: Final = "<python>"
 IDLE_S: Final = 0.1  # the thread commits what it has after this long without a new item
 MAX_QUEUED: Final = 20_000  # the pump waits while the thread is this far behind
 _END: Final = object()
+_MAX_ID: Final = "9223372036854775807"  # 2^63-1; same-length digit strings compare like the numbers
 
 Ids = Iterable[str] | AsyncIterable[str]
 
@@ -35,6 +36,14 @@ class _Failed:
 def parse_item(item: object, n: int) -> Record:
     """One item of a feed: an ID or URL (an int is taken as an ID), else an invalid record."""
     source = f"{NAME}:{n}"
+    if (  # the common case, without the parser: 1-19 ASCII digits, no leading zero, at most 2^63-1
+        type(item) is str
+        and item.isdigit()
+        and item.isascii()
+        and item[0] != "0"
+        and (len(item) < 19 or (len(item) == 19 and item <= _MAX_ID))
+    ):
+        return ParsedId(item, source)
     if isinstance(item, int) and not isinstance(item, bool):
         text = str(item)
     elif isinstance(item, str):
@@ -45,6 +54,22 @@ def parse_item(item: object, n: int) -> Record:
         return ParsedId(parse_tweet_ref(text), source)
     except InvalidTweetRef as exc:
         return InvalidLine(printable(text), source, exc.reason)
+
+
+def _parsed(ids: Iterable[object]) -> Iterator[Record | None]:
+    """The items of a plain iterable, parsed; if it raises, what was read before is committed first."""
+    items = iter(ids)
+    n = 0
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except Exception:
+            yield None
+            raise
+        n += 1
+        yield parse_item(item, n)
 
 
 class Feed:
@@ -59,7 +84,7 @@ class Feed:
         if isinstance(ids, AsyncIterable):
             self.source = Source(NAME, self._from_queue(), None)
         elif isinstance(ids, Iterable):
-            self.source = Source(NAME, (parse_item(item, n) for n, item in enumerate(ids, 1)), None)
+            self.source = Source(NAME, _parsed(ids), None)
         else:
             raise TypeError(f"like() takes an iterable or async iterable of str, not {type(ids).__name__}")
 
@@ -96,6 +121,7 @@ class Feed:
             if item is _END:
                 return
             if isinstance(item, _Failed):
+                yield None  # what was read before is committed first
                 raise item.error
             n += 1
             yield parse_item(item, n)

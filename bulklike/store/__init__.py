@@ -1,5 +1,5 @@
-"""Storage on disk: SQLite connections and the one ``transaction()`` (``sqlite``), the journal (the queue
-and the truth of a run) and its file lock.
+"""Storage on disk: SQLite connections and the one ``transaction()`` (``sqlite``), the ``journal`` (the
+queue and the truth of a run) and its file ``lock`` (one process per journal).
 
 May import ``errors`` only (ARCHITECTURE.md).
 """
