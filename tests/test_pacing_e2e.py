@@ -72,7 +72,13 @@ async def test_restart_in_the_middle_keeps_the_window(workspace: Workspace, emul
     assert stats["rate_limited"] == 0
     assert _max_in_window(stats, "user") == 20
     assert workspace.statuses() == {"liked": 50}
-    assert 8.0 <= _span(str(workspace.journal)) <= 8.0 * 1.05 + 1.5  # restart costs a process start
+    # The ideal is measured from when the second run began, so a slow process start (a loaded machine)
+    # does not count against pacing: from then the last 5 wait for the first 20 sends to leave the window.
+    with sqlite3.connect(str(workspace.journal)) as conn:
+        (first_sent,) = conn.execute("SELECT min(finished_at) FROM items").fetchone()
+        (resumed,) = conn.execute("SELECT max(started_at) FROM runs").fetchone()
+    span = _span(str(workspace.journal))
+    assert 8.0 <= span <= max(8.0, resumed - first_sent + 4.0) * 1.05 + 1.0, (span, resumed - first_sent)
 
 
 async def test_two_concurrent_runs_share_one_account(workspace: Workspace, emulator: EmulatorFactory) -> None:

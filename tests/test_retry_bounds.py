@@ -1,4 +1,4 @@
-"""Every retry path ends, in bounded time and with a bounded number of requests.
+"""Every retry path ends, with bounded waits and a bounded number of requests.
 
 A server that always fails in one way (each emulator fault kind, HTML with a 200, 429s whose
 reset lies in the past or far in the future, bare 429s, garbage Retry-After), and a server whose
@@ -7,17 +7,20 @@ quota is spent for the next hour: the run ends with failed IDs (exit 1), the pac
 
 Retry waits are the built-in exponential 1 s .. 60 s with jitter (no CLI flag shortens them), so
 ``--max-attempts 2`` makes one wait of 1-2 s per ID. The cases of one test run concurrently.
+
+The bounds are on what the program decided (the waits it logged, the requests it sent), never on the
+wall clock: a loaded CI machine makes everything slower, not the retry policy looser.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import pytest
 from aiohttp import web
@@ -42,32 +45,32 @@ def until(seconds: float) -> str:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).isoformat()
 
 
-@dataclass
-class Timed:
-    result: CliResult
-    elapsed: float
-
-
-async def timed(ws: Workspace, *args: str, timeout: float = 60.0) -> Timed:
-    started = time.monotonic()
-    result = await ws.cli(*args, timeout=timeout)
-    return Timed(result, time.monotonic() - started)
+def waits(result: CliResult, event: str) -> list[float]:
+    """The ``wait_s`` of every ``event`` (``retry`` or ``waiting``) the run logged as JSON on stderr."""
+    found = []
+    for line in result.stderr.splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("event") == event:
+                found.append(float(entry["wait_s"]))
+    return found
 
 
 async def test_every_fault_kind_forever_ends_failed_after_max_attempts(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
-    async def one(kind: str) -> tuple[str, Timed, dict[str, object], Workspace]:
+    async def one(kind: str) -> tuple[str, CliResult, dict[str, object], Workspace]:
         ws = sub(workspace, kind)
         path = ws.write("ids.txt", "\n".join(ids(10)) + "\n")
         async with emulator(fault_rate=1.0, fault_kinds=(kind,), stall_s=3.0) as emu:
             args = ["--max-attempts", "2", "--timeout", "0.5", "--concurrency", "10"]
-            run = await timed(ws, "run", str(path), *ws.base_args(emu), *args)
+            run = await ws.cli("run", str(path), *ws.base_args(emu), *args, timeout=60)
             return kind, run, emu.stats(), ws
 
     for kind, run, stats, ws in await asyncio.gather(*(one(k) for k in FAULT_KINDS)):
-        assert run.result.code == 1, (kind, run.result.stderr)
-        assert run.elapsed < 15, (kind, run.elapsed)  # two tries, one wait of 1-2 s, a 0.5 s timeout
+        assert run.code == 1, (kind, run.stderr)
+        retries = waits(run, "retry")  # two tries: exactly one wait of 1-2 s per ID
+        assert len(retries) == 10 and all(1.0 <= w <= 2.0 for w in retries), (kind, retries)
         assert stats["requests"] == 21, kind  # 10 IDs x 2 attempts, not one more, and one account lookup
         assert {row[:2] for row in ws.rows().values()} == {("failed", 2)}, kind
         # the like lands and only the answer is spoilt: applied on the server, ``failed`` in the
@@ -75,7 +78,7 @@ async def test_every_fault_kind_forever_ends_failed_after_max_attempts(
         # second answer, "already favorited" (403, code 139) cut short, was once taken for
         # ``forbidden``: a permanent outcome hiding a like that landed.
         assert stats["likes"] == (10 if kind in APPLIED_KINDS else 0), kind
-        assert "Traceback" not in run.result.stderr
+        assert "Traceback" not in run.stderr
 
 
 def test_an_unreadable_403_is_retried_never_forbidden() -> None:
@@ -139,8 +142,8 @@ CASES: dict[str, tuple[Reply, list[str]]] = {
 }
 
 
-async def test_hostile_servers_end_in_bounded_time(workspace: Workspace) -> None:
-    async def one(name: str) -> tuple[str, Timed, list[float]]:
+async def test_hostile_servers_end_after_bounded_waits(workspace: Workspace) -> None:
+    async def one(name: str) -> tuple[str, CliResult, list[float]]:
         answer, extra = CASES[name]
         ws = sub(workspace, name)
         path = ws.write("ids.txt", "\n".join(ids(4)) + "\n")
@@ -162,24 +165,26 @@ async def test_hostile_servers_end_in_bounded_time(workspace: Workspace) -> None
                 "--no-progress",
                 *flags,
             ]
-            return name, await timed(ws, *args), hits
+            return name, await ws.cli(*args, timeout=60), hits
 
     runs = {name: (run, hits) for name, run, hits in await asyncio.gather(*(one(n) for n in CASES))}
     for name, (run, _) in runs.items():
-        assert "Traceback" not in run.result.stderr, name
+        assert "Traceback" not in run.stderr, name
     html, hits = runs["html_200"]
-    assert html.result.code == 1 and {r["status"] for r in html.result.results} == {"failed"}
-    assert len(hits) == 9 and html.elapsed < 15  # one account lookup (unanswerable: not asked again), 4 IDs x 2
+    assert html.code == 1 and {r["status"] for r in html.results} == {"failed"}
+    assert len(hits) == 9  # one account lookup (unanswerable: not asked again), 4 IDs x 2
+    retries = waits(html, "retry")
+    assert len(retries) == 4 and all(1.0 <= w <= 2.0 for w in retries), retries
     past, hits = runs["429_reset_in_the_past"]  # each reset is clamped to 1 s ahead: 12 pauses, then give up
-    assert past.result.code == 3, past.result.stderr
-    assert "429 after 12 waits in a row" in past.result.stderr
-    assert past.elapsed < 40 and len(hits) <= 4 * 14  # one round per pause, concurrency 4: no spinning
+    assert past.code == 3, past.stderr
+    assert "429 after 12 waits in a row" in past.stderr
+    assert len(hits) <= 4 * 14  # one round per pause, concurrency 4: no spinning
+    assert all(w <= 1.5 for w in waits(past, "waiting")), waits(past, "waiting")  # clamped, never the hour back
     for name in ("429_reset_in_ten_years", "429_bare", "429_garbage_retry_after"):
         run, hits = runs[name]
-        assert run.result.code == 75, (name, run.result.stderr)  # the wait ends after --until: stop now
-        assert run.elapsed < 10, name
+        assert run.code == 75, (name, run.stderr)  # the wait ends after --until: stop now
         assert len(hits) <= 8, (name, len(hits))
-        assert "to resume" in run.result.stderr
+        assert "to resume" in run.stderr
 
 
 async def test_quota_spent_for_an_hour_waits_without_spinning(workspace: Workspace, emulator: EmulatorFactory) -> None:
@@ -189,7 +194,7 @@ async def test_quota_spent_for_an_hour_waits_without_spinning(workspace: Workspa
         spent = (Limit(1, 3600.0),)  # the server allows one like an hour; the client believes in 1000 a day
         async with emulator(user_limits=spent, app_limits=(Limit(1000, 86400.0),), v1_429=style) as emu:
             args = ["run", str(path), "--api", api, "--quota", "1000/24h"]
-            stopped = await timed(ws, *args, *ws.base_args(emu), "--until", until(4))
+            stopped = await ws.cli(*args, *ws.base_args(emu), "--until", until(4), timeout=60)
             first = emu.stats()["requests"]
             proc = await other.start(*args, *other.base_args(emu))  # its own ledger: it learns from the 429s
             await asyncio.sleep(4.0)
@@ -198,14 +203,13 @@ async def test_quota_spent_for_an_hour_waits_without_spinning(workspace: Workspa
             _, err = await asyncio.wait_for(proc.communicate(), 20)
             stats = emu.stats()
         case = (api, style)
-        assert stopped.result.code == 75, (case, stopped.result.stderr)
-        assert stopped.elapsed < 10, case
+        assert stopped.code == 75, (case, stopped.stderr)
         assert first <= 1 + 4 + 2, (case, first)  # one like, then the ones in flight are refused; no spinning
-        assert sum(r["status"] == "liked" for r in stopped.result.results) == 1, case
+        assert sum(r["status"] == "liked" for r in stopped.results) == 1, case
         assert proc.returncode == 143, (case, err.decode())
         assert waited <= 4 + 2, (case, waited)  # 4 s without --until: it sent a handful, then waited
         assert '"event": "waiting"' in err.decode(), case
         assert stats["likes"] == 1, case
-        assert "Traceback" not in stopped.result.stderr + err.decode(), case
+        assert "Traceback" not in stopped.stderr + err.decode(), case
 
     await asyncio.gather(one("v1.1", "bare"), one("v1.1", "code88"), one("v2", "bare"))
