@@ -40,6 +40,16 @@ def emulator() -> EmulatorFactory:
 
 
 @pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An in-process run that sees no ./bulklike.toml, no BULKLIKE_* variables and no token store
+    of the developer's own: the working directory and XDG_CONFIG_HOME are in ``tmp_path``."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    for name in [n for n in os.environ if n.startswith("BULKLIKE_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     """The fake clock at ``T0``, with ``clock.sleep`` to inject as the sleep."""
     return FakeClock()

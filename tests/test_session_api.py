@@ -30,13 +30,7 @@ REFUSED = bulklike.Credentials(
 )
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No ./bulklike.toml, no BULKLIKE_* variables and no token store from the developer's account."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    for name in [n for n in os.environ if n.startswith("BULKLIKE_")]:
-        monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def session(emu: RunningEmulator, tmp_path: Path, **settings: Any) -> bulklike.Session:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,7 @@ from tests.helpers.workspace import EmulatorFactory, ids
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in [n for n in os.environ if n.startswith("BULKLIKE_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+def _app_keys_only(isolated: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BULKLIKE_CONSUMER_KEY", DEMO_ACCOUNT.consumer_key)  # the app's keys only
     monkeypatch.setenv("BULKLIKE_CONSUMER_SECRET", DEMO_ACCOUNT.consumer_secret)
 
