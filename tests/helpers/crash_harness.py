@@ -267,6 +267,8 @@ async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Rep
             report.resume_modes[mode] += n > 1
             if reading:
                 run = await run_once(args, folder, env, kill_after_s=rng.uniform(start_s, start_s + read_s))
+            elif done == len(id_set):  # nothing left to send: only start-up can be cut, and a run ends soon after
+                run = await run_once(args, folder, env, kill_after_s=rng.uniform(0.0, 0.8 * start_s))
             elif rng.random() < 0.3:  # start-up, journal and ledger opening, schema work
                 run = await run_once(args, folder, env, kill_after_s=rng.uniform(0.0, 0.6))
             else:  # sending, committing, waiting to retry: a random moment after the n-th outcome
