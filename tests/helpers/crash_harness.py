@@ -35,9 +35,11 @@ import asyncio
 import os
 import random
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,17 +133,26 @@ class RunResult:
     stdout: bytes = b""
 
 
+async def _watch(waiting: asyncio.Task[int], kill_when: Callable[[], bool], timeout_s: float) -> None:
+    """Return when the process has ended or ``kill_when()`` turns true (polled every 5 ms)."""
+    deadline = time.monotonic() + timeout_s
+    while not waiting.done() and not kill_when() and time.monotonic() < deadline:
+        await asyncio.wait({waiting}, timeout=0.005)
+
+
 async def run_once(
     args: list[str],
     cwd: Path,
     env: dict[str, str],
     *,
     kill_after_s: float | None = None,
+    kill_when: Callable[[], bool] | None = None,
     kill_after_outcomes: int | None = None,
     extra_s: float = 0.0,
     timeout_s: float = 180.0,
 ) -> RunResult:
-    """One ``bulklike run``; SIGKILL at ``kill_after_s``, or ``extra_s`` after the n-th outcome."""
+    """One ``bulklike run``; SIGKILL at ``kill_after_s``, as soon as ``kill_when()`` (polled) says so, or
+    ``extra_s`` after the n-th outcome."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -176,6 +187,8 @@ async def run_once(
     try:
         if kill_after_s is not None:
             await asyncio.wait({waiting}, timeout=kill_after_s)
+        elif kill_when is not None:
+            await _watch(waiting, kill_when, timeout_s)
         elif kill_after_outcomes is not None:
             if kill_after_outcomes == 0:
                 reached.set()
@@ -265,8 +278,9 @@ async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Rep
             mode = "big" if reading else rng.choices(("journal", "small", "big"), (0.45, 0.35, 0.2))[0]
             args = ["run", *{"journal": [], "small": [str(inputs.small)], "big": [str(inputs.big)]}[mode], *common]
             report.resume_modes[mode] += n > 1
-            if reading:
-                run = await run_once(args, folder, env, kill_after_s=rng.uniform(start_s, start_s + read_s))
+            if reading:  # watched in the journal, not timed: a loaded machine reads at its own pace
+                mid_read = reading_cut(journal, runs, rng.randint(1, len(id_set) // 2), len(id_set))
+                run = await run_once(args, folder, env, kill_when=mid_read, timeout_s=cfg.run_timeout_s)
             elif done == len(id_set):  # nothing left to send: only start-up can be cut, and a run ends soon after
                 run = await run_once(args, folder, env, kill_after_s=rng.uniform(0.0, 0.8 * start_s))
             elif rng.random() < 0.3:  # start-up, journal and ledger opening, schema work
@@ -316,6 +330,31 @@ async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Rep
         check_results(results, journal, journal_statuses(journal), report)
     report.elapsed_s = time.monotonic() - started
     return report
+
+
+def reading_cut(journal: Path, runs_before: int, at_least: int, total: int) -> Callable[[], bool]:
+    """True once a new run has put ``at_least`` (but not all ``total``) of its input's IDs in the journal:
+    killed then, the run is cut while reading the large input."""
+
+    def now() -> bool:
+        try:
+            conn = sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=0.05)
+        except sqlite3.Error:
+            return False
+        try:
+            runs, last = conn.execute("SELECT count(*), max(run_id) FROM runs").fetchone()
+            if runs <= runs_before:
+                return False
+            (touched,) = conn.execute(
+                "SELECT count(*) FROM items WHERE last_run = ? AND tweet_id IS NOT NULL", (last,)
+            ).fetchone()
+            return bool(at_least <= touched < total)
+        except sqlite3.Error:  # not created yet, or busy for a moment: look again
+            return False
+        finally:
+            conn.close()
+
+    return now
 
 
 async def calibrate(inputs: Inputs, folder: Path, env: dict[str, str]) -> tuple[float, float]:
