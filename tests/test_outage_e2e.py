@@ -8,6 +8,7 @@ wait, every ID sent during the ~12 s gap would end ``failed`` after its three at
 from __future__ import annotations
 
 import asyncio
+import random
 import signal
 import socket
 import sqlite3
@@ -23,9 +24,17 @@ OUTAGE_S = 12.0
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port below the kernel's ephemeral range: while the emulator is down for the outage, no
+    other test's ``bind(port 0)`` (tests run in parallel) can be handed it, so the restart gets it back
+    and the refused connections really are refused."""
+    for port in random.sample(range(20000, 32768), 200):  # Linux hands out 32768+, macOS 49152+
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 async def _emulator(workspace: Workspace, port: int) -> asyncio.subprocess.Process:
