@@ -17,7 +17,16 @@ import os
 from dataclasses import dataclass
 from typing import Literal
 
-from benchmarks.common import PYTHON, BenchError, EmulatorProcess, Measured, liked_lines, run_child, write_ids
+from benchmarks.common import (
+    PYTHON,
+    BenchError,
+    EmulatorProcess,
+    Measured,
+    liked_lines,
+    pacing_flags,
+    run_child,
+    write_ids,
+)
 
 Kind = Literal["bulklike", "api", "bare", "tweepy"]
 
@@ -43,14 +52,7 @@ def bulklike_argv(base_url: str, workdir: str, concurrency: int, results: str) -
         os.path.join(workdir, "journal.db"),
         "--ledger",
         os.path.join(workdir, "ledger.sqlite3"),
-        "--min-interval",
-        "0",
-        "--quota",
-        "1000000/24h",
-        "--app-quota",
-        "1000000/24h",
-        "--concurrency",
-        str(concurrency),
+        *pacing_flags(concurrency),
         "-q",
         "--no-progress",
         "--output",

@@ -192,3 +192,17 @@ class EmulatorProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def pacing_flags(concurrency: int) -> list[str]:
+    """Pacing on, as in real use, with room to spare: the ledger and the pacer run for every like."""
+    return [
+        "--min-interval",
+        "0",
+        "--quota",
+        "1000000/24h",
+        "--app-quota",
+        "1000000/24h",
+        "--concurrency",
+        str(concurrency),
+    ]

@@ -11,7 +11,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 
-from benchmarks.common import PYTHON, BenchError, IdBlocks, Measured, liked_lines, run_child, write_ids
+from benchmarks.common import PYTHON, BenchError, IdBlocks, Measured, liked_lines, pacing_flags, run_child, write_ids
 
 EXIT_LIMIT = 75
 
@@ -63,14 +63,7 @@ def measure_scale(
             *common,
             "--base-url",
             base_url,
-            "--min-interval",
-            "0",
-            "--quota",
-            "1000000/24h",
-            "--app-quota",
-            "1000000/24h",
-            "--concurrency",
-            str(concurrency),
+            *pacing_flags(concurrency),
             "--max-likes",
             str(max_likes),
             "--output",

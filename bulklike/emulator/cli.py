@@ -25,34 +25,28 @@ from bulklike.errors import ConfigError
 from bulklike.pacing.limits import Limit, parse_limit
 
 
-def _fraction(text: str) -> float:
+def _number(kind: type[float] | type[int], text: str, *, most: float | None = None) -> float:
+    """``text`` as a non-negative ``kind`` (at most ``most``), or argparse's one-line usage error."""
     try:
-        value = float(text)
+        value = kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+        what = "a whole number" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if value < 0 or (most is not None and value > most):
+        raise argparse.ArgumentTypeError(f"{text} is {'negative' if value < 0 else f'over {most:g}'}")
     return value
+
+
+def _fraction(text: str) -> float:
+    return float(_number(float, text, most=1.0))
 
 
 def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is negative")
-    return value
+    return float(_number(float, text))
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is negative")
-    return value
+    return int(_number(int, text))
 
 
 def _limit(text: str) -> Limit:
