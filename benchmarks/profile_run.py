@@ -26,7 +26,7 @@ from benchmarks.common import FIRST_ID, EmulatorProcess, child_env, cores, run_c
 RATE = 250  # samples per second
 #: (part, substrings of a frame); the first rule that matches the innermost frame wins
 RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("signing (OAuth 1.0a HMAC-SHA1)", ("bulklike/api/signing.py",)),
+    ("signing (OAuth 1.0a HMAC-SHA1)", ("bulklike/x/signing.py",)),
     (
         "send ledger (SQLite, pacing books)",
         ("bulklike/pacing/ledger.py", "bulklike/pacing/windows.py", "bulklike/pacing/limits.py"),
@@ -34,14 +34,17 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pacer", ("bulklike/pacing/pacer.py", "aiolimiter")),
     ("journal commits", ("bulklike/store/",)),
     ("result lines + logging", ("bulklike/results.py", "structlog", "Recorder._report")),
-    ("classifying answers (JSON parse)", ("bulklike/api/classify.py", "bulklike/api/codes.py")),
+    ("classifying answers (JSON parse)", ("bulklike/x/classify.py", "bulklike/x/codes.py")),
     (
         "ingest thread (reading stdin)",
         ("bulklike/input/",),
     ),
     ("tenacity", ("tenacity/",)),
     ("aiohttp + sockets", ("aiohttp/", "yarl/", "multidict/", "selector_events.py", "selectors.py")),
-    ("runner, recorder, client glue", ("bulklike/runner.py", "bulklike/recorder.py", "bulklike/api/client.py")),
+    (
+        "runner, recorder, client glue",
+        ("bulklike/engine/runner.py", "bulklike/engine/recorder.py", "bulklike/x/client.py"),
+    ),
     (
         "start-up (imports, set-up)",
         ("importlib", "<module>", "bulklike/config.py", "bulklike/cli/"),

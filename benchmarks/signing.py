@@ -18,10 +18,10 @@ from oauthlib.oauth1.rfc5849 import signature as rfc_signature
 from oauthlib.oauth1.rfc5849 import utils as rfc_utils
 
 from benchmarks.common import BenchError
-from bulklike.api import signing as auth
-from bulklike.api.signing import OAuth1Signer
 from bulklike.cli.demo import demo_credentials
 from bulklike.emulator import DEMO_ACCOUNT
+from bulklike.x import signing as auth
+from bulklike.x.signing import OAuth1Signer
 
 URL = "https://api.twitter.com/1.1/favorites/create.json"
 TWEET_ID = "1234567890123456789"
@@ -42,7 +42,7 @@ def check_agreement() -> None:
     """Same header as oauthlib for a fixed nonce and timestamp, and built on oauthlib's primitives."""
     used = vars(auth)
     if used.get("_signature") is not rfc_signature or used.get("_utils") is not rfc_utils:
-        raise BenchError("bulklike.api.signing no longer signs with oauthlib's RFC 5849 primitives")
+        raise BenchError("bulklike.x.signing no longer signs with oauthlib's RFC 5849 primitives")
     nonce, timestamp = "4572616e48616d6d65724c61686176", "1318622958"
     ours = OAuth1Signer(demo_credentials(), clock=lambda: float(timestamp), nonce=lambda: nonce)
     mine = ours.authorization("POST", URL, (("id", TWEET_ID),))

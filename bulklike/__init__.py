@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bulklike.credentials import Credentials
+    from bulklike.engine.session import Session
     from bulklike.errors import ApiError, BulklikeError, ConfigError, FatalApiError, InputError, JournalError
     from bulklike.plan import Plan
     from bulklike.report import Progress, RunReport
     from bulklike.results import Result, Status
-    from bulklike.session import Session
 
     __version__: str
 
@@ -41,7 +41,7 @@ _HOMES = {
     "Progress": "bulklike.report",
     "Result": "bulklike.results",
     "RunReport": "bulklike.report",
-    "Session": "bulklike.session",
+    "Session": "bulklike.engine.session",
     "Status": "bulklike.results",
 }
 

@@ -19,11 +19,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bulklike.auth.tokens import TokenEntry
 from bulklike.credentials import Credentials, Secret, fingerprint
 from bulklike.errors import ConfigError
-from bulklike.pacing.ledger import KEEP_S as MAX_WINDOW_S
+from bulklike.pacing.limits import KEEP_S as MAX_WINDOW_S
 from bulklike.pacing.limits import Limit, default_limits, parse_limit
-from bulklike.tokens import TokenEntry
 
 Api = Literal["v1.1", "v2"]
 #: ``--api`` values: ``auto`` (the default) starts on v1.1 and moves to v2 on a 453

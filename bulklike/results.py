@@ -2,7 +2,7 @@
 
 A ``Result`` is made only after its record is committed to the journal. stdout carries results
 and nothing else. A results file is appended to; what reaches it, and exactly once, is the
-outbox's business (``bulklike.outbox``): this module formats lines, opens the file, and cuts it
+outbox's business (``bulklike.engine.outbox``): this module formats lines, opens the file, and cuts it
 back to the length the journal acknowledged. CSV cells that a spreadsheet would run as a formula
 are neutralised (OWASP: a leading ``'``).
 """

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bulklike.api.account import Problem
-from bulklike.api.breaker import Breaker
-from bulklike.api.classify import Answer, Kind, Outcome, classify
 from bulklike.emulator import responses as emulated
+from bulklike.x.account import Problem
+from bulklike.x.breaker import Breaker
+from bulklike.x.classify import Answer, Kind, Outcome, classify
 
 DATA = Path(__file__).parent / "data"
 ENTRIES: list[dict[str, Any]] = json.loads((DATA / "error_bodies.json").read_text())["account_wide_entries"]

@@ -15,10 +15,10 @@ from oauthlib.common import Request
 from oauthlib.oauth1 import Client
 from oauthlib.oauth1.rfc5849 import signature, utils
 
-from bulklike.api import signing as auth
-from bulklike.api.signing import BearerSigner, OAuth1Signer, Signer
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
+from bulklike.x import signing as auth
+from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
 from tests.helpers.clock import FakeClock
 
 DATA = Path(__file__).parent / "data"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import stat
 import urllib.parse
 
+from bulklike.auth.tokens import TokenStore
 from bulklike.emulator import DEMO_ACCOUNT
-from bulklike.tokens import TokenStore
 from tests.helpers.authflow import APP_ONLY, CLIENT_ID, OAUTH2_ONLY, auth_oauth2, auth_pin, store_path, stored
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 

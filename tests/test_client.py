@@ -23,12 +23,12 @@ from oauthlib.oauth1.rfc5849 import signature, utils
 from yarl import URL
 
 from bulklike import __version__
-from bulklike.api import client
-from bulklike.api.classify import Answer, Kind, classify
-from bulklike.api.client import MAX_BODY, XClient
-from bulklike.api.signing import BearerSigner, OAuth1Signer, Signer
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
+from bulklike.x import client
+from bulklike.x.classify import Answer, Kind, classify
+from bulklike.x.client import MAX_BODY, XClient
+from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
 
 DATA = Path(__file__).parent / "data"
 CASSETTES = DATA / "cassettes"

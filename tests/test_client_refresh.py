@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from bulklike.api.classify import Answer
-from bulklike.api.client import XClient
-from bulklike.api.refresh import TokenRefresher
+from bulklike.x.classify import Answer
+from bulklike.x.client import XClient
+from bulklike.x.refresh import TokenRefresher
 from tests.helpers.clock import FakeClock
 from tests.helpers.refresh import make_refresher
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bulklike.api.signing import OAuth1Signer
 from bulklike.config import Settings, build_settings, check_base_url, read_config_file, require_credentials
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
 from bulklike.pacing.limits import Limit
+from bulklike.x.signing import OAuth1Signer
 
 ENV = {
     "BULKLIKE_CONSUMER_KEY": "env-ck",

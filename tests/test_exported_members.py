@@ -55,6 +55,6 @@ def test_unknown_names_raise_attribute_error() -> None:
 
 def test_importing_the_package_is_light() -> None:
     """``import bulklike`` (what ``bulklike --help`` does first) loads no network code and no engine."""
-    code = "import sys, bulklike; print(sorted(m for m in ('aiohttp', 'bulklike.session') if m in sys.modules))"
+    code = "import sys, bulklike; print(sorted(m for m in ('aiohttp', 'bulklike.engine.session') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

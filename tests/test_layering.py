@@ -26,69 +26,42 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "errors": (),
     "credentials": (),
     "paths": (),
-    "timefmt": (),
     "logs": (),
-    "signals": ("errors",),
     "store": ("errors",),
     "input": ("errors", "store"),
-    "api": ("bulklike", "credentials", "errors"),
-    "pacing": ("api.codes", "errors", "store"),
-    "tokens": ("credentials", "errors", "paths"),
-    "config": ("credentials", "errors", "pacing", "tokens"),
-    "auth": ("api", "config", "credentials", "errors", "pacing", "store", "tokens"),
+    "x": ("bulklike", "credentials", "errors"),
+    "pacing": ("errors", "store", "x.codes"),
+    "config": ("auth.tokens", "credentials", "errors", "pacing"),
+    "auth": ("config", "credentials", "errors", "pacing", "paths", "store", "x"),
     "results": ("errors",),
-    "outbox": ("input", "results", "store"),
-    "recorder": ("input", "logs", "outbox", "results", "store"),
     "report": ("pacing",),
     "plan": ("config", "input", "pacing", "store"),
-    "runner": ("api", "errors", "logs", "pacing", "recorder", "store"),
-    "switch": ("api", "config", "logs", "pacing", "store"),
-    "job": (
-        "api",
-        "auth",
-        "config",
-        "errors",
-        "input",
-        "outbox",
-        "pacing",
-        "plan",
-        "recorder",
-        "report",
-        "results",
-        "runner",
-        "store",
-        "switch",
-        "timefmt",
-    ),
-    "session": (
-        "api",
+    "engine": (
         "auth",
         "config",
         "credentials",
         "errors",
         "input",
-        "job",
         "logs",
         "pacing",
         "paths",
         "plan",
         "report",
         "results",
-        "runner",
         "store",
-        "switch",
+        "x",
     ),
-    "bulklike": ("credentials", "errors", "plan", "report", "results", "session"),
+    "bulklike": ("credentials", "engine.session", "errors", "plan", "report", "results"),
     "cli": (ANY,),
     "__main__": ("cli",),
     # the emulator shares vocabulary with the client, never its code; ``errors`` for ConfigError, so that
     # ``bulklike emulate``'s bad flags exit like every other command's
-    "emulator": ("api.codes", "errors", "pacing.limits"),
+    "emulator": ("errors", "pacing.limits", "x.codes"),
 }
 
 #: a third-party module -> the only places that may import it (``aiohttp`` alone is its client)
 ONLY_IN: dict[str, tuple[str, ...]] = {
-    "aiohttp": ("api.client",),
+    "aiohttp": ("x.client",),
     "aiohttp.web": ("auth.listener", "emulator"),
     "structlog": ("logs",),
     "sqlite3": ("input.ingest", "pacing.ledger", "store"),
@@ -98,7 +71,7 @@ MAX_LINES = 400
 
 
 def _name(path: Path) -> str:
-    """``bulklike/api/client.py`` -> ``api.client``; the package's ``__init__`` -> ``bulklike``."""
+    """``bulklike/x/client.py`` -> ``api.client``; the package's ``__init__`` -> ``bulklike``."""
     parts = path.relative_to(PACKAGE).with_suffix("").parts
     if parts[-1] == "__init__":
         parts = parts[:-1]
@@ -110,7 +83,7 @@ def _unit(name: str) -> str:
 
 
 def _resolve(module: str, attribute: str) -> str:
-    """``from bulklike.api import codes`` imports the module ``api.codes``; ``from bulklike.api.codes
+    """``from bulklike.x import codes`` imports the module ``api.codes``; ``from bulklike.x.codes
     import X`` imports ``api.codes``. Names relative to the package, ``bulklike`` for the package itself."""
     relative = module.removeprefix("bulklike").lstrip(".")
     candidate = f"{relative}.{attribute}" if relative else attribute

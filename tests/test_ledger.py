@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulklike.errors import JournalError
-from bulklike.pacing.ledger import KEEP_S, LEDGER_APP_ID, Ledger
-from bulklike.pacing.limits import Limit
+from bulklike.pacing.ledger import LEDGER_APP_ID, Ledger
+from bulklike.pacing.limits import KEEP_S, Limit
 from bulklike.pacing.windows import free_at, margin_for
 from bulklike.paths import default_ledger_path
 from tests.helpers.pacing import DAY, NOW, limits_st, most_in_window, worst_window

@@ -7,9 +7,9 @@ import io
 import json
 from pathlib import Path
 
+from bulklike.engine.outbox import open_outbox
 from bulklike.input.ingest import Ingestor, Source
 from bulklike.input.lines import InvalidLine, ParsedId
-from bulklike.outbox import open_outbox
 from bulklike.store.journal import Journal, Record
 
 

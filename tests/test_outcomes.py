@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulklike.api.classify import Answer, Kind, classify, fatal_hint
+from bulklike.x.classify import Answer, Kind, classify, fatal_hint
 
 DATA = Path(__file__).parent / "data"
 

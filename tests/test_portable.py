@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bulklike.auth.tokens import TokenEntry, TokenStore
+from bulklike.cli.signals import forwarded
 from bulklike.config import read_config_file
 from bulklike.credentials import Secret
 from bulklike.errors import EXIT_SIGINT, ConfigError, JournalError
-from bulklike.signals import forwarded
 from bulklike.store.journal import Journal
-from bulklike.tokens import TokenEntry, TokenStore
 from tests.helpers.journal import journal_problems
 from tests.helpers.workspace import ROOT, EmulatorFactory, Workspace, ids
 
@@ -70,7 +70,7 @@ def test_every_module_imports_without_posix_only_modules() -> None:
 HOLDER = """
 import sys
 from bulklike.store.journal import Journal
-from bulklike.tokens import TokenEntry, TokenStore
+from bulklike.auth.tokens import TokenEntry, TokenStore
 journal = Journal(sys.argv[1])
 print("holding", flush=True)
 sys.stdin.read()
@@ -207,7 +207,7 @@ def test_a_filesystem_without_locks_is_refused_not_trusted(tmp_path: Path, monke
 
 STORE_HOLDER = """
 import sys
-from bulklike.tokens import TokenStore
+from bulklike.auth.tokens import TokenStore
 with TokenStore(sys.argv[1])._locked():
     print("holding", flush=True)
     sys.stdin.read()

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from bulklike.api.classify import Answer
-from bulklike.api.refresh import TokenRefresher, Tokens, refresh_margin
 from bulklike.credentials import Secret
 from bulklike.errors import AuthExpired
+from bulklike.x.classify import Answer
+from bulklike.x.refresh import TokenRefresher, Tokens, refresh_margin
 from tests.helpers.clock import FakeClock
 from tests.helpers.refresh import make_refresher
 

@@ -25,9 +25,9 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import web
 
-from bulklike.api.classify import Answer, Kind, classify
 from bulklike.emulator import FAULT_KINDS
 from bulklike.pacing.limits import Limit
+from bulklike.x.classify import Answer, Kind, classify
 from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
 pytestmark = pytest.mark.timeout(90)

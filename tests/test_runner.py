@@ -9,18 +9,18 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from bulklike.api.classify import Answer
+from bulklike.engine.outbox import Outbox
+from bulklike.engine.recorder import Recorder
+from bulklike.engine.runner import ApiSwitch, RetryPolicy, Runner
 from bulklike.errors import EXIT_FATAL, FatalApiError
 from bulklike.input.ingest import Ingestor, Source
 from bulklike.input.lines import ParsedId
-from bulklike.outbox import Outbox
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
-from bulklike.recorder import Recorder
 from bulklike.results import ResultWriter
-from bulklike.runner import ApiSwitch, RetryPolicy, Runner
 from bulklike.store.journal import Journal
+from bulklike.x.classify import Answer
 from tests.helpers.clock import FakeClock
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')

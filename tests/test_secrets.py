@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from bulklike.api.client import XClient
-from bulklike.api.signing import BearerSigner, OAuth1Signer
 from bulklike.config import build_settings
 from bulklike.emulator import Account
 from bulklike.errors import ConfigError
+from bulklike.x.client import XClient
+from bulklike.x.signing import BearerSigner, OAuth1Signer
 from tests.helpers.authflow import OAUTH2_ONLY, auth_oauth2, auth_pin, store_path
 from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import bulklike
+from bulklike.auth.tokens import TokenEntry, TokenStore
 from bulklike.credentials import Secret, fingerprint
 from bulklike.emulator import DEMO_ACCOUNT
 from bulklike.errors import ConfigError
-from bulklike.tokens import TokenEntry, TokenStore
 from tests.helpers.workspace import EmulatorFactory, ids
 
 

@@ -19,7 +19,13 @@ import bulklike
 from bulklike.store.journal import Journal
 
 HEAVY = ("aiohttp", "structlog", "oauthlib", "tenacity", "aiolimiter", "filelock", "shtab")
-ENGINE = ("bulklike.session", "bulklike.runner", "bulklike.recorder", "bulklike.api.client", "bulklike.logs")
+ENGINE = (
+    "bulklike.engine.session",
+    "bulklike.engine.runner",
+    "bulklike.engine.recorder",
+    "bulklike.x.client",
+    "bulklike.logs",
+)
 
 PROBE = """
 import json, sys
@@ -86,7 +92,7 @@ def test_run_still_loads_the_engine(tmp_path: Path) -> None:
     env_free = ["run", str(ids), "--dry-run", "--journal", str(tmp_path / "j.db"), "--ledger", str(tmp_path / "l.db")]
     result = probe(env_free, tmp_path)
     assert "aiohttp" in result["heavy"]
-    assert "bulklike.session" in result["engine"]
+    assert "bulklike.engine.session" in result["engine"]
 
 
 def test_version_has_one_source() -> None:

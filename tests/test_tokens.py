@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bulklike.auth.tokens import Kind, TokenEntry, TokenStore
 from bulklike.credentials import Secret
 from bulklike.errors import ConfigError
-from bulklike.tokens import Kind, TokenEntry, TokenStore
 
 
 def entry(n: int = 1, kind: Kind = "oauth2") -> TokenEntry:

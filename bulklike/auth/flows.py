@@ -15,8 +15,13 @@ import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bulklike.api.client import XClient, form_request
-from bulklike.api.oauth import (
+from bulklike.auth.endpoints import Endpoints
+from bulklike.auth.identity import screen_name_from, user_id_from
+from bulklike.auth.tokens import TokenEntry
+from bulklike.credentials import Secret, fingerprint
+from bulklike.errors import ConfigError, FatalApiError
+from bulklike.x.client import XClient, form_request
+from bulklike.x.oauth import (
     SCOPES,
     GrantRefused,
     GrantUnavailable,
@@ -28,12 +33,7 @@ from bulklike.api.oauth import (
     revoke_body,
     token_headers,
 )
-from bulklike.api.signing import BearerSigner
-from bulklike.auth.endpoints import Endpoints
-from bulklike.auth.identity import screen_name_from, user_id_from
-from bulklike.credentials import Secret, fingerprint
-from bulklike.errors import ConfigError, FatalApiError
-from bulklike.tokens import TokenEntry
+from bulklike.x.signing import BearerSigner
 
 REDIRECT_WAIT_S = 300.0  # how long the listener waits for the user to approve
 

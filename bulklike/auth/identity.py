@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bulklike.api.account import Problem
-from bulklike.api.classify import Kind, classify, fatal_hint
-from bulklike.api.client import XClient
 from bulklike.config import Settings
 from bulklike.credentials import fingerprint
 from bulklike.errors import ConfigError, FatalApiError
 from bulklike.pacing.ledger import Ledger
 from bulklike.store.journal import Journal
+from bulklike.x.account import Problem
+from bulklike.x.classify import Kind, classify, fatal_hint
+from bulklike.x.client import XClient
 
 ACCOUNT_META = "account"  # the account key this journal belongs to
 IDENTITY_META = "identity"  # {"token": fingerprint of the credential, "user_id": the id it was confirmed as}

@@ -6,12 +6,12 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from bulklike.api.refresh import TokenRefresher, Tokens
-from bulklike.api.signing import BearerSigner, OAuth1Signer, Signer
 from bulklike.auth.endpoints import Endpoints
+from bulklike.auth.tokens import TokenEntry, TokenStore
 from bulklike.config import Settings
 from bulklike.credentials import Secret
-from bulklike.tokens import TokenEntry, TokenStore
+from bulklike.x.refresh import TokenRefresher, Tokens
+from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
 
 
 def stored_tokens(profile: str | None) -> TokenEntry | None:

@@ -92,7 +92,7 @@ def _endpoints(args: argparse.Namespace, settings: Settings) -> Endpoints:
 
 def run_auth(args: argparse.Namespace, argv: Sequence[str], settings: Settings) -> int:
     from bulklike.auth.flows import pin_flow, pkce_flow, require_oauth2_client, revoke
-    from bulklike.tokens import DEFAULT_PROFILE, TokenStore
+    from bulklike.auth.tokens import DEFAULT_PROFILE, TokenStore
 
     store = TokenStore()
     profile = settings.profile

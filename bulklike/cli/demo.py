@@ -22,9 +22,9 @@ from bulklike.cli.settings import configure_logging
 from bulklike.config import Settings
 from bulklike.credentials import Credentials, Secret
 from bulklike.emulator import DEMO_ACCOUNT, EmulatorConfig, run_emulator
+from bulklike.engine.runner import RetryPolicy
 from bulklike.errors import EXIT_USAGE
 from bulklike.pacing.limits import Limit
-from bulklike.runner import RetryPolicy
 
 DEMO_USER_LIMITS = (Limit(60, 10.0),)
 DEMO_APP_LIMITS = (Limit(600, 60.0),)

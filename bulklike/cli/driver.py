@@ -20,16 +20,16 @@ from typing import BinaryIO, TextIO
 
 from bulklike.cli.plan import print_plan
 from bulklike.cli.progress import LiveLine, summary_text
+from bulklike.cli.signals import forwarded
 from bulklike.config import Settings, require_credentials
+from bulklike.engine.job import Output
+from bulklike.engine.runner import RetryPolicy
+from bulklike.engine.session import Session
 from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, BulklikeError, InputError
 from bulklike.input.ingest import Source, close_sources, open_sources
 from bulklike.input.readers import ArchiveKind, InputFormat
-from bulklike.job import Output
 from bulklike.logs import STDERR, get_logger
 from bulklike.results import Format, check_results_file
-from bulklike.runner import RetryPolicy
-from bulklike.session import Session
-from bulklike.signals import forwarded
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from bulklike.cli.timefmt import clock_time, duration
 from bulklike.plan import Plan
-from bulklike.timefmt import clock_time, duration
 
 
 def print_plan(plan: Plan, out: TextIO) -> None:

@@ -20,10 +20,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bulklike.auth.tokens import DEFAULT_PROFILE, TokenEntry, TokenStore
 from bulklike.cli.settings import configure_logging
 from bulklike.config import BASE_URLS, CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file
 from bulklike.errors import EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, BulklikeError, ConfigError
-from bulklike.tokens import DEFAULT_PROFILE, TokenEntry, TokenStore
 
 State = Literal["ok", "no_v1", "refused", "unreachable"]
 
@@ -61,11 +61,11 @@ def _base(settings: Settings, api: Literal["v1.1", "v2"]) -> str:
 
 async def probe(settings: Settings, api: Literal["v1.1", "v2"]) -> Probe:
     """Ask one API who the credentials belong to; never raises for network trouble."""
-    from bulklike.api.account import Problem
-    from bulklike.api.classify import Kind, classify
-    from bulklike.api.client import XClient
     from bulklike.auth.identity import screen_name_from
     from bulklike.auth.signer import make_signer
+    from bulklike.x.account import Problem
+    from bulklike.x.classify import Kind, classify
+    from bulklike.x.client import XClient
 
     base = _base(settings, api)
     signer = make_signer(settings)

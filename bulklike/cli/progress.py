@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from bulklike.cli.timefmt import clock_time, duration
 from bulklike.report import Progress as Snapshot
-from bulklike.timefmt import clock_time, duration
 
 __all__ = ["LiveLine", "Snapshot", "clock_time", "duration", "render", "summary_text"]
 

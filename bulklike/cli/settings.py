@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from bulklike.auth.tokens import TokenStore
 from bulklike.config import Settings, build_settings, read_config_file
-from bulklike.tokens import TokenStore
 
 
 def load_settings(args: argparse.Namespace, env: dict[str, str] | None = None) -> tuple[Settings, list[str]]:

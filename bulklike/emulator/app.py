@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from bulklike.api import codes as apicodes
 from bulklike.emulator import responses as r
 from bulklike.emulator.accounts import Account, AccountBook
 from bulklike.emulator.authflows import AuthFlows
@@ -27,6 +26,7 @@ from bulklike.emulator.oauth import BAD_AUTHENTICATION_DATA, Authenticated, Auth
 from bulklike.emulator.quotas import QuotaBook, Verdict
 from bulklike.emulator.stats import Stats
 from bulklike.emulator.tweets import Fate, fate, is_valid_id, tweet_json, user_object
+from bulklike.x import codes as apicodes
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Action = Literal["like", "unlike"]

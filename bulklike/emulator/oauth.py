@@ -21,9 +21,9 @@ from typing import Final
 
 from oauthlib.oauth1.rfc5849 import signature, utils
 
-from bulklike.api import codes as apicodes
 from bulklike.emulator.accounts import Account, AccountBook
 from bulklike.emulator.config import TIMESTAMP_TOLERANCE_S
+from bulklike.x import codes as apicodes
 
 Params = list[tuple[str, str]]
 

@@ -14,9 +14,9 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from bulklike.api import codes as apicodes
 from bulklike.emulator.quotas import LimitState, Verdict
 from bulklike.pacing.limits import DAY
+from bulklike.x import codes as apicodes
 
 #: X codes the shared vocabulary does not name
 PARAMETER_MISSING: Final = (38, "id parameter is missing.", 400)

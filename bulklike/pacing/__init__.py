@@ -3,6 +3,6 @@
 ``limits`` (COUNT/WINDOW values), ``windows`` (the pure rolling-window arithmetic), ``ledger`` (the SQLite
 send log shared by every run of an app and user), ``pacer`` (hands out send slots, pauses on 429s),
 ``outage`` (waiting out an unreachable API) and ``budget`` (``--max-likes``). May import ``errors``,
-``store`` (SQLite helpers) and ``api.codes`` (the rate-limit headers' names); never the client, the
+``store`` (SQLite helpers) and ``x.codes`` (the rate-limit headers' names); never the client, the
 journal's records or the CLI (ARCHITECTURE.md).
 """

@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 
 from bulklike.errors import JournalError
-from bulklike.pacing.limits import Limit
+from bulklike.pacing.limits import KEEP_S, Limit
 from bulklike.pacing.windows import SendBook, free_at, in_window, margin_for
 from bulklike.store.sqlite import connect, create_private, is_busy, sqlite_errors, transaction
 
@@ -42,7 +42,6 @@ CREATE INDEX IF NOT EXISTS sends_user_until ON sends(user, until);
 _SHORTEN = "UPDATE sends SET until = ? WHERE id = ? AND until > ?"
 _INSERT = "INSERT INTO sends(app, user, sent_at, until) VALUES (?, ?, ?, ?)"
 #: rows older than this are pruned (longer than any window anyone configures in practice)
-KEEP_S = 7 * 86400.0
 #: how long start-up retries a lock conflict with other processes starting at the same moment
 SETUP_TIMEOUT_S = 30.0
 

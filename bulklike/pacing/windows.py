@@ -18,8 +18,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bulklike.api.codes import RESET_PAIRS
 from bulklike.pacing.limits import Limit
+from bulklike.x.codes import RESET_PAIRS
 
 #: simulate at most this many sends for an estimate, then extrapolate at the steady rate
 _ESTIMATE_STEPS = 5000

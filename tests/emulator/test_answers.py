@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bulklike.api import codes as apicodes
 from bulklike.emulator.tweets import Fate, created_at_for, fate, format_created_at
+from bulklike.x import codes as apicodes
 from tests.helpers.emulator import ACCOUNTS, ALICE, BOB, Start
 
 CASSETTE = Path(__file__).parent.parent / "data" / "cassettes" / "testcreatedestroyfavorite.json"

@@ -9,8 +9,8 @@ import urllib.parse
 import aiohttp
 from oauthlib.oauth1 import Client as OAuth1Client
 
-from bulklike.api.oauth import Pkce
 from bulklike.emulator import DEMO_ACCOUNT
+from bulklike.x.oauth import Pkce
 from tests.helpers.clock import FakeClock
 from tests.helpers.emulator import Caller, Start
 

@@ -7,10 +7,10 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulklike.api import codes as apicodes
 from bulklike.emulator.config import EmulatorConfig, WindowMode
 from bulklike.emulator.quotas import QuotaBook
 from bulklike.pacing.limits import Limit, parse_limit
+from bulklike.x import codes as apicodes
 from tests.helpers.clock import T0, FakeClock
 from tests.helpers.emulator import ACCOUNTS, ALICE, BOB, CAROL, Start
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bulklike.api.refresh import Post, TokenRefresher, Tokens
 from bulklike.credentials import Secret
+from bulklike.x.refresh import Post, TokenRefresher, Tokens
 from tests.helpers.clock import FakeClock
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
-from bulklike.api.classify import Outcome
+from bulklike.x.classify import Outcome
 
 #: different tweets with the same unexplained answer, no success between, before the run stops
 BREAKER_THRESHOLD: Final = 5

@@ -1,4 +1,4 @@
-"""The X API: how a request is signed and sent, and what an answer means.
+"""X's API, the one network bulklike speaks today: how a request is signed and sent, and what an answer means.
 
 ``signing`` (OAuth 1.0a and bearer headers), ``client`` (the only aiohttp client in the package: one
 request in, one raw ``Answer`` out), ``codes`` (the error vocabulary shared with the emulator) and

@@ -14,7 +14,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from bulklike.api import codes as apicodes
+from bulklike.x import codes as apicodes
 
 
 class Problem(enum.Enum):

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bulklike.api.client import XClient
 from bulklike.config import Settings
 from bulklike.logs import SILENT
 from bulklike.pacing.pacer import Pacer
 from bulklike.store.journal import Journal
+from bulklike.x.client import XClient
 
 #: journal meta key: the API this journal's run moved to (only ever ``v2``)
 META_API = "api"

@@ -21,8 +21,8 @@ from oauthlib.common import add_params_to_uri
 from oauthlib.oauth1 import Client as OAuth1Client
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 
-from bulklike.api.classify import Answer
 from bulklike.credentials import Secret
+from bulklike.x.classify import Answer
 
 #: what a like run needs; offline.access adds the refresh token
 SCOPES: Final = ("tweet.read", "users.read", "like.write", "offline.access")

@@ -26,10 +26,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final, NamedTuple, Protocol
 
-from bulklike.api.classify import Answer
-from bulklike.api.oauth import GrantRefused, GrantUnavailable, read_grant, refresh_body, token_headers
 from bulklike.credentials import Secret
 from bulklike.errors import AuthExpired
+from bulklike.x.classify import Answer
+from bulklike.x.oauth import GrantRefused, GrantUnavailable, read_grant, refresh_body, token_headers
 
 #: refresh when less than this share of the token's lifetime is left (or MAX_MARGIN_S, if less)
 MARGIN_SHARE: Final = 0.10
@@ -109,7 +109,7 @@ class TokenRefresher:
         self._again = again  # the command that gets new tokens, for the message
         self._load = load
         if post is None:
-            from bulklike.api.client import form_request  # client imports this module: import late
+            from bulklike.x.client import form_request  # client imports this module: import late
 
             post = form_request
         self._post = post

@@ -23,11 +23,11 @@ from multidict import CIMultiDictProxy, istr
 from yarl import URL
 
 from bulklike import __version__
-from bulklike.api import codes as apicodes
-from bulklike.api.classify import Answer
-from bulklike.api.refresh import TokenRefresher
-from bulklike.api.signing import Signer
 from bulklike.errors import ConfigError
+from bulklike.x import codes as apicodes
+from bulklike.x.classify import Answer
+from bulklike.x.refresh import TokenRefresher
+from bulklike.x.signing import Signer
 
 #: the most body bytes kept from one answer; a like answer is a few KiB, so more means trouble
 MAX_BODY: Final = 1 << 20

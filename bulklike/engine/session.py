@@ -19,7 +19,6 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequen
 from types import TracebackType
 from typing import Any
 
-from bulklike.api.client import XClient
 from bulklike.auth.identity import (
     ACCOUNT_META,
     account_key,
@@ -39,19 +38,20 @@ from bulklike.config import (
     require_credentials,
 )
 from bulklike.credentials import Credentials
+from bulklike.engine.job import Job, Output, Parts
+from bulklike.engine.runner import RetryPolicy
+from bulklike.engine.switch import starting_settings
 from bulklike.errors import EXIT_LIMIT
 from bulklike.input.feed import Feed, Ids
 from bulklike.input.ingest import Source
-from bulklike.job import Job, Output, Parts
 from bulklike.logs import SILENT
 from bulklike.pacing.ledger import Ledger
 from bulklike.paths import default_ledger_path
 from bulklike.plan import Plan
 from bulklike.report import Progress, RunReport
 from bulklike.results import Result
-from bulklike.runner import RetryPolicy
 from bulklike.store.journal import Journal
-from bulklike.switch import starting_settings
+from bulklike.x.client import XClient
 
 __all__ = ["Session"]
 

@@ -3,7 +3,7 @@
 A ``Result`` handed to the Session, a result line, a log event or a progress count is produced
 only after its record is committed,
 so whatever a reader of the results saw is in the journal. The lines go through the outbox
-(``bulklike.outbox``): the commit of a batch also acknowledges the lines of the batch before
+(``bulklike.engine.outbox``): the commit of a batch also acknowledges the lines of the batch before
 it, so a line is never lost to a kill and a results file holds it exactly once. The flush is
 synchronous, so a cancellation (second Ctrl-C) can never interrupt it half-way; what was still
 buffered stays ``pending`` in the journal and is simply sent again by the next run.
@@ -16,9 +16,9 @@ import collections
 from collections.abc import Callable
 from typing import Any, cast
 
+from bulklike.engine.outbox import Outbox
 from bulklike.input.readers import InvalidLine
 from bulklike.logs import SILENT
-from bulklike.outbox import Outbox
 from bulklike.results import Result, Status
 from bulklike.store.journal import Journal, Record
 

@@ -26,17 +26,17 @@ from typing import Any, Protocol
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
-from bulklike.api.account import Problem, repeated_unknown_line
-from bulklike.api.breaker import BREAKER_THRESHOLD, Breaker, Trip
-from bulklike.api.classify import Answer, Kind, Outcome, classify, fatal_hint
-from bulklike.api.client import NOT_CONNECTED
+from bulklike.engine.recorder import Recorder
 from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, BulklikeError
 from bulklike.logs import SILENT
 from bulklike.pacing.budget import Budget
 from bulklike.pacing.outage import Outage, Pass
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, Waiting
-from bulklike.recorder import Recorder
 from bulklike.store.journal import Journal, Record
+from bulklike.x.account import Problem, repeated_unknown_line
+from bulklike.x.breaker import BREAKER_THRESHOLD, Breaker, Trip
+from bulklike.x.classify import Answer, Kind, Outcome, classify, fatal_hint
+from bulklike.x.client import NOT_CONNECTED
 
 
 class LikeClient(Protocol):

@@ -16,23 +16,22 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from bulklike.api.client import XClient
 from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
+from bulklike.engine.outbox import Handover, open_outbox
+from bulklike.engine.recorder import Recorder
+from bulklike.engine.runner import RetryPolicy, Runner
+from bulklike.engine.switch import SwitchToV2
 from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, FatalApiError
 from bulklike.input.feed import Feed
 from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources
-from bulklike.outbox import Handover, open_outbox
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.plan import Plan, make_plan
-from bulklike.recorder import Recorder
 from bulklike.report import Progress, RunReport
-from bulklike.results import Format, Result
-from bulklike.runner import RetryPolicy, Runner
+from bulklike.results import Format, Result, iso
 from bulklike.store.journal import Journal
-from bulklike.switch import SwitchToV2
-from bulklike.timefmt import clock_time
+from bulklike.x.client import XClient
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,7 +173,7 @@ class Job:
             self.log.info(
                 "waiting",
                 reason=waiting.reason,
-                until=clock_time(waiting.until),
+                until=iso(waiting.until),
                 wait_s=round(max(0.0, waiting.until - self.clock()), 1),
             )
 

@@ -19,8 +19,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bulklike.api import codes as apicodes
-from bulklike.api.account import Problem, account_problem
+from bulklike.x import codes as apicodes
+from bulklike.x.account import Problem, account_problem
 
 
 class Kind(enum.Enum):
