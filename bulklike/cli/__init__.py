@@ -7,6 +7,7 @@
 (the printed dry run), ``timeparse`` (``--until``), ``timefmt`` (times and durations for people) and
 ``signals`` (Ctrl-C and SIGTERM as loop calls on every platform).
 
-Only wiring and presentation live here; every decision is made by the engine (``bulklike.engine``) that the Python API exposes too. May import anything in the package; nothing
-outside ``cli`` (but ``__main__``) imports it (ARCHITECTURE.md).
+Only wiring and presentation live here; every decision is made by the engine (``bulklike.engine``) that
+the Python API exposes too. May import anything in the package; nothing outside ``cli`` (but
+``__main__``) imports it (ARCHITECTURE.md).
 """

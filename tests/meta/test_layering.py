@@ -140,7 +140,7 @@ def test_imports_follow_the_layering(path: Path) -> None:
     ours, theirs = imports(path)
     rules = MAY_IMPORT[_unit(name)]
     wrong = sorted(t for t in ours if _unit(t) != _unit(name) and not _allowed(t, rules))
-    assert wrong == [], f"{name} imports {wrong}; {_unit(name)} may import only {rules} (tests/test_layering.py)"
+    assert wrong == [], f"{name} imports {wrong}; {_unit(name)} may import only {rules} (tests/meta/test_layering.py)"
     misplaced = sorted(t for t in theirs if (key := _owner(t)) and not _allowed(name, ONLY_IN[key]))
     assert misplaced == [], (
         f"{name} imports {misplaced}, which belong in {[ONLY_IN[_owner(t) or ''] for t in misplaced]}"

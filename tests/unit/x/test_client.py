@@ -30,7 +30,7 @@ from bulklike.x.classify import Answer, Kind, classify
 from bulklike.x.client import MAX_BODY, XClient
 from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 CASSETTES = DATA / "cassettes"
 CK, CS, TOKEN, TS = "ck-app", "cs-secret-value", "1-user-token", "ts-secret-value"
 CREDS = Credentials(

@@ -13,7 +13,7 @@ from bulklike.x.account import Problem
 from bulklike.x.breaker import Breaker
 from bulklike.x.classify import Answer, Kind, Outcome, classify
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 ENTRIES: list[dict[str, Any]] = json.loads((DATA / "error_bodies.json").read_text())["account_wide_entries"]
 UNKNOWN_403 = Answer(403, b'{"errors":[{"code":999,"message":"This account cannot perform this action right now."}]}')
 #: what the stop line must name for each body: the details the body gives, and what to do

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bulklike.x.classify import Answer, Kind, classify, fatal_hint
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def _entries() -> list[dict[str, Any]]:

@@ -387,7 +387,7 @@ _HAMMER = textwrap.dedent("""
 def test_processes_racing_for_slots(path: str) -> None:
     """Real processes on one file: BEGIN IMMEDIATE serialises the decisions; not one slot too many."""
     Ledger(path, app="a", user="x", now=NOW).close()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     argv = [[sys.executable, "-c", _HAMMER, path, user, str(NOW)] for user in ("u1", "u1", "u2", "u2")]
     procs = [subprocess.Popen(args, stdout=subprocess.PIPE, env=env, text=True) for args in argv]
     counts = [int(p.communicate(timeout=60)[0]) for p in procs]

@@ -14,7 +14,7 @@ import pytest
 
 SAMPLES = {"bulklike/samples/likes.csv", "bulklike/samples/tweets.jsonl", "bulklike/samples/tweets.txt"}
 DEV_TREE = ("tests/", "benchmarks/", ".ci/", ".git")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ from tests.helpers.clock import FakeClock
 from tests.helpers.emulator import ACCOUNTS, ALICE, BOB, CAROL, DAVE, Start
 from tests.helpers.signing import sign_for
 
-DATA = Path(__file__).parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def test_twitter_documented_example_verifies() -> None:

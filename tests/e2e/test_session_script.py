@@ -96,7 +96,7 @@ async def test_a_plain_script(workspace: Workspace, emulator: EmulatorFactory) -
 
 
 def test_the_readme_example_runs_as_documented(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Python API") :]
     code, after = section.split("```python\n", 1)[1].split("```\n", 1)
     shown = after.split("```\n", 1)[1].split("```", 1)[0]

@@ -21,7 +21,7 @@ from bulklike.x import signing as auth
 from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
 from tests.helpers.clock import FakeClock
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 X_VECTOR = json.loads((DATA / "twitter_signature_example.json").read_text())
 RFC = json.loads((DATA / "rfc5849_examples.json").read_text())
 

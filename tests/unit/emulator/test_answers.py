@@ -13,7 +13,7 @@ from bulklike.emulator.tweets import Fate, created_at_for, fate, format_created_
 from bulklike.x import codes as apicodes
 from tests.helpers.emulator import ACCOUNTS, ALICE, BOB, Start
 
-CASSETTE = Path(__file__).parent.parent / "data" / "cassettes" / "testcreatedestroyfavorite.json"
+CASSETTE = Path(__file__).resolve().parents[2] / "data" / "cassettes" / "testcreatedestroyfavorite.json"
 CREATED_AT = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \+0000 \d{4}$")
 RATE_HEADERS = (apicodes.H_LIMIT, apicodes.H_REMAINING, apicodes.H_RESET)
 
