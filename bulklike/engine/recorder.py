@@ -64,7 +64,8 @@ class Recorder:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        marks = self.outbox.take()  # the lines of the batch before: acknowledged in this commit
+        # the lines of the batch before: acknowledged in this commit, which also notes a file's intent for this one
+        marks = self.outbox.take(batch)
         try:
             if self.undo:
                 self.journal.record_undo_many(batch, marks)
@@ -91,12 +92,11 @@ class Recorder:
 
     def report_invalid(self, lines: list[tuple[int, InvalidLine]]) -> None:
         """Invalid input lines new to the journal (already committed by the ingest thread)."""
-        for seq, line in lines:
+        for _, line in lines:
             self.invalid += 1
             self._log.warning("invalid_input", source=line.source, reason=line.reason)
-            self.outbox.write_invalid(seq, line)
-        if lines:
-            self.outbox.flush()
+        if lines:  # never raises (an event-loop callback): a failure surfaces at the next flush
+            self.outbox.write_invalids(lines)
         if lines and self.deliver is not None:
             self.deliver(
                 [
