@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
+import stat
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -25,7 +27,15 @@ from bulklike.config import Settings, require_credentials
 from bulklike.engine.job import Output
 from bulklike.engine.runner import RetryPolicy
 from bulklike.engine.session import Session
-from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, BulklikeError, InputError
+from bulklike.errors import (
+    EXIT_LIMIT,
+    EXIT_OK,
+    EXIT_PIPE,
+    EXIT_SOME_FAILED,
+    BulklikeError,
+    ConfigError,
+    InputError,
+)
 from bulklike.input.ingest import Source, close_sources, open_sources
 from bulklike.input.readers import ArchiveKind, InputFormat
 from bulklike.logs import STDERR, get_logger
@@ -79,11 +89,12 @@ async def run_command(
 ) -> int:
     """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
     require_credentials(settings)
-    if opts.output:  # a results file of another format is refused before anything is made or sent
-        check_results_file(opts.output, opts.output_format)
     inputs = list(opts.inputs)
     if not inputs and not opts.undo and not streams.stdin_is_tty:
         inputs = ["-"]
+    if opts.output:  # a results file of another format, or one of the inputs, is refused before anything is read
+        check_results_file(opts.output, opts.output_format)
+        check_not_an_input(opts.output, inputs, streams.stdin)
     nothing = f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
     if not (inputs or opts.undo or opts.retry_failed or os.path.exists(settings.journal)):
         raise InputError(nothing)
@@ -108,12 +119,28 @@ async def run_command(
             sleep=sleep,
         )
         async with session:
-            if not inputs and not opts.undo and session.pending() == 0 and not opts.retry_failed:
+            if not (inputs or opts.undo or opts.retry_failed or session.pending() or session.results_owed()):
                 raise InputError(nothing)
             taken, sources = sources, []  # the session's call closes them from here on
             return await CliRun(session, opts, streams).execute(taken)
     finally:
         close_sources(sources)
+
+
+def check_not_an_input(output: str, inputs: list[str], stdin: BinaryIO) -> None:
+    """``--output`` that is one of the inputs (or stdin) would read its own results back as invalid lines."""
+    try:
+        out = os.stat(output)
+    except OSError:
+        return  # not there yet: it cannot be an input
+    for name in inputs:
+        try:
+            st = os.fstat(stdin.fileno()) if name == "-" else os.stat(name)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            continue  # a missing input is reported when it is opened
+        if (st.st_dev, st.st_ino) == (out.st_dev, out.st_ino) and stat.S_ISREG(out.st_mode):
+            what = "stdin" if name == "-" else name
+            raise ConfigError(f"--output {output} is also an input ({what}); write the results to another file")
 
 
 class CliRun:
@@ -122,9 +149,20 @@ class CliRun:
     def __init__(self, session: Session, opts: RunOptions, streams: Streams) -> None:
         self.session, self.opts, self.streams = session, opts, streams
         # result lines go through the engine's outbox: written after each commit, acknowledged with the next
-        self.output = Output(opts.output, opts.output_format, streams.stdout)
+        self.output = Output(opts.output, opts.output_format, streams.stdout, on_broken=self.on_broken_pipe)
         self.log = get_logger()
         self.signalled: list[int] = []
+        self.pipe_broken = False
+
+    def on_broken_pipe(self) -> None:
+        """stdout's reader went away (``| head``): stop as for a signal; the lines it never took stay owed."""
+        self.pipe_broken = True
+        self.log.warning("stopping", reason="stdout closed by its reader", detail="unread results stay owed")
+        self.session.stop(exit_code=EXIT_PIPE)
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):  # no "Exception ignored" at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.streams.stdout.fileno())
+            os.close(devnull)
 
     def on_signal(self, code: int) -> None:
         self.signalled.append(code)
@@ -141,7 +179,8 @@ class CliRun:
             return await self.run(sources)
 
     async def dry_run(self, sources: list[Source]) -> int:
-        plan = await self.session.plan(sources, retry_failed=self.opts.retry_failed, output=self.output)
+        # no results are written: invalid lines are reported on stderr and stay owed to a real run's output
+        plan = await self.session.plan(sources, retry_failed=self.opts.retry_failed)
         print_plan(plan, self.streams.stderr)
         return EXIT_SOME_FAILED if plan.invalid else EXIT_OK
 
@@ -185,7 +224,9 @@ class CliRun:
         report = self.session.report
         assert report is not None
         code, pending = report.exit_code, report.pending
-        resume = self.opts.resume_command if pending and code != EXIT_OK else None
+        if self.pipe_broken and code in (EXIT_OK, EXIT_SOME_FAILED, EXIT_LIMIT):
+            code = EXIT_PIPE  # the lines the reader never took are owed: the resume command writes them
+        resume = self.opts.resume_command if (pending or self.pipe_broken) and code != EXIT_OK else None
         self.streams.stderr.write(
             summary_text(
                 title=report.command + (" stopped" if pending else " finished"),

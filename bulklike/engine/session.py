@@ -38,7 +38,7 @@ from bulklike.config import (
     require_credentials,
 )
 from bulklike.credentials import Credentials
-from bulklike.engine.job import Job, Output, Parts
+from bulklike.engine.job import Job, Parts
 from bulklike.engine.runner import RetryPolicy
 from bulklike.engine.switch import starting_settings
 from bulklike.errors import EXIT_LIMIT
@@ -303,10 +303,16 @@ class Session:
             undo=True, sources=[], feed=None, include_already=include_already, max_likes=max_likes, until=until
         )
 
-    async def _results(self, **call: Any) -> AsyncGenerator[Result, None]:
-        async with contextlib.aclosing(self.batches(**call)) as batches:
+    async def _results(
+        self, *, undo: bool, sources: list[Source], feed: Feed | None, **options: Any
+    ) -> AsyncGenerator[Result, None]:
+        # a result counts as written (not owed to a later CLI run's output) once it is handed over:
+        # breaking out of the loop leaves the rest of its batch owed
+        job = await self._new_job(undo=undo, sources=sources, feed=feed, **options)
+        async with contextlib.aclosing(job.batches()) as batches:
             async for batch in batches:
                 for result in batch:
+                    job.handed(1)
                     yield result
 
     async def batches(
@@ -318,6 +324,7 @@ class Session:
         job = await self._new_job(undo=undo, sources=sources, feed=feed, **options)
         async with contextlib.aclosing(job.batches()) as batches:
             async for batch in batches:
+                job.handed(len(batch))
                 yield batch
 
     async def plan(
@@ -326,16 +333,16 @@ class Session:
         *,
         retry_failed: bool = False,
         on_invalid: Callable[[Result], None] | None = None,
-        output: Output | None = None,
     ) -> Plan:
         """A dry run: read ``ids`` into the journal, send nothing, and say what a run would do.
-        Invalid inputs are passed to ``on_invalid``."""
+        Invalid inputs are passed to ``on_invalid``; a dry run writes no results, so they stay owed
+        to the results output of the next real run."""
         if isinstance(ids, list) and ids and all(isinstance(s, Source) for s in ids):
             feed, sources = None, list(ids)
         else:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
-        job = await self._new_job(undo=False, sources=sources, feed=feed, retry_failed=retry_failed, output=output)
+        job = await self._new_job(undo=False, sources=sources, feed=feed, retry_failed=retry_failed)
         return await job.plan(on_invalid)
 
     # -- while a call runs -----------------------------------------------------------------------
@@ -361,6 +368,10 @@ class Session:
     def pending(self, *, undo: bool = False) -> int:
         """How many IDs the journal has left to send (to unlike, with ``undo``)."""
         return self._open_parts().journal.count_pending(undo=undo)
+
+    def results_owed(self) -> bool:
+        """Whether the journal still owes result lines to a CLI run's output (its next run writes them first)."""
+        return bool(self._open_parts().journal.owed(0, 1))
 
     def counts(self) -> dict[str, int]:
         """The journal's records by status (``liked``, ``pending``, ``failed``, ...)."""

@@ -12,9 +12,10 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bulklike.emulator import DEMO_ACCOUNT, RunningEmulator
-from bulklike.store.journal import ALL_STATUSES
+from bulklike.store.journal import ALL_STATUSES, OUTBOX_META
 
 TERMINAL = frozenset({"liked", "already_liked", "not_found", "forbidden", "failed"})
 
@@ -86,6 +87,7 @@ class JournalState:
     done: int = 0  # of which terminal
     runs: int = 0  # runs begun
     touched: int = 0  # rows the last run begun has read from its input so far
+    outbox: dict[str, Any] | None = None  # the results file's mark and intent as the journal committed them
 
 
 def journal_state(path: Path, ids: set[str], scratch: Path) -> JournalState:
@@ -113,6 +115,8 @@ def journal_state(path: Path, ids: set[str], scratch: Path) -> JournalState:
         state.touched = conn.execute(
             "SELECT count(*) FROM items WHERE last_run = ? AND tweet_id IS NOT NULL", (last,)
         ).fetchone()[0]
+        meta = conn.execute("SELECT value FROM meta WHERE key = ?", (OUTBOX_META,)).fetchone()
+        state.outbox = json.loads(meta[0]) if meta else None
     finally:
         conn.close()
     for tweet_id, status, attempts, finished_at in rows:
@@ -202,24 +206,49 @@ def check_stdout(outputs: list[tuple[bytes, bool]], journal: Path, statuses: dic
         report.problems.append(f"{len(absent)} invalid lines never on stdout")
 
 
-def note_tail(path: Path, rng: random.Random, tear_rate: float, torn: set[str], report: Report) -> None:
-    """After a kill: count a torn last line; sometimes tear a clean one (a kill mid-write is rare).
+def note_tail(
+    path: Path, rng: random.Random, tear_rate: float, torn: set[str], report: Report, outbox: dict[str, Any] | None
+) -> None:
+    """After a kill: count a torn last line; sometimes tear one as a kill mid-write would (a kill
+    mid-write is rare): the line the journal's committed intent says it was writing, cut short.
     The next run must cut it: the final file may hold no torn line at all."""
-    if not path.exists() or path.stat().st_size == 0:
+    if not path.exists():
         return
     data = path.read_bytes()
-    if not data.endswith(b"\n"):
+    if data and not data.endswith(b"\n"):
         tail = data.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
         if tail not in torn:  # else: the same tail as after the last kill (that run wrote nothing)
             torn.add(tail)
             report.torn_real += 1
-    elif rng.random() < tear_rate:
-        last = data[:-1].rsplit(b"\n", 1)[-1]
-        piece = last[: max(1, len(last) // 2)]
+    elif rng.random() < tear_rate and (piece := _tear(path, data, outbox, rng)) is not None:
+        torn.add(piece)
+        report.torn_simulated += 1
+
+
+def _tear(path: Path, data: bytes, outbox: dict[str, Any] | None, rng: random.Random) -> str | None:
+    """Cut the intent's last line written whole short, or write the start of its first unwritten one."""
+    if not outbox or not isinstance(outbox.get("intent"), list) or outbox.get("length", -1) > len(data):
+        return None
+    end, lines = int(outbox["length"]), [text.encode() for _, text in outbox["intent"]]
+    whole: list[tuple[int, bytes]] = []  # (offset, line) of the intent's lines in the file, in order
+    for line in lines:
+        if data[end : end + len(line)] != line:
+            break
+        whole.append((end, line))
+        end += len(line)
+    if end != len(data):  # the file does not end where the intent's lines do
+        return None
+    if whole and (len(whole) == len(lines) or rng.random() < 0.5):  # cut the last whole one short
+        start, line = whole[-1]
+        with path.open("r+b") as fp:
+            fp.truncate(start + rng.randint(1, len(line) - 1))
+        return path.read_bytes()[start:].decode("utf-8", "replace")
+    if len(whole) < len(lines):  # write the start of the next one
+        piece = lines[len(whole)][: rng.randint(1, len(lines[len(whole)]) - 1)]
         with path.open("ab") as fp:
             fp.write(piece)
-        torn.add(piece.decode("utf-8", "replace"))
-        report.torn_simulated += 1
+        return piece.decode("utf-8", "replace")
+    return None
 
 
 def journal_statuses(journal: Path) -> dict[str, str]:

@@ -309,7 +309,7 @@ async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Rep
             if run.code is None:
                 report.kills_while_reading += cut
                 if not cfg.stdout:
-                    note_tail(results, rng, cfg.tear_rate, torn, report)
+                    note_tail(results, rng, cfg.tear_rate, torn, report, state.outbox)
         # finish: the whole large input once more, then a resume that must find nothing to send
         for mode in ("big", "journal"):
             before = emu.stats()["requests"]
