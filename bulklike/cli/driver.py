@@ -22,7 +22,7 @@ from typing import BinaryIO, TextIO
 
 from bulklike.cli.plan import print_plan
 from bulklike.cli.progress import LiveLine, summary_text
-from bulklike.cli.signals import forwarded
+from bulklike.cli.signals import drop_stdout, forwarded
 from bulklike.config import Settings, require_credentials
 from bulklike.engine.job import Output
 from bulklike.engine.runner import RetryPolicy
@@ -159,10 +159,7 @@ class CliRun:
         self.pipe_broken = True
         self.log.warning("stopping", reason="stdout closed by its reader", detail="unread results stay owed")
         self.session.stop(exit_code=EXIT_PIPE)
-        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):  # no "Exception ignored" at exit
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self.streams.stdout.fileno())
-            os.close(devnull)
+        drop_stdout(self.streams.stdout)  # no "Exception ignored ... BrokenPipeError" at exit
 
     def on_signal(self, code: int) -> None:
         self.signalled.append(code)

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bulklike.cli.parser import build_parser
-from bulklike.errors import EXIT_SIGINT, EXIT_USAGE, BulklikeError
+from bulklike.cli.signals import drop_stdout
+from bulklike.errors import EXIT_PIPE, EXIT_SIGINT, EXIT_USAGE, BulklikeError, OutputError
 
 Handler = Callable[[argparse.Namespace, Sequence[str]], int]
 
@@ -48,9 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         sys.stderr.write(f"bulklike: error: {exc}\n")
+        if isinstance(exc, OutputError):  # what stdout still buffers would fail again at exit: drop it
+            drop_stdout()
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("bulklike: interrupted\n")
         return EXIT_SIGINT
     except BrokenPipeError:
-        return 1
+        drop_stdout()
+        return EXIT_PIPE

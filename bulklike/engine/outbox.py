@@ -23,6 +23,7 @@ caller (``handed()``), so breaking out of a loop leaves the rest owed, never mar
 from __future__ import annotations
 
 import collections
+import contextlib
 import io
 import json
 import os
@@ -145,7 +146,8 @@ class Outbox:
             self.commit()
         finally:
             if self.file is not None:
-                self.writer.stream.close()
+                with contextlib.suppress(OSError):  # a full disk: already kept as the writer's error
+                    self.writer.stream.close()
 
     def pay_owed(self) -> int:
         """Write every line an earlier run owed (in input order) and acknowledge them; how many."""
@@ -279,6 +281,7 @@ def open_outbox(
         outbox.pay_owed()
     except BaseException:
         if output is not None:
-            outbox.writer.stream.close()
+            with contextlib.suppress(OSError):
+                outbox.writer.stream.close()
         raise
     return outbox

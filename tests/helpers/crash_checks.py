@@ -229,7 +229,7 @@ def _tear(path: Path, data: bytes, outbox: dict[str, Any] | None, rng: random.Ra
     """Cut the intent's last line written whole short, or write the start of its first unwritten one."""
     if not outbox or not isinstance(outbox.get("intent"), list) or outbox.get("length", -1) > len(data):
         return None
-    end, lines = int(outbox["length"]), [text.encode() for _, text in outbox["intent"]]
+    end, lines = int(outbox["length"]), [str(text).encode() for _, text in outbox["intent"]]
     whole: list[tuple[int, bytes]] = []  # (offset, line) of the intent's lines in the file, in order
     for line in lines:
         if data[end : end + len(line)] != line:
