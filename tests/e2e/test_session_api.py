@@ -135,7 +135,8 @@ async def test_break_leaves_every_result_not_handed_over_owed(tmp_path: Path, em
     flight at the break, stay owed to a later CLI run's output."""
     async with emulator(latency_ms=10) as emu:
         async with session(emu, tmp_path, concurrency=4) as s:
-            async for first in s.like(ids(400)):
+            async for result in s.like(ids(400)):
+                first = result
                 break
     with sqlite3.connect(tmp_path / "likes.db") as conn:
         owed = {t for (t,) in conn.execute("SELECT tweet_id FROM items WHERE unwritten IS NOT NULL")}

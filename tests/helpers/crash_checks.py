@@ -40,6 +40,10 @@ class Report:
     failed_but_applied: int = 0
     torn_real: int = 0
     torn_simulated: int = 0
+    torn_kept: int = 0  # cut short by a kill, then another journal's lines after it: kept, written again whole
+    other_runs: int = 0  # runs of a second journal sharing the results file
+    backlogs: int = 0  # times every line was owed again to a new results file
+    backlog_cut: int = 0  # of which the kill landed while the backlog was still being paid
     result_lines: int = 0
     results_missing: int = 0
     results_repeated: int = 0
@@ -66,6 +70,11 @@ class Report:
             f" without a line, {self.results_repeated} repeated (stdout only: a kill between writing and"
             " acknowledging)",
         ]
+        if self.other_runs or self.backlogs:
+            lines.append(
+                f"  shared file: {self.other_runs} runs of another journal, {self.torn_kept} cut-short lines kept"
+                f" (others' lines after them); backlogs {self.backlogs} ({self.backlog_cut} killed while paying)"
+            )
         lines += [f"  PROBLEM: {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -141,9 +150,10 @@ def _invalid_rows(journal: Path) -> Counter[tuple[str, str]]:
 
 
 def _tally(
-    lines: list[str], statuses: dict[str, str], report: Report, where: str
+    lines: list[str], statuses: dict[str, str], report: Report, where: str, *, shared: bool = False
 ) -> tuple[Counter[str], Counter[tuple[str, str]]]:
-    """Parse result lines; every one must parse and agree with the journal's final status."""
+    """Parse result lines; every one must parse and agree with the journal's final status (``shared``:
+    a line cut short may stay when another journal's lines followed it, if its record is there whole)."""
     ids: Counter[str] = Counter()
     invalid: Counter[tuple[str, str]] = Counter()
     for line in lines:
@@ -151,7 +161,11 @@ def _tally(
         try:
             record = json.loads(line)
         except ValueError:
-            report.problems.append(f"unparseable line in {where}: {line[:80]!r}")
+            if shared and any(other != line and other.startswith(line) for other in lines):
+                report.torn_kept += 1
+                report.result_lines -= 1
+            else:
+                report.problems.append(f"unparseable line in {where}: {line[:80]!r}")
             continue
         if record.get("status") == "invalid":
             invalid[(str(record.get("source")), str(record.get("input")))] += 1
@@ -163,22 +177,25 @@ def _tally(
     return ids, invalid
 
 
-def check_results(path: Path, journal: Path, statuses: dict[str, str], report: Report) -> None:
-    """``--output FILE``: every line parses; each terminal ID and each invalid line exactly once."""
+def check_results(
+    path: Path, journal: Path, statuses: dict[str, str], report: Report, also: Counter[tuple[str, str]] | None = None
+) -> None:
+    """``--output FILE``: every line parses; each terminal ID and each invalid line exactly once (``also``:
+    another journal's invalid lines, sharing the file)."""
     if not path.exists():
         report.problems.append("no results file")
         return
     text = path.read_bytes().decode("utf-8")
     if text and not text.endswith("\n"):
         report.problems.append("results file ends mid-line after the last (unkilled) run")
-    ids, invalid = _tally(text.splitlines(), statuses, report, "the results file")
+    ids, invalid = _tally(text.splitlines(), statuses, report, "the results file", shared=also is not None)
     report.problems += [f"{t} reported {n} times" for t, n in ids.items() if n > 1]
     report.problems += [f"invalid line {k} reported {n} times" for k, n in invalid.items() if n > 1]
     missing = {t for t, s in statuses.items() if s in TERMINAL and t not in ids}
     report.results_missing = len(missing)
     if missing:
         report.problems.append(f"{len(missing)} terminal IDs without a line in the results file")
-    expected = _invalid_rows(journal)
+    expected = _invalid_rows(journal) + (also or Counter())
     if set(invalid) != set(expected):
         report.problems.append(f"invalid records in the file {len(invalid)}, in the journal {len(expected)}")
 
