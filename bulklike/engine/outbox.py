@@ -14,7 +14,8 @@ as before. A run first pays what an earlier run still owed, in input order:
   someone appended) is kept. So the file holds each record exactly once, however many kills.
 * stdout: what is owed is written again, so consecutive runs never miss a record that reached
   the pipe; one repeats only when a kill landed between writing it and acknowledging it. A
-  reader that goes away (``| head``) leaves the lines not yet accepted by the pipe owed.
+  reader that goes away (``| head``) leaves the lines the pipe did not accept owed, and the last
+  two groups it did accept owed again (read ahead but never shown, or still in the pipe).
 
 The Python API's ``Handover`` has no output: a result counts as written once it was handed to the
 caller (``handed()``), so breaking out of a loop leaves the rest owed, never marked.
@@ -23,6 +24,7 @@ caller (``handed()``), so breaking out of a loop leaves the rest owed, never mar
 from __future__ import annotations
 
 import collections
+import collections.abc
 import contextlib
 import io
 import json
@@ -35,6 +37,8 @@ from bulklike.input.readers import InvalidLine
 from bulklike.results import FileId, Format, ResultWriter, check_results_file, invalid_line, open_results, result_line
 from bulklike.store.journal import OUTBOX_META, Journal, Marks, Owed, Record
 
+#: stdout: how many of the last acknowledged groups are owed again when the reader goes away
+_RECENT = 2
 #: owed rows read from the journal at a time when paying old debts (a file's intent holds a chunk)
 _CHUNK = 256
 
@@ -62,6 +66,9 @@ class Outbox:
         self._seqs: list[int] = []
         self._planned: dict[str, str] = {}  # a file's lines rendered for the intent, by tweet ID
         self._told = False
+        # stdout: the last groups acknowledged, owed again if the reader goes away (it may have read
+        # them without showing them, as ``head`` reads ahead, or they may still sit in the pipe)
+        self._recent: collections.deque[Marks] = collections.deque(maxlen=_RECENT)
 
     @property
     def count(self) -> int:
@@ -111,6 +118,9 @@ class Outbox:
         self.flush()
         if self.writer.broken:  # nobody read them: they stay owed
             self._ids, self._seqs = [], []
+            if self._recent:
+                again, self._recent = _merged(self._recent), collections.deque(maxlen=_RECENT)
+                self.journal.owe_again(again)
             return Marks([], [], {})
         meta: dict[str, str] = {}
         if self.file is not None:
@@ -123,6 +133,8 @@ class Outbox:
                 meta[OUTBOX_META] = _file_meta(self.file, self._length(), intent)
         marks = Marks(self._ids, self._seqs, meta)
         self._ids, self._seqs = [], []
+        if self.file is None and marks:
+            self._recent.append(marks)
         return marks
 
     def restore(self, marks: Marks) -> None:
@@ -220,6 +232,14 @@ class Handover(Outbox):
         marks = Marks(self._ids, self._seqs, {})
         self._ids, self._seqs = [], []
         return marks
+
+
+def _merged(groups: collections.abc.Iterable[Marks]) -> Marks:
+    merged = Marks([], [], {})
+    for marks in groups:
+        merged.tweet_ids += marks.tweet_ids
+        merged.seqs += marks.seqs
+    return merged
 
 
 def _record_line(record: Record) -> dict[str, Any]:

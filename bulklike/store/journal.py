@@ -293,6 +293,12 @@ class Journal:
         conn.executemany("UPDATE items SET unwritten = NULL WHERE seq = ?", [(s,) for s in marks.seqs])
         conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(marks.meta.items()))
 
+    def owe_again(self, marks: Marks) -> None:
+        """Lines acknowledged that a reader may never have shown (a pipe closed early): owed once more."""
+        with self.atomic() as conn:
+            conn.executemany("UPDATE items SET unwritten = 1 WHERE tweet_id = ?", [(t,) for t in marks.tweet_ids])
+            conn.executemany("UPDATE items SET unwritten = 1 WHERE seq = ?", [(s,) for s in marks.seqs])
+
     def owed(self, after: int, limit: int) -> list[Owed]:
         """Records whose result line is owed, in input order after ``seq``; an undo outcome is
         reported with its undo state and attempts."""
