@@ -2,9 +2,10 @@
 
 A ``Result`` is made only after its record is committed to the journal. stdout carries results
 and nothing else. A results file is appended to; what reaches it, and exactly once, is the
-outbox's business (``bulklike.engine.outbox``): this module formats lines, opens the file, and cuts it
-back to the length the journal acknowledged. CSV cells that a spreadsheet would run as a formula
-are neutralised (OWASP: a leading ``'``).
+outbox's business (``bulklike.engine.outbox``): this module formats lines, opens the file, and
+settles its tail against what the journal committed (only this journal's unacknowledged bytes are
+ever cut). The writer never raises: a closed pipe and a failed write are flags for the outbox.
+CSV cells that a spreadsheet would run as a formula are neutralised (OWASP: a leading ``'``).
 """
 
 from __future__ import annotations

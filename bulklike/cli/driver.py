@@ -2,7 +2,8 @@
 
 The Session does the work (its outbox writes the result lines); this module opens the inputs, turns signals
 into stop requests (SIGINT -> 130, SIGTERM -> 143, on every platform through ``signals``; a
-second one stops at once), draws the live
+second one stops at once; stdout's reader going away -> 141), refuses an ``--output`` that is
+one of the inputs, draws the live
 line, writes each result as a line, prints the dry-run plan or the summary with the resume
 command, and returns the exit code.
 """

@@ -2,7 +2,7 @@
 
 Exit codes: 0 done, nothing failed or invalid; 1 done with some failed or invalid; 2 usage,
 config, input or journal error; 3 stopped by a fatal API answer; 75 stopped with work pending (--max-likes,
---until, --offline-timeout); 130/143 interrupted by SIGINT/SIGTERM.
+--until, --offline-timeout); 130/143 interrupted by SIGINT/SIGTERM; 141 stdout's reader went away.
 """
 
 from __future__ import annotations
