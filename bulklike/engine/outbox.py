@@ -83,10 +83,6 @@ class Outbox:
             self.writer.write_text(text)
         self._ids.append(record.tweet_id)
 
-    def write_invalid(self, seq: int, line: InvalidLine) -> None:
-        """The record of an invalid input line just committed (new to the journal)."""
-        self.write_invalids([(seq, line)])
-
     def write_invalids(self, lines: Sequence[tuple[int, InvalidLine]]) -> None:
         """Invalid input lines the ingest thread committed: for a file, their intent is committed
         first (with the acknowledgement of what was written before). Never raises: a failure is
