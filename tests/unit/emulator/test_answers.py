@@ -110,7 +110,7 @@ async def test_v2_bad_tweet_id_is_invalid_request(start: Start, body: object) ->
     caller = await start()
     answer = await caller.request("POST", f"/2/users/{caller.account.user_id}/likes", json=body)
     assert answer.status == 400
-    assert answer.json()["type"] == "https://api.twitter.com/2/problems/invalid-request"
+    assert answer.json()["type"] == "https://api.x.com/2/problems/invalid-request"
 
 
 async def test_v2_me_and_v1_verify_credentials(start: Start) -> None:
