@@ -128,3 +128,18 @@ async def test_a_daily_usage_cap_is_exit_75_resume_tomorrow(workspace: Workspace
     assert "daily account usage cap is reached" in stderr and "resume tomorrow" in stderr
     assert "to resume" in stderr  # the summary's resume command, as for every exit 75
     assert stats["account_refusals"]["usage_capped"] <= CONCURRENCY
+
+
+async def test_the_dry_run_notes_enterprise_only_on_xs_own_host(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    path = workspace.write("ids.txt", "\n".join(ids(3)) + "\n")
+    local = ["--journal", str(workspace.journal), "--ledger", str(workspace.ledger), "--dry-run"]
+    note = "note:     likes and unlikes through X's API need an Enterprise plan since 2026-04-20"
+    async with emulator() as emu:
+        on_emulator = await workspace.cli("run", str(path), *workspace.base_args(emu), "--dry-run")
+    on_x = await workspace.cli("run", str(path), *local)  # the default host: https://api.x.com
+    on_old_host = await workspace.cli("run", str(path), *local, "--base-url", "https://api.twitter.com")
+    assert on_emulator.code == on_x.code == on_old_host.code == 0, on_x.stderr
+    assert note in on_x.stderr and note in on_old_host.stderr
+    assert "note:" not in on_emulator.stderr
