@@ -143,3 +143,16 @@ async def test_the_dry_run_notes_enterprise_only_on_xs_own_host(
     assert on_emulator.code == on_x.code == on_old_host.code == 0, on_x.stderr
     assert note in on_x.stderr and note in on_old_host.stderr
     assert "note:" not in on_emulator.stderr
+
+
+async def test_undo_spends_the_same_24_hour_allowance_as_likes(workspace: Workspace, emulator: EmulatorFactory) -> None:
+    path = workspace.write("ids.txt", "\n".join(ids(4)) + "\n")
+    quota = ["--quota", "10/24h"]
+    async with emulator() as emu:
+        liked = await workspace.cli("run", str(path), *workspace.base_args(emu), *quota)
+        undone = await workspace.cli("undo", *workspace.base_args(emu), *quota)
+        plan = await workspace.cli("run", *workspace.base_args(emu), *quota, "--dry-run")
+    assert liked.code == undone.code == plan.code == 0, undone.stderr
+    assert workspace.statuses() == {"unliked": 4}
+    left = [line for line in plan.stderr.splitlines() if "quota:    user" in line]
+    assert len(left) == 1 and left[0].endswith(": 2 left now"), plan.stderr  # X: "shared with DELETE"
