@@ -74,7 +74,8 @@ def account_problem(
     if code == apicodes.NO_V1_ACCESS[0]:
         return Problem.NO_V1_ACCESS, (
             "the API refused v1.1 likes for this app's access level (code 453: only Enterprise has them today) "
-            "— run with --api v2, or --api auto (the default), which switches to v2 by itself"
+            "— run with --api v2, or --api auto (the default), which switches to v2 by itself; on X since "
+            f"{ENTERPRISE_ONLY_SINCE} v2 likes need an Enterprise plan too"
         )
     if kind == apicodes.PROBLEM_CLIENT_FORBIDDEN or reason in apicodes.CLIENT_FORBIDDEN_REASONS:
         enrollment = _text(body, "required_enrollment") or "the like endpoint"
