@@ -25,6 +25,7 @@ class Plan:
     pending: int
     journal: str
     api: str
+    base_url: str
     auto: bool  # --api auto: moves to v2 at the first 453
     quota: tuple[tuple[str, Limit, int], ...]  # (scope, limit, left now)
     interval_s: float
@@ -51,6 +52,7 @@ def make_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, s
         pending=pending,
         journal=settings.journal,
         api=settings.api,
+        base_url=settings.base_url,
         auto=settings.auto,
         quota=tuple(pacer.quota_left()),
         interval_s=settings.interval,

@@ -79,11 +79,11 @@ async def run_demo(args: argparse.Namespace) -> int:
         protected_rate=0.02,
         blocked_rate=0.02,
         latency_ms=15,
-        access_level="pro",  # like most apps today: no v1.1 likes, so --api auto moves the run to v2
+        access_level="enterprise",  # since 2026-04-20 the only level whose app may like through X's API
     )
     async with run_emulator(emulator_config) as emulator:
         sys.stderr.write(
-            f"bulklike demo: emulator at {emulator.base_url} (a Pro-level app, quota {DEMO_USER_LIMITS[0]} per "
+            f"bulklike demo: emulator at {emulator.base_url} (an Enterprise app, quota {DEMO_USER_LIMITS[0]} per "
             f"user, faults on); liking {len(inputs)} sample files with --api auto\n"
         )
         settings = Settings(
