@@ -31,9 +31,9 @@ def print_plan(plan: Plan, out: TextIO) -> None:
     if plan.finish is not None:
         lines.append(f"  estimate: done by {clock_time(plan.finish)} (in {duration(plan.finish - plan.now)})")
     if plan.unlike and plan.allowance is not None and plan.pending:
-        days = plan.pending / plan.allowance.count * plan.allowance.window_s / 86400
+        seconds = plan.pending / plan.allowance.count * plan.allowance.window_s
+        takes = f"{seconds / 86400:.1f} days" if seconds >= 86400 else duration(seconds)
         lines.append(
-            f"  allowance: {plan.pending} unlikes at {plan.allowance} per user (shared with likes): "
-            f"about {days:.1f} days of the allowance"
+            f"  allowance: {plan.pending} unlikes at {plan.allowance} per user, shared with likes: about {takes}"
         )
     out.write("\n".join(lines) + "\n")

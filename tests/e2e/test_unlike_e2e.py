@@ -56,7 +56,7 @@ async def test_archive_keep_list_and_before_unlike_exactly_the_expected_set(
         stats = emu.stats()
     assert result.code == 0, result.stderr
     assert f"{len(expected)} pending" in plan.stderr and f"{300 - len(expected)} of the new IDs" in plan.stderr
-    assert "days of the allowance" in plan.stderr
+    assert "shared with likes: about" in plan.stderr
     assert left == set(LIKED) - expected  # nothing else touched
     assert stats["unlikes"] == len(expected) and stats["by_route"].get("POST /1.1/favorites/create.json", 0) == 0
     records = _records(out)
