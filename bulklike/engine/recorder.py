@@ -97,11 +97,16 @@ class Recorder:
             if isinstance(line, SkippedId):
                 self.counts["skipped"] += 1
                 self.outbox.write_skipped(seq, line)
-                results.append(
-                    Result(
-                        tweet_id=line.tweet_id, status="skipped", message=line.reason, source=line.source, at=line.at
+                if self.deliver is not None:  # a dry run of a big archive: no object per skipped ID
+                    results.append(
+                        Result(
+                            tweet_id=line.tweet_id,
+                            status="skipped",
+                            message=line.reason,
+                            source=line.source,
+                            at=line.at,
+                        )
                     )
-                )
                 continue
             self.invalid += 1
             self._log.warning("invalid_input", source=line.source, reason=line.reason)

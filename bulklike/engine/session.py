@@ -366,6 +366,7 @@ class Session:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
         options = {"retry_failed": retry_failed, "output": output, "unlike": unlike, "filters": filters}
+        options["results"] = on_invalid is not None  # else no Result is made: the output has the lines
         job = await self._new_job(undo=False, sources=sources, feed=feed, **options)
         return await job.plan(on_invalid)
 
