@@ -163,10 +163,6 @@ class Job:
         self.ingestor = Ingestor(
             settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread, skip=skip
         )
-        if skip is not None:  # filters given on a resume apply to what is pending too, before any send
-            found = skip_pending(journal, skip, self.clock())
-            now = self.started
-            self.recorder.report_invalid([(seq, SkippedId(t, src or "", why, now)) for seq, t, src, why in found])
         self.stopped_with: int | None = None
         self.report: RunReport | None = None
         self._ready: list[Result] = []
@@ -175,6 +171,10 @@ class Job:
         self._planning = False
         self._counted_at, self._total, self._final = -math.inf, 0, False
         self._eta: tuple[float, float | None] = (-math.inf, None)
+        if skip is not None:  # filters given on a resume apply to what is pending too, before any send
+            found = skip_pending(journal, skip, self.clock())
+            now = self.started
+            self.recorder.report_invalid([(seq, SkippedId(t, src or "", why, now)) for seq, t, src, why in found])
 
     # -- callbacks -------------------------------------------------------------------------------
 
