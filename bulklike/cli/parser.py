@@ -18,10 +18,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 EPILOG = """exit codes: 0 done; 1 done with some failed or invalid; 2 usage, config, input or journal
-error; 3 stopped by a fatal API answer; 75 stopped with work pending (--max-likes, --until, --offline-timeout);
-130/143 interrupted (SIGINT/SIGTERM). Credentials: BULKLIKE_CONSUMER_KEY, BULKLIKE_CONSUMER_SECRET,
-BULKLIKE_ACCESS_TOKEN, BULKLIKE_ACCESS_TOKEN_SECRET (or BULKLIKE_BEARER_TOKEN for v2), or the
-config file. You are responsible for following X's developer terms and automation rules."""
+error; 3 stopped by a fatal API answer; 75 stopped with work pending (--max-likes, --max-unlikes,
+--until, --offline-timeout); 130/143 interrupted (SIGINT/SIGTERM). Credentials: BULKLIKE_CONSUMER_KEY,
+BULKLIKE_CONSUMER_SECRET, BULKLIKE_ACCESS_TOKEN, BULKLIKE_ACCESS_TOKEN_SECRET (or BULKLIKE_BEARER_TOKEN
+for v2), or the config file. You are responsible for following X's developer terms and automation rules."""
 
 
 def _common(p: argparse.ArgumentParser) -> None:

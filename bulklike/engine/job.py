@@ -105,7 +105,7 @@ class Job:
     ) -> None:
         settings, journal, self.clock, self.log = parts.settings, parts.journal, parts.clock, parts.log
         self.parts, self.undo, self.command = parts, undo, "undo" if undo else "unlike" if self.unlike else "run"
-        claim_action(journal, "unlike" if self.unlike else "like")
+        claim_action(journal, "unlike" if self.unlike else "like", self.command)
         self.started = self.clock()
         self.run_id = journal.begin_run(self.command, self.started)
         if retry_failed:

@@ -16,11 +16,11 @@ from bulklike.store.sqlite import sqlite_errors
 
 #: the meta key naming what the journal's queue is for: ``like`` (run, undo) or ``unlike``
 ACTION_META = "action"
-_COMMANDS = {"like": "bulklike run", "unlike": "bulklike unlike"}
+_COMMANDS = {"like": "bulklike run (and its undo)", "unlike": "bulklike unlike"}
 _CHUNK = 5000
 
 
-def claim_action(journal: Journal, action: str) -> None:
+def claim_action(journal: Journal, action: str, command: str) -> None:
     """Bind the journal to ``like`` or ``unlike`` at its first call; another action is refused
     (exit 2). Journals from before ``unlike`` that hold rows hold likes."""
     with journal.atomic() as conn:
@@ -32,7 +32,7 @@ def claim_action(journal: Journal, action: str) -> None:
             conn.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (ACTION_META, action))
         elif current != action:
             raise ConfigError(
-                f"{journal.path}: this journal is for {_COMMANDS.get(current, current)}, not {_COMMANDS[action]};"
+                f"{journal.path}: this journal is for {_COMMANDS.get(current, current)}, not bulklike {command};"
                 " one journal cannot mix likes and unlikes: pass another --journal"
             )
 
