@@ -67,6 +67,7 @@ async def test_archive_keep_list_and_before_unlike_exactly_the_expected_set(
     reasons = {r["message"] for r in records if r["status"] == "skipped"}
     assert reasons == {"in the keep-list", "not created before --before"}
     assert "unlike finished" in result.stderr and f"unliked {len(expected)}" in result.stderr
+    assert f"journal:  unliked {len(expected)}, skipped {300 - len(expected)}" in result.stderr
 
 
 def _unliked_so_far(journal: Path) -> int:
