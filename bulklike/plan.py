@@ -26,6 +26,7 @@ class Plan:
     pending: int
     journal: str
     api: str
+    base_url: str
     auto: bool  # --api auto: moves to v2 at the first 453
     quota: tuple[tuple[str, Limit, int], ...]  # (scope, limit, left now)
     interval_s: float
@@ -65,6 +66,7 @@ def make_plan(
         pending=pending,
         journal=settings.journal,
         api=settings.api,
+        base_url=settings.base_url,
         auto=settings.auto,
         quota=tuple(pacer.quota_left()),
         interval_s=settings.interval,

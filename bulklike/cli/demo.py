@@ -89,12 +89,12 @@ async def run_demo(args: argparse.Namespace) -> int:
         protected_rate=0.02,
         blocked_rate=0.02,
         latency_ms=15,
-        access_level="pro",  # like most apps today: no v1.1 likes, so --api auto moves the run to v2
+        access_level="enterprise",  # since 2026-04-20 the only level whose app may like through X's API
         liked_count=OLD_LIKES,
     )
     async with run_emulator(emulator_config) as emulator:
         sys.stderr.write(
-            f"bulklike demo: emulator at {emulator.base_url} (a Pro-level app, quota {DEMO_USER_LIMITS[0]} per "
+            f"bulklike demo: emulator at {emulator.base_url} (an Enterprise app, quota {DEMO_USER_LIMITS[0]} per "
             f"user, faults on); liking {len(inputs)} sample files with --api auto\n"
         )
         settings = Settings(
@@ -178,6 +178,11 @@ async def cleanup_pass(
     sys.stderr.write(
         f"bulklike demo: the emulator removed {emulator.stats()['unlikes']} likes and {left} are left: the kept "
         f"ones and those from {CLEANUP_BEFORE} on; results in {opts.output}\n"
-        "  v2 answers an unlike the same whether or not there was a like (a deleted tweet's too): all 'unliked'\n"
     )
+    with open(opts.output or os.devnull, encoding="utf-8") as fp:
+        if not_liked := sum('"status": "not_liked"' in line for line in fp):
+            sys.stderr.write(
+                f"  {not_liked} not_liked: v1.1 answered 144, which means no like, or a tweet deleted since it was "
+                "liked (v1.1 cannot tell them apart; v2 answers 'unliked' to both)\n"
+            )
     return code

@@ -57,7 +57,7 @@ def _api(p: argparse.ArgumentParser, *, unlikes: bool = False) -> None:
     g.add_argument(
         "--base-url",
         metavar="URL",
-        help="API root (default https://api.twitter.com for v1.1, https://api.x.com for v2); "
+        help="API root (default https://api.x.com for v1.1 and v2; https://api.twitter.com is accepted too); "
         "plain http only to loopback",
     )
     g.add_argument(

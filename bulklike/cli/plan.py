@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import TextIO
 
 from bulklike.cli.timefmt import clock_time, duration
+from bulklike.config import X_HOSTS
 from bulklike.plan import Plan
+from bulklike.x.account import ENTERPRISE_NOTE
 
 
 def print_plan(plan: Plan, out: TextIO) -> None:
@@ -25,6 +28,8 @@ def print_plan(plan: Plan, out: TextIO) -> None:
             lines.append(f"{'':<12}{count}: {reason}")
     lines.append(f"  queue:    {plan.pending} pending in {plan.journal}" + (" (to unlike)" if plan.unlike else ""))
     lines.append(f"  api:      {plan.api}" + (" (auto: moves to v2 at the first 453)" if plan.auto else ""))
+    if urllib.parse.urlsplit(plan.base_url).hostname in X_HOSTS:  # X itself, not the emulator
+        lines.append(f"  note:     {ENTERPRISE_NOTE}")
     for scope, limit, left in plan.quota:
         lines.append(f"  quota:    {scope} {limit}: {left} left now")
     lines.append(f"  pacing:   {plan.interval_s:g} s between sends, concurrency {plan.concurrency}")

@@ -113,7 +113,10 @@ class Emulator:
             return AuthFailure.of(apicodes.INVALID_TOKEN, "expired bearer token")
         if isinstance(issued, Account):
             return Authenticated(issued, [], bearer=True)
-        return self.verifier.bearer(token)
+        configured = self.verifier.bearer(token)
+        if self.config.app_only_bearer and isinstance(configured, Authenticated):
+            return Authenticated(configured.account, [], bearer=True, app_only=True)
+        return configured
 
     # --- v1.1 -----------------------------------------------------------------------------
 
@@ -130,7 +133,7 @@ class Emulator:
         tweet_id = next((v for k, v in auth.params if k == "id"), None)
         if not tweet_id:
             return r.v1_error(r.PARAMETER_MISSING)
-        return await self._act(request, "v1.1", auth.account, tweet_id, action)
+        return await self._act(request, "v1.1", auth, tweet_id, action)
 
     async def v1_verify_credentials(self, request: web.Request) -> web.StreamResponse:
         auth = await self._authenticate(request, "v1.1")
@@ -158,7 +161,7 @@ class Emulator:
         if not isinstance(tweet_id, str) or not is_valid_id(tweet_id):
             shown = [] if tweet_id is None else [str(tweet_id)]
             return r.v2_invalid(f"The `tweet_id` parameter value [{tweet_id}] is not valid", {"tweet_id": shown})
-        return await self._act(request, "v2", auth.account, tweet_id, "like")
+        return await self._act(request, "v2", auth, tweet_id, "like")
 
     async def v2_unlike(self, request: web.Request) -> web.StreamResponse:
         auth = await self._authenticate(request, "v2")
@@ -171,12 +174,14 @@ class Emulator:
             return r.v2_invalid(
                 f"The `tweet_id` query parameter value [{tweet_id}] is not valid", {"tweet_id": [tweet_id]}
             )
-        return await self._act(request, "v2", auth.account, tweet_id, "unlike")
+        return await self._act(request, "v2", auth, tweet_id, "unlike")
 
     async def v2_me(self, request: web.Request) -> web.StreamResponse:
         auth = await self._authenticate(request, "v2")
         if not isinstance(auth, Authenticated):
             return auth
+        if auth.app_only:  # users/me needs a user context too
+            return r.unsupported_authentication()
         account = auth.account
         data = {"id": account.user_id, "name": account.screen_name, "username": account.screen_name}
         return r.v2_json(200, r.dumps({"data": data}))
@@ -184,13 +189,13 @@ class Emulator:
     # --- the like itself ------------------------------------------------------------------
 
     async def _act(
-        self, request: web.Request, api: Api, account: Account, tweet_id: str, action: Action
+        self, request: web.Request, api: Api, auth: Authenticated, tweet_id: str, action: Action
     ) -> web.StreamResponse:
         """Quota, faults, then the like or unlike; see the module docstring for the order."""
-        stats = self.stats
+        stats, account = self.stats, auth.account
         user = stats.user(account.user_id)
         user.requests += 1
-        refused = self.gate.refuse(api, account)
+        refused = self.gate.refuse(api, auth)
         if refused is not None:
             return refused
         verdict = self.quotas.admit(api, account.user_id, account.app_key, self.config.clock())
