@@ -1,4 +1,4 @@
-"""One ``like()`` or ``undo()`` call: its run row, pacer, recorder, runner and ingest thread.
+"""One ``like()``, ``unlike()`` or ``undo()`` call: its run row, pacer, recorder, runner and ingest thread.
 
 The Session opens what lives as long as it does (journal, ledger, HTTP client); a Job wires one
 call's moving parts over them, drives them in a task, and hands committed results over in

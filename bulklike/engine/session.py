@@ -1,7 +1,7 @@
 """``bulklike.Session``: the public Python API, and the engine the CLI is built on.
 
 A Session owns what lives as long as it does: the journal (locked, one process at a time), the
-shared send ledger and the HTTP client. Each ``like()`` or ``undo()`` call is a ``job.Job`` over
+shared send ledger and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over
 them, yielding a ``Result`` per ID as soon as its record is committed. The Session prints nothing,
 installs no signal handlers and configures no logging; leaving ``async with``, breaking out of a
 loop over its results or cancelling the task that iterates stops the call (requests already on
@@ -76,7 +76,7 @@ async def confirm_account(settings: Settings, journal: Journal) -> str:
 
 
 class Session:
-    """Likes (and undoes likes) through the X API, paced, journaled and resumable.
+    """Likes, unlikes (and undoes likes) through the X API, paced, journaled and resumable.
 
     Keyword arguments are the config file's keys, with the same names and value forms; what is
     not given comes from the config file (``config``, default ``./bulklike.toml``, and its
