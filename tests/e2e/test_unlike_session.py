@@ -51,6 +51,10 @@ async def test_session_unlike_yields_each_result_and_a_resume_honours_a_grown_ke
             # the resume: the IDs before the cut not unliked yet are kept now, except the last one
             kept = [f"https://x.com/a/status/{t}" for t in before[:-1]]
             second = [r async for r in s.unlike([], before=CUT, keep=kept)]
+            sent = emu.stats()["requests"]
+            # read again without filters: skipped IDs are terminal, never reconsidered or sent
+            third = [r async for r in s.unlike(OLD)]
+            assert third == [] and emu.stats()["requests"] == sent
             counts = s.counts()
             with pytest.raises(bulklike.ConfigError, match="this journal is for bulklike unlike, not bulklike run"):
                 async for _ in s.like(["20"]):
