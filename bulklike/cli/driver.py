@@ -37,10 +37,12 @@ from bulklike.errors import (
     ConfigError,
     InputError,
 )
+from bulklike.input.filters import Filters
 from bulklike.input.ingest import Source, close_sources, open_sources
 from bulklike.input.readers import ArchiveKind, InputFormat
 from bulklike.logs import STDERR, get_logger
 from bulklike.results import Format, check_results_file
+from bulklike.store.journal import Journal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +60,8 @@ class RunOptions:
     until: float | None = None
     undo: bool = False
     include_already: bool = False
+    unlike: bool = False  # ``bulklike unlike``: the inputs are unliked, ``filters`` leave some alone
+    filters: Filters | None = None
     force: bool = False
     output: str | None = None
     output_format: Format = "jsonl"
@@ -120,12 +124,18 @@ async def run_command(
             sleep=sleep,
         )
         async with session:
-            if not (inputs or opts.undo or opts.retry_failed or session.pending() or session.results_owed()):
+            if not (inputs or opts.undo or opts.retry_failed or session.pending() or owes_results(settings.journal)):
                 raise InputError(nothing)
             taken, sources = sources, []  # the session's call closes them from here on
             return await CliRun(session, opts, streams).execute(taken)
     finally:
         close_sources(sources)
+
+
+def owes_results(journal: str) -> bool:
+    """Whether the journal still owes result lines (a resume with nothing pending writes them)."""
+    with Journal(journal, lock=False, readonly=True) as reading:
+        return bool(reading.owed(0, 1))
 
 
 def check_not_an_input(output: str, inputs: list[str], stdin: BinaryIO) -> None:
@@ -177,8 +187,12 @@ class CliRun:
             return await self.run(sources)
 
     async def dry_run(self, sources: list[Source]) -> int:
-        # no results are written: invalid lines are reported on stderr and stay owed to a real run's output
-        plan = await self.session.plan(sources, retry_failed=self.opts.retry_failed)
+        # no results are written: invalid lines are logged on stderr, they and unlike's skipped IDs stay owed
+        # to the real run's output
+        opts = self.opts
+        plan = await self.session.plan(
+            sources, retry_failed=opts.retry_failed, unlike=opts.unlike, filters=opts.filters
+        )
         print_plan(plan, self.streams.stderr)
         return EXIT_SOME_FAILED if plan.invalid else EXIT_OK
 
@@ -192,6 +206,8 @@ class CliRun:
         try:
             calls = self.session.batches(
                 undo=opts.undo,
+                unlike=opts.unlike,
+                filters=opts.filters,
                 sources=sources,
                 retry_failed=opts.retry_failed,
                 include_already=opts.include_already,

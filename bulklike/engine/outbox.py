@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bulklike.errors import BulklikeError
+from bulklike.input.ingest import NewInvalid, SkippedId
 from bulklike.input.readers import InvalidLine
 from bulklike.results import FileId, Format, ResultWriter, check_results_file, invalid_line, open_results, result_line
 from bulklike.store.journal import OUTBOX_META, Journal, Marks, Owed, Record
@@ -83,11 +84,11 @@ class Outbox:
             self.writer.write_text(text)
         self._ids.append(record.tweet_id)
 
-    def write_invalids(self, lines: Sequence[tuple[int, InvalidLine]]) -> None:
-        """Invalid input lines the ingest thread committed: for a file, their intent is committed
-        first (with the acknowledgement of what was written before). Never raises: a failure is
-        kept and raised by the next ``flush()`` or ``take()``."""
-        entries = [(f"s:{seq}", invalid_line(line.input, line.source, line.reason)) for seq, line in lines]
+    def write_invalids(self, lines: Sequence[NewInvalid]) -> None:
+        """Invalid input lines (and IDs ``unlike`` skipped) the ingest thread committed: for a file,
+        their intent is committed first (with the acknowledgement of what was written before).
+        Never raises: a failure is kept and raised by the next ``flush()`` or ``take()``."""
+        entries = [(f"s:{seq}", _noted_line(line)) for seq, line in lines]
         try:
             self._send(entries)
         except BulklikeError as exc:  # the journal: raised by the next flush, where a stop is possible
@@ -116,7 +117,7 @@ class Outbox:
             self._ids, self._seqs = [], []
             if self._recent:
                 again, self._recent = _merged(self._recent), collections.deque(maxlen=_RECENT)
-                self.journal.owe_again(again)
+                self.journal.acknowledge(again)
             return Marks([], [], {})
         meta: dict[str, str] = {}
         if self.file is not None:
@@ -213,7 +214,7 @@ class Handover(Outbox):
     def write_record(self, record: Record) -> None:
         self._delivered.append(f"t:{record.tweet_id}")
 
-    def write_invalids(self, lines: Sequence[tuple[int, InvalidLine]]) -> None:
+    def write_invalids(self, lines: Sequence[NewInvalid]) -> None:
         self._delivered.extend(f"s:{seq}" for seq, _ in lines)
 
     def handed(self, count: int) -> None:
@@ -231,11 +232,17 @@ class Handover(Outbox):
 
 
 def _merged(groups: collections.abc.Iterable[Marks]) -> Marks:
-    merged = Marks([], [], {})
+    merged = Marks([], [], {}, again=True)
     for marks in groups:
         merged.tweet_ids += marks.tweet_ids
         merged.seqs += marks.seqs
     return merged
+
+
+def _noted_line(line: InvalidLine | SkippedId) -> dict[str, Any]:
+    if isinstance(line, SkippedId):
+        return result_line(line.tweet_id, "skipped", 0, None, None, line.reason, line.at)
+    return invalid_line(line.input, line.source, line.reason)
 
 
 def _record_line(record: Record) -> dict[str, Any]:

@@ -78,6 +78,7 @@ class Runner:
         concurrency: int,
         retry: RetryPolicy,
         undo: bool = False,
+        unlike: bool = False,
         max_likes: int | None = None,
         offline_timeout_s: float = 1800.0,
         clock: Callable[[], float] = time.time,
@@ -95,7 +96,7 @@ class Runner:
         self.concurrency = concurrency
         self.retry = retry
         self.undo = undo
-        self.action = "unlike" if undo else "like"
+        self.action = "unlike" if undo or unlike else "like"  # unlike: the main queue, sent as unlikes
         self.budget = Budget(max_likes) if max_likes is not None else None
         self.clock = clock
         self.sleep = sleep
@@ -197,7 +198,7 @@ class Runner:
                 before_switch = not self.switched
                 self._sending.add(task)
                 try:
-                    answer = await (self.client.unlike(tweet_id) if self.undo else self.client.like(tweet_id))
+                    answer = await (self.client.unlike if self.action == "unlike" else self.client.like)(tweet_id)
                 finally:
                     self._sending.discard(task)
                 sent_at = self.clock()

@@ -26,7 +26,18 @@ from bulklike.store.sqlite import connect, create_private, sqlite_errors, transa
 APPLICATION_ID = 0x424C4B4C  # "BLKL"
 SCHEMA_VERSION = 3
 
-TERMINAL_STATUSES = ("liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked")
+#: ``not_liked``: unlike, v1.1 answered 144 (no like, or no tweet); ``skipped``: unlike left it alone
+TERMINAL_STATUSES = (
+    "liked",
+    "already_liked",
+    "not_found",
+    "forbidden",
+    "invalid",
+    "failed",
+    "unliked",
+    "not_liked",
+    "skipped",
+)
 ALL_STATUSES = ("pending", *TERMINAL_STATUSES)
 
 _SCHEMA_V1 = """
@@ -98,6 +109,7 @@ class Marks:
     tweet_ids: list[str]
     seqs: list[int]
     meta: dict[str, str]
+    again: bool = False  # owed again instead (stdout's reader went away before it may have shown them)
 
     def __bool__(self) -> bool:
         return bool(self.tweet_ids or self.seqs or self.meta)
@@ -289,15 +301,10 @@ class Journal:
     def _acknowledge(conn: sqlite3.Connection, marks: Marks | None) -> None:
         if not marks:
             return
-        conn.executemany("UPDATE items SET unwritten = NULL WHERE tweet_id = ?", [(t,) for t in marks.tweet_ids])
-        conn.executemany("UPDATE items SET unwritten = NULL WHERE seq = ?", [(s,) for s in marks.seqs])
+        done = 1 if marks.again else None  # ``again``: lines a reader may never have shown, owed once more
+        conn.executemany("UPDATE items SET unwritten = ? WHERE tweet_id = ?", [(done, t) for t in marks.tweet_ids])
+        conn.executemany("UPDATE items SET unwritten = ? WHERE seq = ?", [(done, s) for s in marks.seqs])
         conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(marks.meta.items()))
-
-    def owe_again(self, marks: Marks) -> None:
-        """Lines acknowledged that a reader may never have shown (a pipe closed early): owed once more."""
-        with self.atomic() as conn:
-            conn.executemany("UPDATE items SET unwritten = 1 WHERE tweet_id = ?", [(t,) for t in marks.tweet_ids])
-            conn.executemany("UPDATE items SET unwritten = 1 WHERE seq = ?", [(s,) for s in marks.seqs])
 
     def owed(self, after: int, limit: int) -> list[Owed]:
         """Records whose result line is owed, in input order after ``seq``; an undo outcome is
