@@ -58,6 +58,7 @@ class Output:
     path: str | None
     format: Format
     stdout: TextIO
+    on_broken: Callable[[], None] | None = None  # stdout's reader went away: the caller stops the call
 
 
 class Job:
@@ -114,7 +115,9 @@ class Job:
             journal.prepare_undo(include_already=include_already)
         # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
         self.outbox = (
-            open_outbox(journal, output.path, output.format, output.stdout) if output is not None else Handover(journal)
+            open_outbox(journal, output.path, output.format, output.stdout, on_broken=output.on_broken)
+            if output is not None
+            else Handover(journal)
         )
         self.pacer = Pacer(
             parts.ledger,
@@ -203,6 +206,11 @@ class Job:
             self.runner.reading.clear()
             if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now, exit 2
                 self.runner.request_stop(EXIT_USAGE)
+
+    def handed(self, count: int) -> None:
+        """The next ``count`` results reached the caller: only those count as written (acknowledged)."""
+        if isinstance(self.outbox, Handover):
+            self.outbox.handed(count)
 
     # -- stopping --------------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from bulklike.config import (
     require_credentials,
 )
 from bulklike.credentials import Credentials
-from bulklike.engine.job import Job, Output, Parts
+from bulklike.engine.job import Job, Parts
 from bulklike.engine.runner import RetryPolicy
 from bulklike.engine.switch import starting_settings
 from bulklike.errors import EXIT_LIMIT
@@ -332,9 +332,11 @@ class Session:
         )
 
     async def _results(self, **call: Any) -> AsyncGenerator[Result, None]:
-        async with contextlib.aclosing(self.batches(**call)) as batches:
+        job = await self._new_job(**call)  # only results handed over count as written: a break leaves the rest owed
+        async with contextlib.aclosing(job.batches()) as batches:
             async for batch in batches:
                 for result in batch:
+                    job.handed(1)
                     yield result
 
     async def batches(
@@ -346,6 +348,7 @@ class Session:
         job = await self._new_job(undo=undo, sources=sources, feed=feed, **options)
         async with contextlib.aclosing(job.batches()) as batches:
             async for batch in batches:
+                job.handed(len(batch))
                 yield batch
 
     async def plan(
@@ -354,19 +357,17 @@ class Session:
         *,
         retry_failed: bool = False,
         on_invalid: Callable[[Result], None] | None = None,
-        output: Output | None = None,
         unlike: bool = False,
         filters: Filters | None = None,
     ) -> Plan:
-        """A dry run: read ``ids`` into the journal, send nothing, and say what a run would do.
-        Invalid inputs are passed to ``on_invalid``."""
+        """A dry run: read ``ids`` into the journal, send nothing, and say what a run would do. Invalid
+        inputs are passed to ``on_invalid``; no result is written: they stay owed to a real run's output."""
         if isinstance(ids, list) and ids and all(isinstance(s, Source) for s in ids):
             feed, sources = None, list(ids)
         else:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
-        options = {"retry_failed": retry_failed, "output": output, "unlike": unlike, "filters": filters}
-        options["results"] = on_invalid is not None  # else no Result is made: the output has the lines
+        options = {"retry_failed": retry_failed, "unlike": unlike, "filters": filters, "results": bool(on_invalid)}
         job = await self._new_job(undo=False, sources=sources, feed=feed, **options)
         return await job.plan(on_invalid)
 
