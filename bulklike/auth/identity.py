@@ -31,13 +31,6 @@ def account_key(user_id: str) -> str:
     return fingerprint(user_id, purpose="user")
 
 
-def legacy_key(settings: Settings) -> str:
-    """The ledger key earlier versions gave this user: a fingerprint of the signing token. Counted with
-    the account's own key, so sends made just before an upgrade still count toward its limits."""
-    creds = settings.credentials
-    return fingerprint(creds.access_token.reveal() or creds.bearer_token.reveal(), purpose="user")
-
-
 def known_user_id(settings: Settings, journal: Journal) -> str | None:
     """The account's id when no request is needed to learn it (see the module docstring)."""
     if settings.user_id:

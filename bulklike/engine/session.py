@@ -25,7 +25,6 @@ from bulklike.auth.identity import (
     check_binding,
     confirm_user_id,
     known_user_id,
-    legacy_key,
     provisional_key,
 )
 from bulklike.auth.signer import make_signer, stored_tokens
@@ -45,7 +44,7 @@ from bulklike.errors import EXIT_LIMIT
 from bulklike.input.feed import Feed, Ids
 from bulklike.input.ingest import Source
 from bulklike.logs import SILENT
-from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.ledger import STEP_S, Ledger
 from bulklike.paths import default_ledger_path
 from bulklike.plan import Plan
 from bulklike.report import Progress, RunReport
@@ -199,8 +198,12 @@ class Session:
                 app=settings.credentials.app_id,
                 user=account_key(user_id) if user_id else provisional_key(settings, journal),
                 now=self._clock(),
-                also=legacy_key(settings),
+                limits=(*settings.user_limits, *settings.app_limits),
+                # the guard against a stepped wall clock needs the real one; a test's fake clock has no steps
+                monotonic=time.monotonic if self._clock is time.time else None,
             )
+            if ledger.future_s > STEP_S:  # the clock went back since: those sends are counted, the safe way
+                self._log.warning("ledger_ahead_of_clock", ahead_s=round(ledger.future_s, 1))
             try:
                 client = XClient(
                     base_url=settings.base_url,
