@@ -1,11 +1,11 @@
 """``bulklike.Session``: the public Python API, and the engine the CLI is built on.
 
-A Session owns what lives as long as it does: the journal (locked, one process at a time), the
-shared send ledger and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over
-them, yielding a ``Result`` per ID as soon as its record is committed. The Session prints nothing,
-installs no signal handlers and configures no logging; leaving ``async with``, breaking out of a
-loop over its results or cancelling the task that iterates stops the call (requests already on
-the wire finish and are recorded, or are cancelled with the task) and closes everything.
+A Session owns what lives as long as it does: the journal (locked, one process at a time), the shared
+send ledger and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over them,
+yielding a ``Result`` per ID as soon as its record is committed. The Session prints nothing, installs no
+signal handlers and configures no logging; leaving ``async with``, breaking out of a loop over its results
+or cancelling the task that iterates stops the call (requests already on the wire finish and are
+recorded, or are cancelled with the task) and closes everything.
 """
 
 from __future__ import annotations
@@ -200,8 +200,7 @@ class Session:
                 user=account_key(user_id) if user_id else provisional_key(settings, journal),
                 now=self._clock(),
                 limits=(*settings.user_limits, *settings.app_limits),
-                # the guard against a stepped wall clock needs the real one; a test's fake clock has no steps
-                monotonic=time.monotonic if self._clock is time.time else None,
+                monotonic=time.monotonic if self._clock is time.time else None,  # a fake clock never steps
             )
             if ledger.future_s > STEP_S:  # the clock went back since: those sends are counted, the safe way
                 self._log.warning("ledger_ahead_of_clock", ahead_s=round(ledger.future_s, 1))
