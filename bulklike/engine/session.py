@@ -1,11 +1,10 @@
 """``bulklike.Session``: the public Python API, and the engine the CLI is built on.
 
-A Session owns what lives as long as it does: the journal (locked, one process at a time), the shared
-send ledger and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over them,
-yielding a ``Result`` per ID as soon as its record is committed. The Session prints nothing, installs no
-signal handlers and configures no logging; leaving ``async with``, breaking out of a loop over its results
-or cancelling the task that iterates stops the call (requests already on the wire finish and are
-recorded, or are cancelled with the task) and closes everything.
+A Session owns what lives as long as it does: the journal (locked to one process), the shared send ledger
+and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over them, yielding a
+``Result`` per ID once its record is committed. The Session prints nothing, installs no signal handlers and
+configures no logging; leaving ``async with``, breaking out of a loop over its results or cancelling its task
+stops the call (requests on the wire finish and are recorded, or are cancelled too) and closes everything.
 """
 
 from __future__ import annotations
