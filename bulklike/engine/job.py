@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
@@ -33,7 +33,9 @@ from bulklike.report import Progress, RunReport
 from bulklike.results import Format, Result, iso
 from bulklike.store.journal import Journal
 from bulklike.store.unlikes import claim_action, skip_pending
-from bulklike.x.client import XClient
+
+if TYPE_CHECKING:  # the client imports aiohttp: a dry run never loads it
+    from bulklike.x.client import XClient
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,11 +1,10 @@
 """``bulklike.Session``: the public Python API, and the engine the CLI is built on.
 
-A Session owns what lives as long as it does: the journal (locked, one process at a time), the
-shared send ledger and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over
-them, yielding a ``Result`` per ID as soon as its record is committed. The Session prints nothing,
-installs no signal handlers and configures no logging; leaving ``async with``, breaking out of a
-loop over its results or cancelling the task that iterates stops the call (requests already on
-the wire finish and are recorded, or are cancelled with the task) and closes everything.
+A Session owns what lives as long as it does: the journal (locked to one process), the shared send ledger
+and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over them, yielding a
+``Result`` per ID once its record is committed. The Session prints nothing, installs no signal handlers and
+configures no logging; leaving ``async with``, breaking out of a loop over its results or cancelling its task
+stops the call (requests on the wire finish and are recorded, or are cancelled too) and closes everything.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from bulklike.auth.identity import (
     check_binding,
     confirm_user_id,
     known_user_id,
-    legacy_key,
     provisional_key,
 )
 from bulklike.auth.signer import make_signer, stored_tokens
@@ -46,7 +44,7 @@ from bulklike.input.feed import Feed, Ids
 from bulklike.input.filters import Filters, When, keep_refs, to_epoch
 from bulklike.input.ingest import Source
 from bulklike.logs import SILENT
-from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.ledger import STEP_S, Ledger
 from bulklike.paths import default_ledger_path
 from bulklike.plan import Plan
 from bulklike.report import Progress, RunReport
@@ -200,8 +198,11 @@ class Session:
                 app=settings.credentials.app_id,
                 user=account_key(user_id) if user_id else provisional_key(settings, journal),
                 now=self._clock(),
-                also=legacy_key(settings),
+                limits=(*settings.user_limits, *settings.app_limits),
+                monotonic=time.monotonic if self._clock is time.time else None,  # a fake clock never steps
             )
+            if ledger.future_s > STEP_S:  # the clock went back since: those sends are counted, the safe way
+                self._log.warning("ledger_ahead_of_clock", ahead_s=round(ledger.future_s, 1))
             try:
                 client = XClient(
                     base_url=settings.base_url,
