@@ -27,14 +27,7 @@ from bulklike.auth.identity import (
     provisional_key,
 )
 from bulklike.auth.signer import make_signer, stored_tokens
-from bulklike.config import (
-    CREDENTIAL_KEYS,
-    ENV_NAMES,
-    Settings,
-    build_settings,
-    read_config_file,
-    require_credentials,
-)
+from bulklike.config import CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file, require_credentials
 from bulklike.credentials import Credentials
 from bulklike.engine.job import Job, Parts
 from bulklike.engine.runner import RetryPolicy
