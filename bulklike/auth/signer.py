@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bulklike.auth.endpoints import Endpoints
 from bulklike.auth.tokens import TokenEntry, TokenStore
@@ -12,6 +13,9 @@ from bulklike.config import Settings
 from bulklike.credentials import Secret
 from bulklike.x.refresh import TokenRefresher, Tokens
 from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
+
+if TYPE_CHECKING:
+    from bulklike.x.client import XClient
 
 
 def stored_tokens(profile: str | None) -> TokenEntry | None:
@@ -48,6 +52,20 @@ def make_signer(
         clock=clock,
         timeout=settings.timeout,
         load=_loader(store or TokenStore(), settings.profile),
+    )
+
+
+def make_client(settings: Settings) -> XClient:
+    """The HTTP client of a call that sends; imported here, so a dry run never loads the network stack."""
+    from bulklike.x.client import XClient
+
+    return XClient(
+        base_url=settings.base_url,
+        api=settings.api,
+        signer=make_signer(settings),
+        timeout=settings.timeout,
+        concurrency=settings.concurrency,
+        user_id=settings.user_id,
     )
 
 
