@@ -111,6 +111,9 @@ class SilentLogger:
     def _drop(self, _event: str, **_values: Any) -> None:
         return None
 
+    def is_enabled_for(self, _level: int) -> bool:
+        return False
+
     debug = info = warning = error = critical = exception = _drop
 
 
