@@ -35,7 +35,7 @@ from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, Waiting
 from bulklike.store.journal import Journal, Record
 from bulklike.x.account import Problem, repeated_unknown_line
 from bulklike.x.breaker import BREAKER_THRESHOLD, Breaker, Trip
-from bulklike.x.classify import Answer, Kind, Outcome, classify, fatal_hint
+from bulklike.x.classify import Answer, Kind, Outcome, classify, may_have_landed, stop_line
 from bulklike.x.client import NOT_CONNECTED
 
 
@@ -103,6 +103,7 @@ class Runner:
         self.stop_message: str | None = None
         self.stop_error: BulklikeError | None = None  # what stopped the run, when it is an error to report
         self.limit_reached = False
+        self._maybe_done: set[str] = set()  # IDs being sent whose earlier send may have landed
         self.reading = asyncio.Event()  # set while an ingestor may still add rows
         self.new_rows = asyncio.Event()
         self._cursor = 0
@@ -166,14 +167,14 @@ class Runner:
 
     # -- one ID --------------------------------------------------------------------------------
 
-    async def _admit(self) -> Pass:
+    async def _admit(self, tweet_id: str) -> Pass:
         """Before each send: a stop, the outage gate, then ``--max-likes`` (which raise ``_Stop``)."""
         if self.stop_code is not None:
             raise _Stop
         passed = await self.outage.gate()
         if passed == "stop":
             raise _Stop
-        if self.budget is not None and not await self.budget.take():
+        if self.budget is not None and not await self.budget.take(tweet_id):
             self.limit_reached = True
             raise _Stop
         return passed
@@ -183,7 +184,7 @@ class Runner:
         task = asyncio.current_task(self._loop)  # given the loop, it skips a getpid() system call
         assert task is not None
         while True:
-            passed = await self._admit()
+            passed = await self._admit(tweet_id)
             used = switch = False
             try:
                 send_id = await self.pacer.acquire()
@@ -214,10 +215,10 @@ class Runner:
                 else:
                     self.pacer.unanswered(send_id)
                 self.outage.reached()
-                used = outcome.status in ("liked", "unliked")
+                used, outcome = self._landed(tweet_id, outcome)
             finally:
                 if self.budget is not None:
-                    await asyncio.shield(self.budget.give_back(used=used))
+                    await asyncio.shield(self.budget.give_back(tweet_id, used=used))
             if switch:
                 await self._switch_to_v2(tweet_id)
                 continue  # the same ID again, now on v2; this send is not an attempt
@@ -234,6 +235,16 @@ class Runner:
                 self.pacer.succeeded(answer.headers)
             attempts[0] += 1
             return outcome
+
+    def _landed(self, tweet_id: str, outcome: Outcome) -> tuple[bool, Outcome]:
+        """Whether this send spends a ``--max-likes`` unit (it landed or may have), and the outcome
+        to record: ``already_liked`` after this run's own send whose answer was lost is ``liked``."""
+        if may_have_landed(outcome):
+            self._maybe_done.add(tweet_id)
+            return True, outcome
+        if outcome.status == "already_liked" and tweet_id in self._maybe_done:
+            return True, dataclasses.replace(outcome, status="liked")
+        return outcome.status in ("liked", "unliked"), outcome
 
     async def _switch_to_v2(self, tweet_id: str) -> None:
         """Join (or start) the one switch to v2; every worker that got a 453 waits for it."""
@@ -306,7 +317,7 @@ class Runner:
             return
         if outcome.kind is Kind.FATAL:
             self._record(tweet_id, "pending", attempts[0], outcome)
-            self.request_stop(EXIT_FATAL, _stop_line(outcome))
+            self.request_stop(EXIT_FATAL, stop_line(outcome))
         elif outcome.kind is Kind.RETRYABLE and self.stop_code is not None:
             self._record(tweet_id, "pending", attempts[0], outcome)
         elif Breaker.watches(outcome):
@@ -347,6 +358,7 @@ class Runner:
         # dropped: stop, or a resume walks the whole rest of the queue (seconds for a million rows).
         while not self.limit_reached and (tweet_id := await self._next_id()) is not None:
             await self._process(tweet_id)
+            self._maybe_done.discard(tweet_id)
 
     # -- the whole run -------------------------------------------------------------------------
 
@@ -381,13 +393,3 @@ class Runner:
         fails in turn (a full disk once cost a run ~100 likes sent and never recorded)."""
         if not task.cancelled() and not isinstance(task.exception(), RateLimitGiveUp | None):
             self.hard_stop()
-
-
-def _stop_line(outcome: Outcome) -> str:
-    """The one line a fatal answer prints: today's account-wide answers carry their own advice."""
-    if outcome.advice is not None:
-        return outcome.advice
-    hint = fatal_hint(outcome.error_code, outcome.http_status)
-    code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
-    said = outcome.message or f"HTTP {outcome.http_status}"
-    return f"the API said: {said}{code} — {hint}"

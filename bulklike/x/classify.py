@@ -73,6 +73,14 @@ _FATAL_HINTS = {
 }
 
 
+def may_have_landed(outcome: Outcome) -> bool:
+    """The request may have been applied though its answer says nothing: no answer after it left
+    (a timeout, a reset; the caller has already set aside connections never made), a 5xx, a
+    cut-short success or 403. Such a send counts toward ``--max-likes``, and the ``already_liked``
+    its retry gets is this run's own like. A 4xx we do not know (``unknown``) was refused."""
+    return outcome.kind is Kind.RETRYABLE and not outcome.unknown
+
+
 def fatal_hint(code: int | None, http_status: int | None) -> str:
     """What the user should do after a fatal answer."""
     if code in _FATAL_HINTS:
@@ -202,3 +210,13 @@ def _is_rate_problem(problem: str | None) -> bool:
 def _v2_tweet_gone(problem: str | None, message: str | None) -> bool:
     text = (message or "").lower()
     return (problem or "").endswith("invalid-request") and ("cannot be found" in text or "not found" in text)
+
+
+def stop_line(outcome: Outcome) -> str:
+    """The one line a fatal answer prints: today's account-wide answers carry their own advice."""
+    if outcome.advice is not None:
+        return outcome.advice
+    hint = fatal_hint(outcome.error_code, outcome.http_status)
+    code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
+    said = outcome.message or f"HTTP {outcome.http_status}"
+    return f"the API said: {said}{code} — {hint}"
