@@ -30,7 +30,7 @@ from bulklike.engine.recorder import Recorder
 from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, BulklikeError
 from bulklike.logs import SILENT
 from bulklike.pacing.budget import Budget
-from bulklike.pacing.outage import Outage, Pass
+from bulklike.pacing.outage import Outage, Pass, how_long
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, Waiting
 from bulklike.store.journal import Journal, Record
 from bulklike.x.account import Problem, repeated_unknown_line
@@ -128,8 +128,8 @@ class Runner:
             self._log.warning("the API is reachable again", offline_s=round(at, 1))
             self.pacer.show_waiting(None)
         else:
-            minutes = (self.clock() - at) / 60
-            self.request_stop(EXIT_LIMIT, f"the API could not be reached for {minutes:.0f} min (--offline-timeout)")
+            offline = how_long(self.clock() - at)
+            self.request_stop(EXIT_LIMIT, f"the API could not be reached for {offline} (--offline-timeout)")
             self._log.warning("api_unreachable", detail=self.stop_message)
 
     # -- stopping ------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ from bulklike.pacing.windows import SendBook, free_at, in_window, margin_for
 from bulklike.store.sqlite import connect, create_private, is_busy, sqlite_errors, transaction
 
 LEDGER_APP_ID = 0x424C4B47  # "BLKG"
+#: how its errors name the file (not "the journal": the user would look at the wrong one)
+LEDGER = "send ledger"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sends (
     id INTEGER PRIMARY KEY,
@@ -62,7 +64,7 @@ class Ledger:
         self._spares: collections.deque[tuple[int, float]] = collections.deque()  # (id, usable until)
         self._last_id = 0
         create_private(path)
-        with sqlite_errors(path):
+        with sqlite_errors(path, LEDGER):
             self.conn = connect(path)
             self._initialise(now)
         self.reload()
@@ -127,7 +129,7 @@ class Ledger:
 
     def reload(self) -> None:
         """Read every row of this app, and of this user through any app, from the file again."""
-        with sqlite_errors(self.path):
+        with sqlite_errors(self.path, LEDGER):
             rows = self.conn.execute(
                 "SELECT id, app, user, until FROM sends WHERE app = ? OR user IN (?, ?) ORDER BY id",
                 (self.app, self.user, self.also),
@@ -189,7 +191,7 @@ class Ledger:
         spare = self._take_spare(now)
         if spare is not None:
             return spare, now
-        with sqlite_errors(self.path):
+        with sqlite_errors(self.path, LEDGER):
             with transaction(self.conn):
                 self._write_later()
                 self._catch_up()
@@ -281,7 +283,7 @@ class Ledger:
         updates = [(send_id, at) for send_id, at in answers if send_id in self._untils]
         if not updates:
             return
-        with sqlite_errors(self.path), transaction(self.conn) as conn:
+        with sqlite_errors(self.path, LEDGER), transaction(self.conn) as conn:
             conn.executemany(_SHORTEN, [(at, i, at) for i, at in updates])
         for send_id, at in updates:
             old = self._untils.pop(send_id)
@@ -307,7 +309,7 @@ class Ledger:
         """Write the answers noted by ``answer_later`` now, in one commit."""
         if not self._later:
             return
-        with sqlite_errors(self.path), transaction(self.conn):
+        with sqlite_errors(self.path, LEDGER), transaction(self.conn):
             self._write_later()
 
     def _write_later(self) -> None:
