@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
 from bulklike.engine.recorder import Recorder
-from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, BulklikeError
+from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, BulklikeError, TlsRefused
 from bulklike.logs import SILENT
 from bulklike.pacing.budget import Budget
 from bulklike.pacing.outage import Outage, Pass, how_long
@@ -199,6 +199,9 @@ class Runner:
                 self._sending.add(task)
                 try:
                     answer = await (self.client.unlike(tweet_id) if self.undo else self.client.like(tweet_id))
+                except TlsRefused:  # the handshake failed: nothing left, no attempt, the slot back
+                    self.pacer.given_back(send_id)
+                    raise
                 finally:
                     self._sending.discard(task)
                 sent_at = self.clock()

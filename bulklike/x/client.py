@@ -23,7 +23,7 @@ from multidict import CIMultiDictProxy, istr
 from yarl import URL
 
 from bulklike import __version__
-from bulklike.errors import ConfigError
+from bulklike.errors import ConfigError, TlsRefused
 from bulklike.x import codes as apicodes
 from bulklike.x.classify import Answer
 from bulklike.x.refresh import TokenRefresher
@@ -74,7 +74,11 @@ _TRANSPORT_ERRORS: Final[tuple[tuple[type[BaseException], str], ...]] = (
 #: failures before a connection was established: the request never left the machine, so the API
 #: cannot be reached (an outage: no attempt spent, the quota slot given back). A read timeout, a
 #: reset or a disconnect after the request was sent may have reached the server and are not here.
-NOT_CONNECTED: Final = frozenset({"connect timeout", "dns failure", "connection refused", "connection failed"})
+#: A TLS handshake that fails for another reason than the certificate ("tls error") is waited out
+#: too; a certificate that fails verification raises ``TlsRefused`` (waiting will not fix it).
+NOT_CONNECTED: Final = frozenset(
+    {"connect timeout", "dns failure", "connection refused", "connection failed", "tls error"}
+)
 
 
 def transport_error(exc: BaseException) -> str:
@@ -99,6 +103,7 @@ class XClient:
     ``user_id`` (the authenticated user's numeric id) is needed for v2 like/unlike; set it
     from ``whoami()`` or from configuration.
 
+    A server certificate that fails verification raises ``TlsRefused`` (the request never left).
     Misuse does raise: ``ConfigError`` for a bad setting (API version, base URL, a v2 call
     without ``user_id``, a non-numeric ``user_id``), ``ValueError`` for a tweet id that is not
     1 to 19 ASCII digits, ``RuntimeError`` when called outside ``async with``.
@@ -272,9 +277,21 @@ class XClient:
                 allow_redirects=False,
             ) as resp:
                 return await _answer(resp)
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise tls_refused(exc) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             # Dropped deliberately without logging: the exception may carry the request's headers.
             return Answer(status=0, transport_error=transport_error(exc))
+
+
+def tls_refused(exc: aiohttp.ClientConnectorCertificateError) -> TlsRefused:
+    """A certificate that fails verification fails the handshake, before the request leaves: it
+    is not an answer about any tweet, and no retry or wait will change it, so the run stops."""
+    reason = getattr(exc.certificate_error, "verify_message", None) or "certificate not trusted"
+    return TlsRefused(
+        f"TLS verification failed for {exc.host} ({reason}); nothing was sent — check --base-url, the"
+        " machine's clock, and any proxy or antivirus that intercepts TLS"
+    )
 
 
 async def form_request(
