@@ -232,6 +232,7 @@ class Runner:
                     tweet_id=tweet_id,
                     http_status=answer.status,
                     wait_until=self.pacer.waiting.until if self.pacer.waiting else None,
+                    reason=self.pacer.waiting.reason if self.pacer.waiting else None,
                 )
                 continue
             if answer.status:
