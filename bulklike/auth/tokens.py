@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import secrets
 import time
@@ -88,7 +89,7 @@ class TokenEntry:
         if not all(isinstance(v, str) for v in texts.values()) or not texts["access_token"]:
             raise ValueError("entry with a missing or malformed token")
         numbers = {name: data.get(name) for name in ("expires_at", "lifetime", "saved_at")}
-        if not all(v is None or isinstance(v, int | float) for v in numbers.values()):
+        if not all(v is None or (isinstance(v, int | float) and math.isfinite(v)) for v in numbers.values()):
             raise ValueError("entry with a malformed time")
         scopes = data.get("scopes", [])
         if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
@@ -137,19 +138,19 @@ class TokenStore:
     def load(self) -> dict[str, TokenEntry]:
         """Every profile's entry; ``{}`` when there is no file. Raises ``ConfigError`` when unreadable."""
         try:
-            with open(self.path, encoding="utf-8") as fp:
+            with open(self.path, "rb") as fp:
                 raw = fp.read()
         except FileNotFoundError:
             return {}
         except OSError as exc:
             raise ConfigError(f"{self.path}: cannot read the token store: {exc.strerror}") from exc
-        try:
-            data = json.loads(raw)
+        try:  # UTF-8 only (json.loads would guess UTF-16 from bytes); nesting past the stack is damage too
+            data = json.loads(raw.decode("utf-8"))
             profiles = data["profiles"] if isinstance(data, dict) else None
             if not isinstance(profiles, dict):
                 raise ValueError("no profiles")
             return {str(name): TokenEntry.from_json(entry) for name, entry in profiles.items()}
-        except (ValueError, KeyError) as exc:  # never the exception text: it may quote a token
+        except (ValueError, KeyError, RecursionError) as exc:  # never the exception text: it may quote a token
             raise ConfigError(
                 f"{self.path}: the token store is damaged; delete it and run `bulklike auth` again"
             ) from exc
