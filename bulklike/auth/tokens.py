@@ -19,7 +19,7 @@ import math
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -166,6 +166,45 @@ class TokenStore:
             entries[profile or DEFAULT_PROFILE] = stamped
             self._write(entries)
 
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[Callable[[str | None, TokenEntry, float], None]]:
+        """The lock held, and the store proven writable, around a change that must not fail halfway.
+
+        An OAuth 2.0 refresh spends the old refresh token the moment the server answers, so the
+        new one must be savable *before* the request: a store locked by another process past
+        ``lock_wait_s``, a read-only or full directory raise ``ConfigError`` here, with nothing
+        sent. Yields ``put(profile, entry, now)``, which writes under the lock already held."""
+        with self._locked():
+            self._prove_writable()
+
+            def put(profile: str | None, entry: TokenEntry, now: float) -> None:
+                entries = self.load()
+                entries[profile or DEFAULT_PROFILE] = replace(entry, saved_at=now)
+                self._write(entries)
+
+            yield put
+
+    def _prove_writable(self) -> None:
+        """Write, fsync and remove a file as large as the store will be (plus room to grow)."""
+        directory = os.path.dirname(os.path.abspath(self.path))
+        try:
+            size = os.path.getsize(self.path) + 4096
+        except OSError:
+            size = 4096
+        probe = os.path.join(directory, f".{STORE_NAME}.{os.getpid()}.{secrets.token_hex(4)}.probe")
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, b"\0" * size)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: cannot write the token store: {exc.strerror}") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
+
     def remove(self, profile: str | None) -> TokenEntry | None:
         """Forget one profile's entry; returns it (for revoking) or ``None`` when there was none."""
         with self._locked():
@@ -183,7 +222,9 @@ class TokenStore:
         directory = os.path.dirname(os.path.abspath(self.path))
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
-            lock = filelock.FileLock(self.path + ".lock", timeout=self.lock_wait_s, mode=0o600, fallback_to_soft=False)
+            lock = filelock.FileLock(
+                self.path + ".lock", timeout=self.lock_wait_s, mode=0o600, fallback_to_soft=False, thread_local=False
+            )
             lock.acquire()
         except filelock.Timeout as exc:
             raise ConfigError(

@@ -6,19 +6,16 @@ Each refusal is exit 2 with one line naming the file, before anything is sent or
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import shutil
 import sqlite3
 import stat
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bulklike.store.journal import Journal
+from tests.helpers.readonly import read_only_dir
 from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
 pytestmark = pytest.mark.timeout(60)
@@ -69,25 +66,6 @@ async def test_a_journal_damaged_past_its_header_is_refused_before_anything_is_s
     assert stats["likes"] == 0 and stats["requests"] == 0
     assert digest(workspace.journal) == before  # not even switched to WAL
     assert not Path(f"{workspace.journal}-wal").exists()
-
-
-@contextlib.contextmanager
-def read_only_dir(directory: Path) -> Iterator[None]:
-    """``directory`` as read-only media: nothing can be created in it, not even by root."""
-    directory.chmod(0o555)
-    immutable = False
-    try:
-        if os.geteuid() == 0:
-            if shutil.which("chattr") is None:
-                pytest.skip("root without chattr: no way to make a directory read-only")
-            if subprocess.run(["chattr", "+i", str(directory)], capture_output=True).returncode != 0:
-                pytest.skip("chattr +i refused here: no way to make a directory read-only for root")
-            immutable = True
-        yield
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(directory)], check=False)
-        directory.chmod(0o755)
 
 
 async def test_status_reads_a_journal_on_read_only_media(workspace: Workspace, emulator: EmulatorFactory) -> None:
