@@ -30,10 +30,10 @@ from bulklike.engine.recorder import Recorder
 from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, BulklikeError, TlsRefused
 from bulklike.logs import SILENT
 from bulklike.pacing.budget import Budget
-from bulklike.pacing.outage import Outage, Pass, how_long
+from bulklike.pacing.outage import Outage, Pass, unreachable_line
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, Waiting
 from bulklike.store.journal import Journal, Record
-from bulklike.x.account import Problem, repeated_unknown_line
+from bulklike.x.account import Problem, repeated_unknown_line, stop_exit_code
 from bulklike.x.breaker import BREAKER_THRESHOLD, Breaker, Trip
 from bulklike.x.classify import Answer, Kind, Outcome, classify, may_have_landed, stop_line
 from bulklike.x.client import NOT_CONNECTED
@@ -78,6 +78,7 @@ class Runner:
         concurrency: int,
         retry: RetryPolicy,
         undo: bool = False,
+        unlike: bool = False,
         max_likes: int | None = None,
         offline_timeout_s: float = 1800.0,
         clock: Callable[[], float] = time.time,
@@ -95,7 +96,7 @@ class Runner:
         self.concurrency = concurrency
         self.retry = retry
         self.undo = undo
-        self.action = "unlike" if undo else "like"
+        self.action = "unlike" if undo or unlike else "like"  # unlike: the main queue, sent as unlikes
         self.budget = Budget(max_likes) if max_likes is not None else None
         self.clock = clock
         self.sleep = sleep
@@ -128,8 +129,7 @@ class Runner:
             self._log.warning("the API is reachable again", offline_s=round(at, 1))
             self.pacer.show_waiting(None)
         else:
-            offline = how_long(self.clock() - at)
-            self.request_stop(EXIT_LIMIT, f"the API could not be reached for {offline} (--offline-timeout)")
+            self.request_stop(EXIT_LIMIT, unreachable_line(self.clock() - at))
             self._log.warning("api_unreachable", detail=self.stop_message)
 
     # -- stopping ------------------------------------------------------------------------------
@@ -198,7 +198,7 @@ class Runner:
                 before_switch = not self.switched
                 self._sending.add(task)
                 try:
-                    answer = await (self.client.unlike(tweet_id) if self.undo else self.client.like(tweet_id))
+                    answer = await (self.client.unlike if self.action == "unlike" else self.client.like)(tweet_id)
                 except TlsRefused:  # the handshake failed: nothing left, no attempt, the slot back
                     self.pacer.given_back(send_id)
                     raise
@@ -232,7 +232,6 @@ class Runner:
                     tweet_id=tweet_id,
                     http_status=answer.status,
                     wait_until=self.pacer.waiting.until if self.pacer.waiting else None,
-                    reason=self.pacer.waiting.reason if self.pacer.waiting else None,
                 )
                 continue
             if answer.status:
@@ -241,8 +240,7 @@ class Runner:
             return outcome
 
     def _landed(self, tweet_id: str, outcome: Outcome) -> tuple[bool, Outcome]:
-        """Whether this send spends a ``--max-likes`` unit (it landed or may have), and the outcome
-        to record: ``already_liked`` after this run's own send whose answer was lost is ``liked``."""
+        """(spends a --max-likes unit: it landed or may have; the outcome: 139 after our lost answer is liked)"""
         if may_have_landed(outcome):
             self._maybe_done.add(tweet_id)
             return True, outcome
@@ -321,7 +319,10 @@ class Runner:
             return
         if outcome.kind is Kind.FATAL:
             self._record(tweet_id, "pending", attempts[0], outcome)
-            self.request_stop(EXIT_FATAL, stop_line(outcome))
+            line = stop_line(outcome, after_453=self.switched)
+            if (code := stop_exit_code(outcome.problem)) != EXIT_FATAL:  # a daily cap: resume tomorrow
+                self._log.warning("usage_capped", tweet_id=tweet_id, detail=line)
+            self.request_stop(code, line)
         elif outcome.kind is Kind.RETRYABLE and self.stop_code is not None:
             self._record(tweet_id, "pending", attempts[0], outcome)
         elif Breaker.watches(outcome):

@@ -37,6 +37,11 @@ def how_long(seconds: float) -> str:
     return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
 
 
+def unreachable_line(offline_s: float) -> str:
+    """What a run stopped by ``--offline-timeout`` says."""
+    return f"the API could not be reached for {how_long(offline_s)} (--offline-timeout)"
+
+
 @dataclass(slots=True)
 class OutageState:
     """When the outage began, when the next probe may leave, and whether one is out."""

@@ -6,10 +6,11 @@ retryable, rate-limited, or fatal. Anything unexpected (HTML, truncated JSON, un
 is classified by HTTP status; a malformed body is never trusted and never crashes.
 
 Fatal covers every answer about the account rather than the tweet: refused credentials,
-suspension, and today's access-level, enrollment, billing and usage-cap refusals
-(``account.Problem``), whose ``advice`` is the one line a stop prints. An answer classified by
-its HTTP status alone (an unknown 4xx) is marked ``unknown`` so the runner's breaker can tell a
-refusal that repeats on every tweet from one tweet's trouble.
+suspension, and today's access-level, enrollment (``client-forbidden``), app-permission, token-kind,
+billing and usage-cap refusals (``account.Problem``), whose ``advice`` is the one line a stop
+prints. An answer classified by its HTTP status alone (an unknown 4xx, an unreadable 403) is
+marked ``unknown`` so the runner's breaker can tell a refusal that repeats on every tweet from one
+tweet's trouble.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bulklike.x import codes as apicodes
-from bulklike.x.account import Problem, account_problem
+from bulklike.x.account import Problem, account_problem, on_neither_api
 
 
 class Kind(enum.Enum):
@@ -151,9 +152,11 @@ def classify(answer: Answer, action: str = "like") -> Outcome:
         if found is not None:
             return Outcome(Kind.FATAL, "fatal", status, code, message, problem=found[0], advice=found[1])
     if status == 403 and code is None and answer.body and not _is_json(answer.body):
-        # A 403 whose body cannot be read may be a cut-short "already favorited" (139) for a like
-        # that landed: recording it "forbidden" would hide the like. Ask again instead.
-        return Outcome(Kind.RETRYABLE, "failed", status, None, "unreadable 403 answer")
+        # An HTML or unreadable 403 says nothing we can read: on every tweet it is about the account
+        # (the breaker decides, nothing is retried into it); on one tweet it may be a cut-short
+        # "already favorited" (139) for a like that landed, so it is recorded "failed", never
+        # "forbidden", and --retry-failed asks again.
+        return Outcome(Kind.PERMANENT, "failed", status, None, "an HTML or unreadable 403 answer", unknown=True)
     return _classify_error(status, code, message, problem, action)
 
 
@@ -181,6 +184,8 @@ def _classify_error(status: int, code: int | None, message: str | None, problem:
         return Outcome(Kind.RATE_LIMITED, "rate_limited", status, code, message or "rate limit exceeded")
     if code in apicodes.FATAL_CODES:
         return Outcome(Kind.FATAL, "fatal", status, code, message)
+    if code == apicodes.NO_STATUS_FOUND[0] and action == "unlike":  # v1.1 destroy: no like, or no tweet
+        return Outcome(Kind.PERMANENT, "not_liked", status, code, message)
     if code in apicodes.NOT_FOUND_CODES or (problem or "").endswith("resource-not-found"):
         # 34 "page does not exist" is also what a wrong URL gets: watched, so it cannot eat a whole list
         watched = code == apicodes.PAGE_NOT_FOUND[0]
@@ -212,10 +217,13 @@ def _v2_tweet_gone(problem: str | None, message: str | None) -> bool:
     return (problem or "").endswith("invalid-request") and ("cannot be found" in text or "not found" in text)
 
 
-def stop_line(outcome: Outcome) -> str:
-    """The one line a fatal answer prints: today's account-wide answers carry their own advice."""
+def stop_line(outcome: Outcome, *, after_453: bool = False) -> str:
+    """The one line a fatal answer prints: today's account-wide answers carry their own advice
+    (after an ``--api auto`` move, v2's refusal of the app says that v1.1 refused it too)."""
     if outcome.advice is not None:
-        return outcome.advice
+        return (
+            on_neither_api(outcome.advice) if after_453 and outcome.problem is Problem.NOT_ENROLLED else outcome.advice
+        )
     hint = fatal_hint(outcome.error_code, outcome.http_status)
     code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
     said = outcome.message or f"HTTP {outcome.http_status}"
