@@ -27,15 +27,15 @@ from typing import Any, Protocol
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
 from bulklike.engine.recorder import Recorder
-from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, BulklikeError
+from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, BulklikeError, TlsRefused
 from bulklike.logs import SILENT
 from bulklike.pacing.budget import Budget
-from bulklike.pacing.outage import Outage, Pass
+from bulklike.pacing.outage import Outage, Pass, unreachable_line
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, Waiting
 from bulklike.store.journal import Journal, Record
-from bulklike.x.account import Problem, on_neither_api, repeated_unknown_line, stop_exit_code
+from bulklike.x.account import Problem, repeated_unknown_line, stop_exit_code
 from bulklike.x.breaker import BREAKER_THRESHOLD, Breaker, Trip
-from bulklike.x.classify import Answer, Kind, Outcome, classify, fatal_hint
+from bulklike.x.classify import Answer, Kind, Outcome, classify, may_have_landed, stop_line
 from bulklike.x.codes import NOT_CONNECTED
 
 
@@ -104,6 +104,7 @@ class Runner:
         self.stop_message: str | None = None
         self.stop_error: BulklikeError | None = None  # what stopped the run, when it is an error to report
         self.limit_reached = False
+        self._maybe_done: set[str] = set()  # IDs being sent whose earlier send may have landed
         self.reading = asyncio.Event()  # set while an ingestor may still add rows
         self.new_rows = asyncio.Event()
         self._cursor = 0
@@ -128,8 +129,7 @@ class Runner:
             self._log.warning("the API is reachable again", offline_s=round(at, 1))
             self.pacer.show_waiting(None)
         else:
-            minutes = (self.clock() - at) / 60
-            self.request_stop(EXIT_LIMIT, f"the API could not be reached for {minutes:.0f} min (--offline-timeout)")
+            self.request_stop(EXIT_LIMIT, unreachable_line(self.clock() - at))
             self._log.warning("api_unreachable", detail=self.stop_message)
 
     # -- stopping ------------------------------------------------------------------------------
@@ -167,14 +167,14 @@ class Runner:
 
     # -- one ID --------------------------------------------------------------------------------
 
-    async def _admit(self) -> Pass:
+    async def _admit(self, tweet_id: str) -> Pass:
         """Before each send: a stop, the outage gate, then ``--max-likes`` (which raise ``_Stop``)."""
         if self.stop_code is not None:
             raise _Stop
         passed = await self.outage.gate()
         if passed == "stop":
             raise _Stop
-        if self.budget is not None and not await self.budget.take():
+        if self.budget is not None and not await self.budget.take(tweet_id):
             self.limit_reached = True
             raise _Stop
         return passed
@@ -184,7 +184,7 @@ class Runner:
         task = asyncio.current_task(self._loop)  # given the loop, it skips a getpid() system call
         assert task is not None
         while True:
-            passed = await self._admit()
+            passed = await self._admit(tweet_id)
             used = switch = False
             try:
                 send_id = await self.pacer.acquire()
@@ -199,6 +199,9 @@ class Runner:
                 self._sending.add(task)
                 try:
                     answer = await (self.client.unlike if self.action == "unlike" else self.client.like)(tweet_id)
+                except TlsRefused:  # the handshake failed: nothing left, no attempt, the slot back
+                    self.pacer.given_back(send_id)
+                    raise
                 finally:
                     self._sending.discard(task)
                 sent_at = self.clock()
@@ -215,10 +218,10 @@ class Runner:
                 else:
                     self.pacer.unanswered(send_id)
                 self.outage.reached()
-                used = outcome.status in ("liked", "unliked")
+                used, outcome = self._landed(tweet_id, outcome)
             finally:
                 if self.budget is not None:
-                    await asyncio.shield(self.budget.give_back(used=used))
+                    await asyncio.shield(self.budget.give_back(tweet_id, used=used))
             if switch:
                 await self._switch_to_v2(tweet_id)
                 continue  # the same ID again, now on v2; this send is not an attempt
@@ -235,6 +238,15 @@ class Runner:
                 self.pacer.succeeded(answer.headers)
             attempts[0] += 1
             return outcome
+
+    def _landed(self, tweet_id: str, outcome: Outcome) -> tuple[bool, Outcome]:
+        """(spends a --max-likes unit: it landed or may have; the outcome: 139 after our lost answer is liked)"""
+        if may_have_landed(outcome):
+            self._maybe_done.add(tweet_id)
+            return True, outcome
+        if outcome.status == "already_liked" and tweet_id in self._maybe_done:
+            return True, dataclasses.replace(outcome, status="liked")
+        return outcome.status in ("liked", "unliked"), outcome
 
     async def _switch_to_v2(self, tweet_id: str) -> None:
         """Join (or start) the one switch to v2; every worker that got a 453 waits for it."""
@@ -307,7 +319,7 @@ class Runner:
             return
         if outcome.kind is Kind.FATAL:
             self._record(tweet_id, "pending", attempts[0], outcome)
-            line = _stop_line(outcome, after_453=self.switched)
+            line = stop_line(outcome, after_453=self.switched)
             if (code := stop_exit_code(outcome.problem)) != EXIT_FATAL:  # a daily cap: resume tomorrow
                 self._log.warning("usage_capped", tweet_id=tweet_id, detail=line)
             self.request_stop(code, line)
@@ -351,6 +363,7 @@ class Runner:
         # dropped: stop, or a resume walks the whole rest of the queue (seconds for a million rows).
         while not self.limit_reached and (tweet_id := await self._next_id()) is not None:
             await self._process(tweet_id)
+            self._maybe_done.discard(tweet_id)
 
     # -- the whole run -------------------------------------------------------------------------
 
@@ -385,16 +398,3 @@ class Runner:
         fails in turn (a full disk once cost a run ~100 likes sent and never recorded)."""
         if not task.cancelled() and not isinstance(task.exception(), RateLimitGiveUp | None):
             self.hard_stop()
-
-
-def _stop_line(outcome: Outcome, *, after_453: bool = False) -> str:
-    """The one line a fatal answer prints: today's account-wide answers carry their own advice
-    (after an ``--api auto`` move, v2's refusal of the app says that v1.1 refused it too)."""
-    if outcome.advice is not None:
-        return (
-            on_neither_api(outcome.advice) if after_453 and outcome.problem is Problem.NOT_ENROLLED else outcome.advice
-        )
-    hint = fatal_hint(outcome.error_code, outcome.http_status)
-    code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
-    said = outcome.message or f"HTTP {outcome.http_status}"
-    return f"the API said: {said}{code} — {hint}"

@@ -28,6 +28,20 @@ _POLL_S = 1.0
 Pass = Literal["send", "probe", "stop"]
 
 
+def how_long(seconds: float) -> str:
+    """A span for the stop line: seconds under two minutes ("for 0 min" said nothing), then
+    minutes, then hours and minutes."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def unreachable_line(offline_s: float) -> str:
+    """What a run stopped by ``--offline-timeout`` says."""
+    return f"the API could not be reached for {how_long(offline_s)} (--offline-timeout)"
+
+
 @dataclass(slots=True)
 class OutageState:
     """When the outage began, when the next probe may leave, and whether one is out."""

@@ -21,7 +21,7 @@ from typing import Any
 
 from bulklike.errors import JournalError
 from bulklike.store.lock import FileLock
-from bulklike.store.sqlite import connect, create_private, sqlite_errors, transaction
+from bulklike.store.sqlite import check_integrity, connect, connect_readonly, create_private, sqlite_errors, transaction
 
 APPLICATION_ID = 0x424C4B4C  # "BLKL"
 SCHEMA_VERSION = 3
@@ -178,11 +178,13 @@ class Journal:
             if not readonly:
                 create_private(path)
             with sqlite_errors(path):
-                self.conn = connect(path)
+                self.conn = connect_readonly(path) if readonly and path != ":memory:" else connect(path)
                 version = _check_identity(self.conn, path)
                 if version == 0 and readonly:
                     raise JournalError(f"{path}: not a bulklike journal (empty)")
                 if not readonly:
+                    if version:
+                        check_integrity(self.conn, path)
                     self.conn.execute("PRAGMA journal_mode=WAL")
                     self.conn.execute("PRAGMA synchronous=NORMAL")
                     self._migrate(version)

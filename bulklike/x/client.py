@@ -23,7 +23,7 @@ from multidict import CIMultiDictProxy, istr
 from yarl import URL
 
 from bulklike import __version__
-from bulklike.errors import ConfigError
+from bulklike.errors import ConfigError, TlsRefused
 from bulklike.x import codes as apicodes
 from bulklike.x.classify import Answer
 from bulklike.x.codes import NOT_CONNECTED
@@ -94,6 +94,7 @@ class XClient:
     ``user_id`` (the authenticated user's numeric id) is needed for v2 like/unlike; set it
     from ``whoami()`` or from configuration.
 
+    A server certificate that fails verification raises ``TlsRefused`` (the request never left).
     Misuse does raise: ``ConfigError`` for a bad setting (API version, base URL, a v2 call
     without ``user_id``, a non-numeric ``user_id``), ``ValueError`` for a tweet id that is not
     1 to 19 ASCII digits, ``RuntimeError`` when called outside ``async with``.
@@ -267,9 +268,21 @@ class XClient:
                 allow_redirects=False,
             ) as resp:
                 return await _answer(resp)
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise tls_refused(exc) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             # Dropped deliberately without logging: the exception may carry the request's headers.
             return Answer(status=0, transport_error=transport_error(exc))
+
+
+def tls_refused(exc: aiohttp.ClientConnectorCertificateError) -> TlsRefused:
+    """A certificate that fails verification fails the handshake, before the request leaves: it
+    is not an answer about any tweet, and no retry or wait will change it, so the run stops."""
+    reason = getattr(exc.certificate_error, "verify_message", None) or "certificate not trusted"
+    return TlsRefused(
+        f"TLS verification failed for {exc.host} ({reason}); nothing was sent — check --base-url, the"
+        " machine's clock, and any proxy or antivirus that intercepts TLS"
+    )
 
 
 async def form_request(

@@ -201,6 +201,13 @@ async def test_outage_is_a_wait_not_a_failure(tmp_path: Path) -> None:
     assert counted == 20  # only the sends that reached the API hold a quota slot
 
 
+async def test_outage_shorter_than_a_minute_is_said_in_seconds(tmp_path: Path) -> None:
+    clock = FakeClock(1_800_000_000.0)
+    runner, _, _ = await _run(tmp_path, ["1"], FakeClient(lambda _id, _n: REFUSED), clock=clock, offline_timeout_s=20)
+    message = runner.stop_message or ""
+    assert "could not be reached for 2" in message and " s (--offline-timeout)" in message, message  # not "0 min"
+
+
 async def test_outage_past_offline_timeout_stops_with_everything_pending(tmp_path: Path) -> None:
     from bulklike.errors import EXIT_LIMIT
 
@@ -210,7 +217,7 @@ async def test_outage_past_offline_timeout_stops_with_everything_pending(tmp_pat
     runner, journal, _ = await _run(
         tmp_path, [str(i) for i in range(1, 11)], client, clock=clock, offline_timeout_s=300
     )
-    assert runner.stop_code == EXIT_LIMIT and "could not be reached" in (runner.stop_message or "")
+    assert runner.stop_code == EXIT_LIMIT and "could not be reached for 5 min" in (runner.stop_message or "")
     assert journal.counts() == {"pending": 10}
     assert 300.0 <= clock() - started < 400.0
     with sqlite3.connect(tmp_path / "j.db") as conn:

@@ -276,7 +276,13 @@ async def test_transport_failures_become_answers(mock: aioresponses, exc: BaseEx
 
 def test_only_failures_before_a_connection_count_as_unreachable() -> None:
     """An outage (no attempt spent, slot given back) only when the request surely never left."""
-    assert codes.NOT_CONNECTED == {"connect timeout", "dns failure", "connection refused", "connection failed"}
+    assert codes.NOT_CONNECTED == {
+        "connect timeout",
+        "dns failure",
+        "connection refused",
+        "connection failed",
+        "tls error",
+    }
     for may_have_arrived in ("timeout", "server disconnected", "connection reset", "truncated body"):
         assert may_have_arrived not in codes.NOT_CONNECTED
 
