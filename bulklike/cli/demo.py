@@ -22,7 +22,7 @@ from bulklike.cli.settings import configure_logging
 from bulklike.config import Settings
 from bulklike.credentials import Credentials, Secret
 from bulklike.emulator import DEMO_ACCOUNT, EmulatorConfig, run_emulator
-from bulklike.engine.runner import RetryPolicy
+from bulklike.engine.session import RetryPolicy
 from bulklike.errors import EXIT_USAGE
 from bulklike.pacing.limits import Limit
 

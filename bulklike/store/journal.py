@@ -24,7 +24,7 @@ from bulklike.store.lock import FileLock
 from bulklike.store.sqlite import connect, create_private, sqlite_errors, transaction
 
 APPLICATION_ID = 0x424C4B4C  # "BLKL"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TERMINAL_STATUSES = ("liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked")
 ALL_STATUSES = ("pending", *TERMINAL_STATUSES)
@@ -72,7 +72,13 @@ ALTER TABLE items ADD COLUMN unwritten INTEGER;
 CREATE INDEX items_unwritten ON items(seq) WHERE unwritten IS NOT NULL;
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _MIGRATION_V2, 3: _MIGRATION_V3}
+# v4: a run's row says why it stopped early (the engine's StopReason; NULL: it ran to its end). The
+# ``exit_code`` column stays for the runs of older versions: the engine speaks in reasons, not exit codes.
+_MIGRATION_V4 = """
+ALTER TABLE runs ADD COLUMN stop_reason TEXT;
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _MIGRATION_V2, 3: _MIGRATION_V3, 4: _MIGRATION_V4}
 #: the meta key under which the outbox keeps the results file's identity and committed length
 OUTBOX_META = "outbox_file"
 
@@ -225,9 +231,12 @@ class Journal:
             cur = conn.execute("INSERT INTO runs(command, started_at) VALUES (?, ?)", (command, now))
         return int(cur.lastrowid or 0)
 
-    def finish_run(self, run_id: int, exit_code: int, now: float) -> None:
+    def finish_run(self, run_id: int, stop_reason: str | None, now: float) -> None:
+        """The run ended, early for ``stop_reason`` (a ``StopReason`` value) or with nothing left (None)."""
         with self.atomic() as conn:
-            conn.execute("UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?", (now, exit_code, run_id))
+            conn.execute(
+                "UPDATE runs SET finished_at = ?, stop_reason = ? WHERE run_id = ?", (now, stop_reason, run_id)
+            )
 
     # -- the queue -----------------------------------------------------------------------------
 
