@@ -16,10 +16,9 @@ as before. A run first pays what an earlier run still owed, in input order:
 
 from __future__ import annotations
 
-import io
 import json
 import os
-from typing import Any
+from typing import Any, Protocol
 
 from bulklike.input.readers import InvalidLine
 from bulklike.results import FileId, Format, ResultWriter, check_results_file, invalid_line, open_results, result_line
@@ -27,6 +26,24 @@ from bulklike.store.journal import OUTBOX_META, Journal, Marks, Owed, Record
 
 #: owed rows read from the journal at a time when paying old debts
 _CHUNK = 1000
+
+
+class Outbound(Protocol):
+    """What the recorder needs of an outbox: write what was just committed, hand over the marks
+    to acknowledge in the next commit (``restore`` them when that commit fails), close at the end.
+    ``Outbox`` writes result lines (the CLI); ``Handover`` writes none (the Python API)."""
+
+    def write_record(self, record: Record) -> None: ...
+
+    def write_invalid(self, seq: int, line: InvalidLine) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def take(self) -> Marks: ...
+
+    def restore(self, marks: Marks) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class Outbox:
@@ -136,12 +153,14 @@ class Outbox:
         self._seqs.append(row.seq)
 
 
-class Handover(Outbox):
+class Handover:
     """The Python API's outbox: there is no output, and a record handed to the caller counts as
     written, so a later CLI run on the journal does not print what the caller already had."""
 
     def __init__(self, journal: Journal) -> None:
-        super().__init__(journal, ResultWriter(io.StringIO(), "jsonl"))
+        self.journal = journal
+        self._ids: list[str] = []
+        self._seqs: list[int] = []
 
     def write_record(self, record: Record) -> None:
         self._ids.append(record.tweet_id)
@@ -156,6 +175,19 @@ class Handover(Outbox):
         marks = Marks(self._ids, self._seqs, {})
         self._ids, self._seqs = [], []
         return marks
+
+    def restore(self, marks: Marks) -> None:
+        self._ids[:0] = marks.tweet_ids
+        self._seqs[:0] = marks.seqs
+
+    def close(self) -> None:
+        """Acknowledge what was handed over, in a transaction of its own."""
+        marks = self.take()
+        try:
+            self.journal.acknowledge(marks)
+        except BaseException:
+            self.restore(marks)
+            raise
 
 
 def _file_meta(file: FileId, length: int) -> str:

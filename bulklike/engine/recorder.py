@@ -16,9 +16,9 @@ import collections
 from collections.abc import Callable
 from typing import Any, cast
 
-from bulklike.engine.outbox import Outbox
+from bulklike.engine.outbox import Outbound
 from bulklike.input.readers import InvalidLine
-from bulklike.logs import SILENT
+from bulklike.logs import SILENT, Logger
 from bulklike.results import Result, Status
 from bulklike.store.journal import Journal, Record
 
@@ -32,12 +32,12 @@ class Recorder:
     def __init__(
         self,
         journal: Journal,
-        outbox: Outbox,
+        outbox: Outbound,
         *,
         undo: bool = False,
         on_reported: Callable[[Record], None] | None = None,
         deliver: Callable[[list[Result]], None] | None = None,
-        log: Any = None,
+        log: Logger | None = None,
     ) -> None:
         self.journal = journal
         self.outbox = outbox

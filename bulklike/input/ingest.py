@@ -16,7 +16,6 @@ could not be done safely once the workers may have sent them.
 from __future__ import annotations
 
 import itertools
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,32 +33,11 @@ from bulklike.input.readers import (
     peek_head,
     read_records,
 )
-from bulklike.store.sqlite import connect, sqlite_errors, transaction
+from bulklike.store.intake import IdRow, Intake, InvalidRow
 
 BATCH = 2000
 BATCH_SECONDS = 0.2
 
-_INSERT_ID = (
-    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'pending', ?, ?, ?, ?)"
-    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
-)
-#: an invalid line is a record once per (source, line) per journal, owed to the results output once
-_INSERT_INVALID = (
-    "INSERT OR IGNORE INTO items(tweet_id, status, source, input, message, first_seen, finished_at, added_run,"
-    " last_run, unwritten) VALUES (NULL, 'invalid', ?, ?, ?, ?, ?, ?, ?, 1)"
-)
-
-_STAGE = "CREATE TEMP TABLE IF NOT EXISTS staged(tweet_id TEXT, source TEXT NOT NULL, input TEXT, reason TEXT)"
-_INSERT_STAGED = "INSERT INTO temp.staged(tweet_id, source, input, reason) VALUES (?, ?, ?, ?)"
-_STAGED_INVALID = (
-    "SELECT input, source, reason FROM temp.staged WHERE rowid > ? AND rowid <= ? AND tweet_id IS NULL ORDER BY rowid"
-)
-_PUBLISH = (
-    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run)"
-    " SELECT tweet_id, 'pending', source, ?1, ?2, ?3 FROM temp.staged"
-    " WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
-    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
-)
 PUBLISH_BATCH = 10_000
 
 Record = ParsedId | InvalidLine
@@ -165,18 +143,16 @@ class Ingestor:
 
     def _main(self) -> None:
         try:
-            with sqlite_errors(self.path):
-                conn = connect(self.path)
-                try:
-                    conn.execute("PRAGMA synchronous=NORMAL")
-                    for source in self.sources:
-                        if self.stop.is_set():
-                            break
-                        self._drain(conn, source)
-                        self.stats.files += 1
-                finally:
-                    conn.close()
-        except (BulklikeError, sqlite3.Error, OSError) as exc:
+            intake = Intake(self.path, self.run_id)
+            try:
+                for source in self.sources:
+                    if self.stop.is_set():
+                        break
+                    self._drain(intake, source)
+                    self.stats.files += 1
+            finally:
+                intake.close()
+        except (BulklikeError, OSError) as exc:
             self.stats.error = exc if isinstance(exc, BulklikeError) else JournalError(f"{self.path}: {exc}")
         except Exception as exc:  # raised by a Python feed's iterable: handed back to its caller
             self.stats.error = exc
@@ -185,84 +161,55 @@ class Ingestor:
             self.done.set()
             self.on_commit([])
 
-    def _drain(self, conn: sqlite3.Connection, source: Source) -> None:
+    def _drain(self, intake: Intake, source: Source) -> None:
         self.stats.inputs.append(InputCount(source.name))
         commit = self._stage if source.staged else self._commit
         size = PUBLISH_BATCH if source.staged else BATCH  # staged: nobody waits for these rows
         if source.staged:
-            conn.execute(_STAGE)
-            conn.execute("DELETE FROM temp.staged")
-        ids: list[tuple[str, str, float, int, int]] = []
-        invalid: list[InvalidLine] = []
-        run = self.run_id
+            intake.begin_staging()
+        ids: list[IdRow] = []
+        invalid: list[InvalidRow] = []
         deadline = time.monotonic() + BATCH_SECONDS
-        now = self.clock()
         for record in source.records:
             if type(record) is ParsedId:
-                ids.append((record.tweet_id, record.source, now, run, run))
+                ids.append((record.tweet_id, record.source))
             elif record is not None:
                 assert isinstance(record, InvalidLine)
-                invalid.append(record)
+                invalid.append((record.input, record.source, record.reason))
             if record is None or len(ids) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
-                commit(conn, ids, invalid)
+                commit(intake, ids, invalid)
                 ids, invalid = [], []
                 if self.stop.is_set():
                     return
                 deadline = time.monotonic() + BATCH_SECONDS
-                now = self.clock()
-        commit(conn, ids, invalid)
+        commit(intake, ids, invalid)
         if source.staged:
-            self._publish(conn)
+            self._publish(intake)
 
-    def _stage(
-        self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]
-    ) -> None:
-        """Hold an all-or-nothing input's records aside (a temp table: no lock on the journal)."""
-        with transaction(conn, immediate=False):
-            conn.executemany(_INSERT_STAGED, [(row[0], row[1], None, None) for row in ids])
-            conn.executemany(_INSERT_STAGED, [(None, r.source, r.input, r.reason) for r in invalid])
+    def _stage(self, intake: Intake, ids: list[IdRow], invalid: list[InvalidRow]) -> None:
+        """Hold an all-or-nothing input's records aside."""
+        intake.stage(ids, invalid)
 
-    def _publish(self, conn: sqlite3.Connection) -> None:
-        """The whole input parsed: move its staged records into the journal, in order, batch by batch
-        (inside SQLite: the rows do not come back through Python, only the invalid ones, to report)."""
-        top = conn.execute("SELECT ifnull(max(rowid), 0) FROM temp.staged").fetchone()[0]
+    def _publish(self, intake: Intake) -> None:
+        """The whole input parsed: move its staged records into the journal, in order, batch by batch."""
+        top = intake.staged()
         last = 0
         while last < top and not self.stop.is_set():
             upto = min(last + PUBLISH_BATCH, top)
-            rows = conn.execute(_STAGED_INVALID, (last, upto)).fetchall()
-            invalid = [InvalidLine(text, source, reason) for text, source, reason in rows]
-            now = self.clock()
-            with transaction(conn):
-                conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto))
-                new = self._insert_invalid(conn, invalid, now)
+            invalid, new = intake.publish(last, upto, self.clock())
             self._committed(upto - last - len(invalid), invalid, new)
             last = upto
-        conn.execute("DELETE FROM temp.staged")
+        intake.clear_staged()
 
-    def _commit(
-        self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]
-    ) -> None:
+    def _commit(self, intake: Intake, ids: list[IdRow], invalid: list[InvalidRow]) -> None:
         if not ids and not invalid:
             return
-        now = self.clock()
-        with transaction(conn):
-            conn.executemany(_INSERT_ID, ids)
-            new = self._insert_invalid(conn, invalid, now)
+        new = intake.add(ids, invalid, self.clock())
         self._committed(len(ids), invalid, new)
 
-    def _insert_invalid(self, conn: sqlite3.Connection, invalid: list[InvalidLine], now: float) -> list[NewInvalid]:
-        """One statement each (they are rare), to learn which lines are new to the journal: only
-        those are reported, so a line read again on a resume is not reported again."""
-        new: list[NewInvalid] = []
-        for r in invalid:
-            cur = conn.execute(_INSERT_INVALID, (r.source, r.input, r.reason, now, now, self.run_id, self.run_id))
-            if cur.rowcount == 1:
-                new.append((int(cur.lastrowid or 0), r))
-        return new
-
-    def _committed(self, ids: int, invalid: list[InvalidLine], new: list[NewInvalid]) -> None:
+    def _committed(self, ids: int, invalid: list[InvalidRow], new: list[tuple[int, InvalidRow]]) -> None:
         self.stats.valid += ids
         self.stats.invalid += len(invalid)
         self.stats.inputs[-1].ids += ids
         self.stats.inputs[-1].invalid += len(invalid)
-        self.on_commit(new)
+        self.on_commit([(seq, InvalidLine(*row)) for seq, row in new])

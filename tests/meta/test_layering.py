@@ -64,7 +64,7 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "aiohttp": ("x.client",),
     "aiohttp.web": ("auth.listener", "emulator"),
     "structlog": ("logs",),
-    "sqlite3": ("input.ingest", "pacing.ledger", "store"),
+    "sqlite3": ("pacing.ledger", "store"),
 }
 
 MAX_LINES = 400

@@ -21,7 +21,7 @@ from bulklike.pacing.pacer import Pacer
 from bulklike.report import StopReason
 from bulklike.results import ResultWriter
 from bulklike.store.journal import Journal
-from bulklike.x.classify import Answer
+from bulklike.x.classify import Answer, TransportError
 from tests.helpers.clock import FakeClock
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')
@@ -167,7 +167,7 @@ async def test_unanswered_send_keeps_its_deadline_in_the_ledger(tmp_path: Path) 
     """A timed-out request may still reach the server: its place in the windows lasts to its deadline."""
     import sqlite3
 
-    timeout = Answer(0, transport_error="timeout")
+    timeout = Answer(0, transport_error=TransportError.TIMEOUT)
     client = FakeClient(lambda _id, n: timeout if n == 1 else OK)
     runner, journal, _ = await _run(tmp_path, ["1"], client, limits=(Limit(100, 60.0),))
     assert journal.counts() == {"liked": 1}
@@ -180,7 +180,7 @@ async def test_unanswered_send_keeps_its_deadline_in_the_ledger(tmp_path: Path) 
     assert second_until < second_sent + 1.0  # an answered send ends when its answer came
 
 
-REFUSED = Answer(0, transport_error="connection refused")
+REFUSED = Answer(0, transport_error=TransportError.CONNECTION_REFUSED)
 
 
 async def test_outage_is_a_wait_not_a_failure(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from bulklike.pacing.limits import Limit
 from bulklike.pacing.outage import Outage
 from bulklike.pacing.pacer import Pacer, SlotEnd
 from bulklike.report import StopReason
-from bulklike.x.classify import Answer, Kind
+from bulklike.x.classify import Answer, Kind, TransportError
 from tests.helpers.clock import FakeClock
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')
@@ -88,7 +88,7 @@ async def test_a_429_keeps_its_slot_pauses_everyone_and_spends_no_attempt(tmp_pa
 
 
 async def test_never_connected_gives_the_slot_back_and_starts_an_outage(tmp_path: Path) -> None:
-    w = wire(tmp_path, Client(Answer(0, transport_error="connection refused")))
+    w = wire(tmp_path, Client(Answer(0, transport_error=TransportError.CONNECTION_REFUSED)))
     sent = await Send(w, "1").run()
     assert sent == Sent(Step.UNREACHABLE, None, SlotEnd.GIVEN_BACK) and not sent.attempt
     assert w.outage.active
@@ -96,7 +96,7 @@ async def test_never_connected_gives_the_slot_back_and_starts_an_outage(tmp_path
 
 
 async def test_a_timeout_spends_an_attempt_and_keeps_its_deadline(tmp_path: Path) -> None:
-    w = wire(tmp_path, Client(Answer(0, transport_error="timeout")))
+    w = wire(tmp_path, Client(Answer(0, transport_error=TransportError.TIMEOUT)))
     sent = await Send(w, "1").run()
     assert sent.step is Step.ANSWERED and sent.slot is SlotEnd.UNANSWERED
     assert sent.outcome is not None and sent.outcome.kind is Kind.RETRYABLE
