@@ -109,7 +109,8 @@ async def test_fatal_answer_raises_and_leaves_ids_pending(tmp_path: Path, emulat
             async for _ in s.like(ids(20)):
                 pass
         assert s.pending() == 20
-        assert s.report is not None and s.report.reason is bulklike.StopReason.FATAL_ANSWER and s.report.message
+        # the account check before the first like is what the credentials were refused at
+        assert s.report is not None and s.report.reason is bulklike.StopReason.AUTHORIZATION and s.report.message
     assert isinstance(caught.value, bulklike.BulklikeError)
     assert "89" in str(caught.value) or "token" in str(caught.value).lower()
     assert journal_statuses(tmp_path) == {"pending": 20}
