@@ -18,7 +18,7 @@ from aiohttp import web
 from bulklike.emulator import responses as r
 from bulklike.emulator.accounts import Account, AccountBook
 from bulklike.emulator.authflows import AuthFlows
-from bulklike.emulator.config import Api, EmulatorConfig
+from bulklike.emulator.config import Api, EmulatorConfig, generated_likes
 from bulklike.emulator.faults import HTML_502, HTML_504, NOT_APPLIED, FaultPlan
 from bulklike.emulator.gate import Gate
 from bulklike.emulator.likes import LikeBook
@@ -41,6 +41,9 @@ class Emulator:
         self.book = AccountBook(config.accounts)
         self.verifier = Verifier(self.book, config.clock)
         self.likes = LikeBook()
+        preliked = [*config.liked, *generated_likes(config.liked_count, config.seed)]
+        for account in config.accounts:
+            self.likes.preload(account.user_id, preliked)
         self.quotas = QuotaBook(config)
         self.faults = FaultPlan(config)
         self.stats = Stats(self.likes, self.quotas)
@@ -224,8 +227,12 @@ class Emulator:
         if not is_valid_id(tweet_id):  # v1.1 only: v2 checked the ID before counting the request
             return self._refuse(api, Fate.MISSING)
         tweet_id = str(int(tweet_id))  # "007" and "7" are one tweet
+        c = self.config
+        doom = fate(c.seed, tweet_id, c.missing_rate, c.protected_rate, c.blocked_rate)
         if action == "unlike":
-            removed = likes.unlike(user_id, tweet_id)
+            # a deleted tweet takes its likes with it: v1.1 answers 144 as for a tweet never liked, and
+            # v2 answers liked: false whether or not there was a like (X's answers cannot tell them apart)
+            removed = doom is not Fate.MISSING and likes.unlike(user_id, tweet_id)
             if removed:
                 stats.unlikes += 1
                 stats.user(user_id).unlikes += 1
@@ -234,8 +241,6 @@ class Emulator:
             if not removed:
                 return r.v1_error(apicodes.NO_STATUS_FOUND)
             return r.v1_json(200, tweet_json(tweet_id, favorited=False, likers=likes.likers(tweet_id)))
-        c = self.config
-        doom = fate(c.seed, tweet_id, c.missing_rate, c.protected_rate, c.blocked_rate)
         if doom is not Fate.EXISTS:
             return self._refuse(api, doom)
         added = likes.like(user_id, tweet_id)

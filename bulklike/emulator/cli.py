@@ -98,6 +98,20 @@ def add_emulator_arguments(parser: argparse.ArgumentParser, *, listen: bool = Fa
         metavar="P",
         help="fraction of tweets whose author blocked the user (136)",
     )
+    g.add_argument(
+        "--liked",
+        type=Path,
+        metavar="FILE",
+        help="tweets every account has liked at start (IDs or URLs in any input format: an archive, like.js, "
+        "text, CSV, JSONL), for trying `bulklike unlike`",
+    )
+    g.add_argument(
+        "--liked-count",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="and N more liked at start, generated: snowflake IDs spread over 2012-2020",
+    )
     q = parser.add_argument_group("quotas (default: the real API's limits)")
     exclusive = q.add_mutually_exclusive_group()
     exclusive.add_argument(
@@ -238,6 +252,7 @@ def config_from_args(args: argparse.Namespace, env: Mapping[str, str] | None = N
             usage_cap_period=args.usage_cap_period,
             account_403_after=args.account_403_after,
             stats_file=args.stats_file,
+            liked_count=args.liked_count,
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc

@@ -100,6 +100,10 @@ class EmulatorConfig:
     #: like/unlike requests answered before every further one gets an unknown 403 (code 999)
     account_403_after: int | None = None
     stats_file: Path | None = None
+    #: tweets every account has liked before the emulator starts (what ``bulklike unlike`` cleans up)
+    liked: frozenset[str] = field(default=frozenset(), repr=False)
+    #: and as many more, generated: old snowflake IDs spread over 2012-2020 (``generated_likes``)
+    liked_count: int = 0
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     def __post_init__(self) -> None:
@@ -125,7 +129,7 @@ class EmulatorConfig:
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
-        for name in ("credits", "usage_cap", "account_403_after"):
+        for name in ("credits", "usage_cap", "account_403_after", "liked_count"):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f"{name} cannot be negative")
@@ -144,3 +148,20 @@ class EmulatorConfig:
     @property
     def uses_demo_account(self) -> bool:
         return self.accounts == (DEMO_ACCOUNT,)
+
+
+#: generated likes span 2012-01-01 to 2020-12-31 (epoch ms), so a ``--before`` date can split them
+_GENERATED_FROM_MS: Final = 1325376000000
+_GENERATED_TO_MS: Final = 1609459200000
+_TWEPOCH_MS: Final = 1288834974657
+
+
+def generated_likes(count: int, seed: int = DEFAULT_SEED) -> list[str]:
+    """``count`` distinct snowflake tweet IDs, oldest first, evenly spread over 2012-2020, fixed by ``seed``."""
+    if count <= 0:
+        return []
+    step = (_GENERATED_TO_MS - _GENERATED_FROM_MS) // count
+    return [
+        str(((_GENERATED_FROM_MS + i * step - _TWEPOCH_MS) << 22) | ((seed * 7919 + i * 104729) % (1 << 22)))
+        for i in range(count)
+    ]

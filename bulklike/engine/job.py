@@ -1,4 +1,4 @@
-"""One ``like()`` or ``undo()`` call: its run row, pacer, recorder, runner and ingest thread.
+"""One ``like()``, ``unlike()`` or ``undo()`` call: its run row, pacer, recorder, runner and ingest thread.
 
 The Session opens what lives as long as it does (journal, ledger, HTTP client); a Job wires one
 call's moving parts over them, drives them in a task, and hands committed results over in
@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
@@ -25,7 +25,8 @@ from bulklike.engine.state import RunState
 from bulklike.engine.switch import SwitchToV2
 from bulklike.errors import FatalApiError
 from bulklike.input.feed import Feed
-from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources
+from bulklike.input.filters import Filters
+from bulklike.input.ingest import Ingestor, NewInvalid, SkippedId, Source, close_sources
 from bulklike.logs import Logger
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.pacer import Pacer, Waiting
@@ -33,7 +34,10 @@ from bulklike.plan import Plan, make_plan
 from bulklike.report import Progress, RunReport, StopReason
 from bulklike.results import Format, Result, iso
 from bulklike.store.journal import Journal
-from bulklike.x.client import XClient
+from bulklike.store.unlikes import claim_action, skip_pending
+
+if TYPE_CHECKING:  # the client imports aiohttp: a dry run never loads it
+    from bulklike.x.client import XClient
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +62,7 @@ class Output:
     path: str | None
     format: Format
     stdout: TextIO
+    on_broken: Callable[[], None] | None = None  # stdout's reader went away: the caller stops the call
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +83,8 @@ class Call:
     output: Output | None = None
     offline_timeout_s: float = 1800.0
     results: bool = True
+    unlike: bool = False  # the queue is unliked (``bulklike unlike``)
+    filters: Filters | None = None  # unlike's filters: IDs they name are skipped
 
 
 class Job:
@@ -85,6 +92,7 @@ class Job:
 
     def __init__(self, parts: Parts, call: Call) -> None:
         self.feed = call.feed
+        self.unlike, self.filters = call.unlike, call.filters or None  # unlike: the queue is unliked; filters skip
         self.wants_results = call.results  # False: the CLI, whose outbox writes the lines; no Result is made
         try:
             self._setup(parts, call)
@@ -96,7 +104,8 @@ class Job:
         undo, sources, until, output = call.undo, call.sources, call.until, call.output
         settings, journal, self.clock, self.log = parts.settings, parts.journal, parts.clock, parts.log
         self.state = RunState()  # why the call stops, if it stops early: the one place
-        self.parts, self.undo, self.command = parts, undo, "undo" if undo else "run"
+        self.parts, self.undo, self.command = parts, undo, "undo" if undo else "unlike" if self.unlike else "run"
+        claim_action(journal, "unlike" if self.unlike else "like", self.command)
         self.started = self.clock()
         self.run_id = journal.begin_run(self.command, self.started)
         if call.retry_failed:
@@ -105,7 +114,9 @@ class Job:
             journal.prepare_undo(include_already=call.include_already)
         # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
         self.outbox = (
-            open_outbox(journal, output.path, output.format, output.stdout) if output is not None else Handover(journal)
+            open_outbox(journal, output.path, output.format, output.stdout, on_broken=output.on_broken)
+            if output is not None
+            else Handover(journal)
         )
         self.pacer = Pacer(
             parts.ledger,
@@ -134,6 +145,7 @@ class Job:
                 jitter_s=retry.jitter_s,
             ),
             undo=undo,
+            unlike=self.unlike,
             max_likes=call.max_likes,
             offline_timeout_s=call.offline_timeout_s,
             clock=self.clock,
@@ -150,7 +162,10 @@ class Job:
             state=self.state,
         )
         self.loop = asyncio.get_running_loop()
-        self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread)
+        skip = self.filters.reason if self.unlike and self.filters else None
+        self.ingestor = Ingestor(
+            settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread, skip=skip
+        )
         self.report: RunReport | None = None
         self._ready: list[Result] = []
         self._wake = asyncio.Event()
@@ -158,6 +173,10 @@ class Job:
         self._planning = False
         self._counted_at, self._total, self._final = -math.inf, 0, False
         self._eta: tuple[float, float | None] = (-math.inf, None)
+        if skip is not None:  # filters given on a resume apply to what is pending too, before any send
+            found = skip_pending(journal, skip, self.clock())
+            now = self.started
+            self.recorder.report_invalid([(seq, SkippedId(t, src or "", why, now)) for seq, t, src, why in found])
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -186,6 +205,11 @@ class Job:
             self.runner.reading.clear()
             if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now
                 self.state.stop(StopReason.BAD_INPUT, str(self.ingestor.stats.error))
+
+    def handed(self, count: int) -> None:
+        """The next ``count`` results reached the caller: only those count as written (acknowledged)."""
+        if isinstance(self.outbox, Handover):
+            self.outbox.handed(count)
 
     # -- stopping --------------------------------------------------------------------------------
 
@@ -321,7 +345,9 @@ class Job:
                 on_invalid(result)
         self._ready = []
         now = self.clock()
-        plan = make_plan(self.parts.journal, self.run_id, self.ingestor.stats, self.pacer, self.parts.settings, now)
+        plan = make_plan(
+            self.parts.journal, self.run_id, self.ingestor.stats, self.pacer, self.parts.settings, now, self.unlike
+        )
         self.parts.journal.finish_run(self.run_id, None, now)
         self.recorder.close()
         return plan

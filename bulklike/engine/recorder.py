@@ -16,9 +16,9 @@ import collections
 from collections.abc import Callable
 from typing import Any, cast
 
-from bulklike.engine.outbox import Outbound
-from bulklike.input.readers import InvalidLine
-from bulklike.logs import SILENT, Logger
+from bulklike.engine.outbox import Outbox
+from bulklike.input.ingest import NewInvalid, SkippedId
+from bulklike.logs import SILENT
 from bulklike.results import Result, Status
 from bulklike.store.journal import Journal, Record
 
@@ -32,12 +32,12 @@ class Recorder:
     def __init__(
         self,
         journal: Journal,
-        outbox: Outbound,
+        outbox: Outbox,
         *,
         undo: bool = False,
         on_reported: Callable[[Record], None] | None = None,
         deliver: Callable[[list[Result]], None] | None = None,
-        log: Logger | None = None,
+        log: Any = None,
     ) -> None:
         self.journal = journal
         self.outbox = outbox
@@ -64,7 +64,8 @@ class Recorder:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        marks = self.outbox.take()  # the lines of the batch before: acknowledged in this commit
+        # the lines of the batch before: acknowledged in this commit, which also notes a file's intent for this one
+        marks = self.outbox.take(batch)
         try:
             if self.undo:
                 self.journal.record_undo_many(batch, marks)
@@ -89,21 +90,33 @@ class Recorder:
         finally:
             self.outbox.close()
 
-    def report_invalid(self, lines: list[tuple[int, InvalidLine]]) -> None:
-        """Invalid input lines new to the journal (already committed by the ingest thread)."""
-        for seq, line in lines:
+    def report_invalid(self, lines: list[NewInvalid]) -> None:
+        """Invalid input lines (and IDs ``unlike`` skipped) new to the journal, already committed by
+        the ingest thread."""
+        results: list[Result] = []
+        for _, line in lines:
+            if isinstance(line, SkippedId):
+                self.counts["skipped"] += 1
+                if self.deliver is not None:  # a dry run of a big archive: no object per skipped ID
+                    results.append(
+                        Result(
+                            tweet_id=line.tweet_id,
+                            status="skipped",
+                            message=line.reason,
+                            source=line.source,
+                            at=line.at,
+                        )
+                    )
+                continue
             self.invalid += 1
             self._log.warning("invalid_input", source=line.source, reason=line.reason)
-            self.outbox.write_invalid(seq, line)
-        if lines:
-            self.outbox.flush()
-        if lines and self.deliver is not None:
-            self.deliver(
-                [
-                    Result(tweet_id=None, status="invalid", message=line.reason, source=line.source, input=line.input)
-                    for _, line in lines
-                ]
+            results.append(
+                Result(tweet_id=None, status="invalid", message=line.reason, source=line.source, input=line.input)
             )
+        if lines:  # never raises (an event-loop callback): a failure surfaces at the next flush
+            self.outbox.write_invalids(lines)
+        if results and self.deliver is not None:
+            self.deliver(results)
 
     def _report(self, record: Record) -> None:
         if record.status == "pending":  # attempts noted, the ID waits for the next run

@@ -85,6 +85,7 @@ class Runner:
         concurrency: int,
         retry: RetryPolicy,
         undo: bool = False,
+        unlike: bool = False,
         max_likes: int | None = None,
         offline_timeout_s: float = 1800.0,
         clock: Callable[[], float] = time.time,
@@ -102,6 +103,7 @@ class Runner:
         self.concurrency = concurrency
         self.retry = retry
         self.undo = undo
+        self.action = "unlike" if undo or unlike else "like"  # unlike: the main queue, sent as unlikes
         self.clock = clock
         self.sleep = sleep
         self.state = state if state is not None else RunState()
@@ -122,7 +124,7 @@ class Runner:
             outage=self.outage,
             move=V2Move(switch, self.state, self._log),
             budget=Budget(max_likes) if max_likes is not None else None,
-            undo=undo,
+            unlike=self.action == "unlike",
             clock=clock,
             log=self._log,
         )

@@ -34,7 +34,7 @@ from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, SlotEnd
 from bulklike.report import StopReason
 from bulklike.x.account import Problem
 from bulklike.x.classify import Answer, Kind, Outcome, classify
-from bulklike.x.client import NOT_CONNECTED
+from bulklike.x.codes import NOT_CONNECTED
 
 
 class LikeClient(Protocol):
@@ -117,7 +117,7 @@ class Wire:
     outage: Outage
     move: V2Move
     budget: Budget | None
-    undo: bool
+    unlike: bool  # send unlikes (undo, unlike), else likes
     clock: Callable[[], float]
     log: Logger
     #: workers whose request is on the wire: a stop lets them finish and record
@@ -179,11 +179,11 @@ class Send:
         wire.sending.add(task)
         try:
             client = wire.client
-            answer = await (client.unlike(self.tweet_id) if wire.undo else client.like(self.tweet_id))
+            answer = await (client.unlike(self.tweet_id) if wire.unlike else client.like(self.tweet_id))
         finally:
             wire.sending.discard(task)
         at = wire.clock()
-        outcome = classify(answer, "unlike" if wire.undo else "like")
+        outcome = classify(answer, "unlike" if wire.unlike else "like")
         if outcome.problem is Problem.NO_V1_ACCESS and wire.move.switch is not None and before_switch:
             step, end = Step.SWITCHED, SlotEnd.GIVEN_BACK  # v1.1 refused the app: counts toward no limit
         elif not answer.status and answer.transport_error in NOT_CONNECTED:

@@ -16,6 +16,7 @@ could not be done safely once the workers may have sent them.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,16 +34,67 @@ from bulklike.input.readers import (
     peek_head,
     read_records,
 )
-from bulklike.store.intake import IdRow, Intake, InvalidRow
+from bulklike.store.sqlite import connect, sqlite_errors, transaction
 
 BATCH = 2000
 BATCH_SECONDS = 0.2
+#: batches grow to this while input keeps coming: randomly ordered IDs land on scattered pages of the
+#: ``tweet_id`` index, and a big batch writes each such page once instead of once per small commit
+MAX_BATCH = 50_000
+#: the ingest connection's page cache (KiB): the ``tweet_id`` index of a million IDs stays in memory
+CACHE_KIB = 48 * 1024
 
+_INSERT_ID = (
+    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'pending', ?, ?, ?, ?)"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+)
+#: an invalid line is a record once per (source, line) per journal, owed to the results output once
+_INSERT_INVALID = (
+    "INSERT OR IGNORE INTO items(tweet_id, status, source, input, message, first_seen, finished_at, added_run,"
+    " last_run, unwritten) VALUES (NULL, 'invalid', ?, ?, ?, ?, ?, ?, ?, 1)"
+)
+
+_STAGE = "CREATE TEMP TABLE IF NOT EXISTS staged(tweet_id TEXT, source TEXT NOT NULL, input TEXT, reason TEXT)"
+_INSERT_STAGED = "INSERT INTO temp.staged(tweet_id, source, input, reason) VALUES (?, ?, ?, ?)"
+_STAGED_INVALID = (
+    "SELECT input, source, reason FROM temp.staged WHERE rowid > ? AND rowid <= ? AND tweet_id IS NULL ORDER BY rowid"
+)
+#: a staged ID with a reason is one ``unlike`` skips (a filter or the keep-list): terminal at once
+_PUBLISH = (
+    "INSERT INTO items(tweet_id, status, source, message, first_seen, finished_at, added_run, last_run, unwritten)"
+    " SELECT tweet_id, CASE WHEN reason IS NULL THEN 'pending' ELSE 'skipped' END, source, reason, ?1,"
+    " CASE WHEN reason IS NULL THEN NULL ELSE ?1 END, ?2, ?3, CASE WHEN reason IS NULL THEN NULL ELSE 1 END"
+    " FROM temp.staged WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+)
+#: ``unlike``'s rows: pending, or skipped with the reason (owed a result line); an ID already in the
+#: journal keeps its row, so a resume never reconsiders what an earlier run decided
+_INSERT_FILTERED = (
+    "INSERT INTO items(tweet_id, status, source, message, first_seen, finished_at, added_run, last_run, unwritten)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+)
+_NEW_SKIPPED = (
+    "SELECT seq, tweet_id, source, message, finished_at FROM items WHERE seq > ? AND status = 'skipped' ORDER BY seq"
+)
+_LAST_SEQ = "SELECT ifnull(max(seq), 0) FROM items"
 PUBLISH_BATCH = 10_000
 
 Record = ParsedId | InvalidLine
-#: an invalid line new to the journal, with its row's ``seq`` (for the results outbox)
-NewInvalid = tuple[int, InvalidLine]
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedId:
+    """An ID ``unlike`` leaves alone (``input.filters``), journaled ``skipped`` with the reason."""
+
+    tweet_id: str
+    source: str
+    reason: str
+    at: float
+
+
+#: an invalid line (or a skipped ID) new to the journal, with its row's ``seq`` (for the results outbox)
+NewInvalid = tuple[int, InvalidLine | SkippedId]
 
 
 @dataclass(slots=True)
@@ -58,6 +110,7 @@ class InputCount:
 class IngestStats:
     valid: int = 0
     invalid: int = 0
+    skipped: int = 0  # valid IDs ``unlike`` left alone, duplicates included
     files: int = 0
     error: BaseException | None = None
     invalid_lines: list[InvalidLine] = field(default_factory=list)
@@ -122,8 +175,10 @@ class Ingestor:
         *,
         on_commit: Callable[[list[NewInvalid]], None],
         clock: Callable[[], float] = time.time,
+        skip: Callable[[str], str | None] | None = None,
     ) -> None:
         self.path = path
+        self.skip = skip  # unlike: why an ID is left alone (input.filters), None to queue it
         self.run_id = run_id
         self.sources = sources
         self.on_commit = on_commit
@@ -143,16 +198,19 @@ class Ingestor:
 
     def _main(self) -> None:
         try:
-            intake = Intake(self.path, self.run_id)
-            try:
-                for source in self.sources:
-                    if self.stop.is_set():
-                        break
-                    self._drain(intake, source)
-                    self.stats.files += 1
-            finally:
-                intake.close()
-        except (BulklikeError, OSError) as exc:
+            with sqlite_errors(self.path):
+                conn = connect(self.path)
+                try:
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+                    for source in self.sources:
+                        if self.stop.is_set():
+                            break
+                        self._drain(conn, source)
+                        self.stats.files += 1
+                finally:
+                    conn.close()
+        except (BulklikeError, sqlite3.Error, OSError) as exc:
             self.stats.error = exc if isinstance(exc, BulklikeError) else JournalError(f"{self.path}: {exc}")
         except Exception as exc:  # raised by a Python feed's iterable: handed back to its caller
             self.stats.error = exc
@@ -161,55 +219,158 @@ class Ingestor:
             self.done.set()
             self.on_commit([])
 
-    def _drain(self, intake: Intake, source: Source) -> None:
+    def _drain(self, conn: sqlite3.Connection, source: Source) -> None:
         self.stats.inputs.append(InputCount(source.name))
         commit = self._stage if source.staged else self._commit
         size = PUBLISH_BATCH if source.staged else BATCH  # staged: nobody waits for these rows
         if source.staged:
-            intake.begin_staging()
-        ids: list[IdRow] = []
-        invalid: list[InvalidRow] = []
+            conn.execute(_STAGE)
+            conn.execute("DELETE FROM temp.staged")
+        ids: list[tuple[str, str, float, int, int]] = []
+        invalid: list[InvalidLine] = []
+        run = self.run_id
         deadline = time.monotonic() + BATCH_SECONDS
+        now = self.clock()
+        if self.skip is not None:
+            return self._drain_filtered(conn, source, self.skip)
         for record in source.records:
             if type(record) is ParsedId:
-                ids.append((record.tweet_id, record.source))
+                ids.append((record.tweet_id, record.source, now, run, run))
             elif record is not None:
                 assert isinstance(record, InvalidLine)
-                invalid.append((record.input, record.source, record.reason))
+                invalid.append(record)
             if record is None or len(ids) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
-                commit(intake, ids, invalid)
+                if len(ids) >= size:  # the input comes faster than it is committed: fewer, bigger commits
+                    size = min(size * 2, max(MAX_BATCH, size))
+                commit(conn, ids, invalid)
                 ids, invalid = [], []
                 if self.stop.is_set():
                     return
                 deadline = time.monotonic() + BATCH_SECONDS
-        commit(intake, ids, invalid)
+                now = self.clock()
+        commit(conn, ids, invalid)
         if source.staged:
-            self._publish(intake)
+            self._publish(conn)
 
-    def _stage(self, intake: Intake, ids: list[IdRow], invalid: list[InvalidRow]) -> None:
-        """Hold an all-or-nothing input's records aside."""
-        intake.stage(ids, invalid)
+    def _drain_filtered(self, conn: sqlite3.Connection, source: Source, skip: Callable[[str], str | None]) -> None:
+        """``unlike``'s reading: each ID queued, or journaled ``skipped`` with the reason (in input order)."""
+        rows: list[tuple[str, str | None]] = []  # (tweet_id, reason)
+        sources: list[str] = []
+        invalid: list[InvalidLine] = []
+        size = PUBLISH_BATCH if source.staged else BATCH  # the staged table is made ready by _drain
+        deadline = time.monotonic() + BATCH_SECONDS
+        for record in source.records:
+            if type(record) is ParsedId:
+                rows.append((record.tweet_id, skip(record.tweet_id)))
+                sources.append(record.source)
+            elif record is not None:
+                assert isinstance(record, InvalidLine)
+                invalid.append(record)
+            if record is None or len(rows) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
+                self._commit_filtered(conn, source.staged, rows, sources, invalid)
+                rows, sources, invalid = [], [], []
+                if self.stop.is_set():
+                    return
+                deadline = time.monotonic() + BATCH_SECONDS
+        self._commit_filtered(conn, source.staged, rows, sources, invalid)
+        if source.staged:
+            self._publish(conn)
 
-    def _publish(self, intake: Intake) -> None:
-        """The whole input parsed: move its staged records into the journal, in order, batch by batch."""
-        top = intake.staged()
+    def _commit_filtered(
+        self,
+        conn: sqlite3.Connection,
+        staged: bool,
+        rows: list[tuple[str, str | None]],
+        sources: list[str],
+        invalid: list[InvalidLine],
+    ) -> None:
+        skipped = sum(1 for _, reason in rows if reason is not None)
+        self.stats.skipped += skipped
+        if staged:
+            with transaction(conn, immediate=False):
+                conn.executemany(
+                    _INSERT_STAGED,
+                    [(tweet_id, src, None, why) for (tweet_id, why), src in zip(rows, sources, strict=True)],
+                )
+                conn.executemany(_INSERT_STAGED, [(None, r.source, r.input, r.reason) for r in invalid])
+            return
+        if not rows and not invalid:
+            return
+        now, run = self.clock(), self.run_id
+        with transaction(conn):
+            last = conn.execute(_LAST_SEQ).fetchone()[0] if skipped else None
+            conn.executemany(
+                _INSERT_FILTERED,
+                [
+                    (tweet_id, "pending", src, None, now, None, run, run, None)
+                    if why is None
+                    else (tweet_id, "skipped", src, why, now, now, run, run, 1)
+                    for (tweet_id, why), src in zip(rows, sources, strict=True)
+                ],
+            )
+            new = self._insert_invalid(conn, invalid, now)
+            if last is not None:
+                new += _new_skipped(conn, last)
+        self._committed(len(rows), invalid, new)
+
+    def _stage(
+        self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]
+    ) -> None:
+        """Hold an all-or-nothing input's records aside (a temp table: no lock on the journal)."""
+        with transaction(conn, immediate=False):
+            conn.executemany(_INSERT_STAGED, [(row[0], row[1], None, None) for row in ids])
+            conn.executemany(_INSERT_STAGED, [(None, r.source, r.input, r.reason) for r in invalid])
+
+    def _publish(self, conn: sqlite3.Connection) -> None:
+        """The whole input parsed: move its staged records into the journal, in order, batch by batch
+        (inside SQLite: the rows do not come back through Python, only the invalid ones, to report)."""
+        top = conn.execute("SELECT ifnull(max(rowid), 0) FROM temp.staged").fetchone()[0]
         last = 0
         while last < top and not self.stop.is_set():
             upto = min(last + PUBLISH_BATCH, top)
-            invalid, new = intake.publish(last, upto, self.clock())
+            rows = conn.execute(_STAGED_INVALID, (last, upto)).fetchall()
+            invalid = [InvalidLine(text, source, reason) for text, source, reason in rows]
+            now = self.clock()
+            with transaction(conn):
+                before = conn.execute(_LAST_SEQ).fetchone()[0] if self.skip is not None else None
+                conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto))
+                new = self._insert_invalid(conn, invalid, now)
+                if before is not None:
+                    new += _new_skipped(conn, before)
             self._committed(upto - last - len(invalid), invalid, new)
             last = upto
-        intake.clear_staged()
+        conn.execute("DELETE FROM temp.staged")
 
-    def _commit(self, intake: Intake, ids: list[IdRow], invalid: list[InvalidRow]) -> None:
+    def _commit(
+        self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]
+    ) -> None:
         if not ids and not invalid:
             return
-        new = intake.add(ids, invalid, self.clock())
+        now = self.clock()
+        with transaction(conn):
+            conn.executemany(_INSERT_ID, ids)
+            new = self._insert_invalid(conn, invalid, now)
         self._committed(len(ids), invalid, new)
 
-    def _committed(self, ids: int, invalid: list[InvalidRow], new: list[tuple[int, InvalidRow]]) -> None:
+    def _insert_invalid(self, conn: sqlite3.Connection, invalid: list[InvalidLine], now: float) -> list[NewInvalid]:
+        """One statement each (they are rare), to learn which lines are new to the journal: only
+        those are reported, so a line read again on a resume is not reported again."""
+        new: list[NewInvalid] = []
+        for r in invalid:
+            cur = conn.execute(_INSERT_INVALID, (r.source, r.input, r.reason, now, now, self.run_id, self.run_id))
+            if cur.rowcount == 1:
+                new.append((int(cur.lastrowid or 0), r))
+        return new
+
+    def _committed(self, ids: int, invalid: list[InvalidLine], new: list[NewInvalid]) -> None:
         self.stats.valid += ids
         self.stats.invalid += len(invalid)
         self.stats.inputs[-1].ids += ids
         self.stats.inputs[-1].invalid += len(invalid)
-        self.on_commit([(seq, InvalidLine(*row)) for seq, row in new])
+        self.on_commit(new)
+
+
+def _new_skipped(conn: sqlite3.Connection, after: int) -> list[NewInvalid]:
+    """The skipped rows this transaction added (rows are only ever added by this thread, in seq order)."""
+    rows = conn.execute(_NEW_SKIPPED, (after,)).fetchall()
+    return [(int(seq), SkippedId(tweet_id, source, reason, at)) for seq, tweet_id, source, reason, at in rows]

@@ -26,7 +26,18 @@ from bulklike.store.sqlite import connect, create_private, sqlite_errors, transa
 APPLICATION_ID = 0x424C4B4C  # "BLKL"
 SCHEMA_VERSION = 4
 
-TERMINAL_STATUSES = ("liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked")
+#: ``not_liked``: unlike, v1.1 answered 144 (no like, or no tweet); ``skipped``: unlike left it alone
+TERMINAL_STATUSES = (
+    "liked",
+    "already_liked",
+    "not_found",
+    "forbidden",
+    "invalid",
+    "failed",
+    "unliked",
+    "not_liked",
+    "skipped",
+)
 ALL_STATUSES = ("pending", *TERMINAL_STATUSES)
 
 _SCHEMA_V1 = """
@@ -72,12 +83,7 @@ ALTER TABLE items ADD COLUMN unwritten INTEGER;
 CREATE INDEX items_unwritten ON items(seq) WHERE unwritten IS NOT NULL;
 """
 
-# v4: a run's row says why it stopped early (the engine's StopReason; NULL: it ran to its end). The
-# ``exit_code`` column stays for the runs of older versions: the engine speaks in reasons, not exit codes.
-_MIGRATION_V4 = """
-ALTER TABLE runs ADD COLUMN stop_reason TEXT;
-"""
-
+_MIGRATION_V4 = "ALTER TABLE runs ADD COLUMN stop_reason TEXT;"  # v4: NULL ran to its end; exit_code: older rows
 _MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _MIGRATION_V2, 3: _MIGRATION_V3, 4: _MIGRATION_V4}
 #: the meta key under which the outbox keeps the results file's identity and committed length
 OUTBOX_META = "outbox_file"
@@ -104,6 +110,7 @@ class Marks:
     tweet_ids: list[str]
     seqs: list[int]
     meta: dict[str, str]
+    again: bool = False  # owed again instead (stdout's reader went away before it may have shown them)
 
     def __bool__(self) -> bool:
         return bool(self.tweet_ids or self.seqs or self.meta)
@@ -232,11 +239,9 @@ class Journal:
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, stop_reason: str | None, now: float) -> None:
-        """The run ended, early for ``stop_reason`` (a ``StopReason`` value) or with nothing left (None)."""
+        sql = "UPDATE runs SET finished_at = ?, stop_reason = ? WHERE run_id = ?"  # a StopReason value, or NULL
         with self.atomic() as conn:
-            conn.execute(
-                "UPDATE runs SET finished_at = ?, stop_reason = ? WHERE run_id = ?", (now, stop_reason, run_id)
-            )
+            conn.execute(sql, (now, stop_reason, run_id))
 
     # -- the queue -----------------------------------------------------------------------------
 
@@ -298,8 +303,9 @@ class Journal:
     def _acknowledge(conn: sqlite3.Connection, marks: Marks | None) -> None:
         if not marks:
             return
-        conn.executemany("UPDATE items SET unwritten = NULL WHERE tweet_id = ?", [(t,) for t in marks.tweet_ids])
-        conn.executemany("UPDATE items SET unwritten = NULL WHERE seq = ?", [(s,) for s in marks.seqs])
+        done = 1 if marks.again else None  # ``again``: lines a reader may never have shown, owed once more
+        conn.executemany("UPDATE items SET unwritten = ? WHERE tweet_id = ?", [(done, t) for t in marks.tweet_ids])
+        conn.executemany("UPDATE items SET unwritten = ? WHERE seq = ?", [(done, s) for s in marks.seqs])
         conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(marks.meta.items()))
 
     def owed(self, after: int, limit: int) -> list[Owed]:

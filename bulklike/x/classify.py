@@ -197,6 +197,8 @@ def _classify_error(status: int, code: int | None, message: str | None, problem:
         return Outcome(Kind.RATE_LIMITED, "rate_limited", status, code, message or "rate limit exceeded")
     if code in apicodes.FATAL_CODES:
         return Outcome(Kind.FATAL, "fatal", status, code, message)
+    if code == apicodes.NO_STATUS_FOUND[0] and action == "unlike":  # v1.1 destroy: no like, or no tweet
+        return Outcome(Kind.PERMANENT, "not_liked", status, code, message)
     if code in apicodes.NOT_FOUND_CODES or (problem or "").endswith("resource-not-found"):
         # 34 "page does not exist" is also what a wrong URL gets: watched, so it cannot eat a whole list
         watched = code == apicodes.PAGE_NOT_FOUND[0]

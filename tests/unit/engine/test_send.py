@@ -58,7 +58,7 @@ def wire(tmp_path: Path, client: Client, *, max_likes: int | None = None, switch
         outage=Outage(timeout_s=60.0, clock=clock, sleep=clock.sleep),
         move=V2Move(switch, state, SILENT),
         budget=Budget(max_likes) if max_likes is not None else None,
-        undo=False,
+        unlike=False,
         clock=clock,
         log=SILENT,
     )
