@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import enum
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -53,6 +54,15 @@ class Waiting:
 
     reason: str
     until: float
+
+
+class SlotEnd(enum.Enum):
+    """How a send's slot ends; ``Pacer.settle`` does the bookkeeping each one needs."""
+
+    GIVEN_BACK = "given_back"  # counted toward no limit: never connected, or the answer says so (453)
+    UNANSWERED = "unanswered"  # no answer (timeout, reset): it may have arrived, so it keeps its deadline
+    ANSWERED = "answered"  # an answer: its place in the windows ends now; exhausted headers pause
+    REFUSED = "refused"  # a 429: answered, and every worker pauses until the server's reset
 
 
 class RateLimitGiveUp(Exception):
@@ -178,6 +188,20 @@ class Pacer:
                 self.on_wait(waiting)
         else:
             self.waiting = waiting
+
+    def settle(self, send_id: int, end: SlotEnd, at: float, headers: Mapping[str, str]) -> None:
+        """The one call after each send (``at``: when its answer came): the slot's bookkeeping.
+
+        Raises ``RateLimitGiveUp`` when a refusal comes after ``MAX_429_EPISODES`` waits in a row."""
+        if end is SlotEnd.GIVEN_BACK:
+            self.given_back(send_id)
+        elif end is SlotEnd.UNANSWERED:
+            self.unanswered(send_id)
+        elif end is SlotEnd.REFUSED:
+            self.refused(self.answered(send_id, at), headers)
+        else:
+            self.answered(send_id, at)
+            self.succeeded(headers)
 
     def answered(self, send_id: int, at: float) -> float:
         """The answer to ``send_id`` arrived: its place in the windows ends now (plus margin).

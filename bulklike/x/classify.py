@@ -32,6 +32,27 @@ class Kind(enum.Enum):
     FATAL = "fatal"  # about the account, not the tweet: stop the whole run (the ID stays pending)
 
 
+class TransportError(enum.StrEnum):
+    """Why no HTTP answer came (``Answer.transport_error``): short, stable, secret-free names, which
+    the journal and the results keep as the message of a failure."""
+
+    CONNECT_TIMEOUT = "connect timeout"
+    TIMEOUT = "timeout"
+    TRUNCATED_BODY = "truncated body"
+    SERVER_DISCONNECTED = "server disconnected"
+    TLS_CERTIFICATE = "tls certificate error"
+    TLS = "tls error"
+    DNS_FAILURE = "dns failure"
+    CONNECTION_REFUSED = "connection refused"
+    CONNECTION_RESET = "connection reset"
+    CONNECTION_FAILED = "connection failed"
+    CONNECTION_ERROR = "connection error"
+    CLIENT_ERROR = "client error"
+    TRANSPORT_ERROR = "transport error"
+    BODY_TOO_LARGE = "body too large"
+    TOKEN_REFRESH_FAILED = "token refresh failed"  # OAuth 2.0: a 401, and the token could not be renewed
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """One request's raw result. ``status`` 0 means no HTTP answer (see ``transport_error``)."""
@@ -39,7 +60,7 @@ class Answer:
     status: int
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
-    transport_error: str | None = None  # "timeout", "connection reset", ... when status == 0
+    transport_error: TransportError | None = None  # when status == 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import pytest
 
 from bulklike.credentials import Secret
 from bulklike.errors import AuthExpired
-from bulklike.x.classify import Answer
+from bulklike.x.classify import Answer, TransportError
 from bulklike.x.refresh import TokenRefresher, Tokens, refresh_margin
 from tests.helpers.clock import FakeClock
 from tests.helpers.refresh import make_refresher
@@ -91,7 +91,7 @@ async def test_a_refused_refresh_is_final_and_saves_nothing() -> None:
 
 async def test_an_unreachable_token_endpoint_is_transient() -> None:
     clock = FakeClock()
-    endpoint = TokenEndpoint([Answer(0, transport_error="timeout"), Answer(503, b"")])
+    endpoint = TokenEndpoint([Answer(0, transport_error=TransportError.TIMEOUT), Answer(503, b"")])
     saved: list[tuple[str, str]] = []
     refresher = make(endpoint, clock, saved, [])
     clock.now += 92  # inside the refresh margin
