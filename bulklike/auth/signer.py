@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from bulklike.auth.endpoints import Endpoints
@@ -39,6 +40,8 @@ def make_signer(
     entry = settings.stored
     if entry is None or entry.kind != "oauth2" or creds.bearer_token != entry.access_token:
         return BearerSigner(creds.bearer_token)  # from the environment or the config: used as it is
+    store = store or TokenStore()
+    holder = _Holder(store, settings.profile, entry)
     return TokenRefresher(
         access_token=entry.access_token,
         refresh_token=entry.refresh_token,
@@ -47,11 +50,12 @@ def make_signer(
         client_id=creds.client_id or entry.client_id,
         client_secret=creds.client_secret,
         token_url=Endpoints.for_base(settings.base_url).token,
-        save=_saver(store or TokenStore(), settings.profile, entry),
+        save=holder.save,
         again=again_command(settings.profile, oauth2=True),
         clock=clock,
         timeout=settings.timeout,
-        load=_loader(store or TokenStore(), settings.profile),
+        load=_loader(store, settings.profile),
+        hold=holder.hold,
     )
 
 
@@ -79,14 +83,30 @@ def _loader(store: TokenStore, profile: str | None) -> Callable[[], Tokens | Non
     return load
 
 
-def _saver(
-    store: TokenStore, profile: str | None, entry: TokenEntry
-) -> Callable[[Secret, Secret, float | None, float], None]:
-    def save(access: Secret, refresh: Secret, lifetime: float | None, now: float) -> None:
+class _Holder:
+    """The token store held across one refresh: ``hold()`` takes its lock and proves it writable
+    before the request; ``save`` writes the new tokens under that same lock (taking it again from
+    this process would wait on itself)."""
+
+    def __init__(self, store: TokenStore, profile: str | None, entry: TokenEntry) -> None:
+        self.store, self.profile, self.entry = store, profile, entry
+        self._put: Callable[[str | None, TokenEntry, float], None] | None = None
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        with self.store.holding() as put:
+            self._put = put
+            try:
+                yield
+            finally:
+                self._put = None
+
+    def save(self, access: Secret, refresh: Secret, lifetime: float | None, now: float) -> None:
         expires_at = None if lifetime is None else now + lifetime
         updated = dataclasses.replace(
-            entry, access_token=access, refresh_token=refresh, expires_at=expires_at, lifetime=lifetime
+            self.entry, access_token=access, refresh_token=refresh, expires_at=expires_at, lifetime=lifetime
         )
-        store.put(profile, updated, now=now)
-
-    return save
+        if self._put is not None:
+            self._put(self.profile, updated, now)
+        else:
+            self.store.put(self.profile, updated, now=now)

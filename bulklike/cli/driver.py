@@ -25,14 +25,14 @@ from bulklike.cli.plan import print_plan
 from bulklike.cli.progress import LiveLine, summary_text
 from bulklike.cli.signals import drop_stdout, forwarded
 from bulklike.config import Settings, require_credentials
-from bulklike.engine.job import Output
-from bulklike.engine.runner import RetryPolicy
-from bulklike.engine.session import Session
+from bulklike.engine.session import Call, Output, RetryPolicy, Session
 from bulklike.errors import (
+    EXIT_FATAL,
     EXIT_LIMIT,
     EXIT_OK,
     EXIT_PIPE,
     EXIT_SOME_FAILED,
+    EXIT_USAGE,
     BulklikeError,
     ConfigError,
     InputError,
@@ -41,6 +41,7 @@ from bulklike.input.filters import Filters
 from bulklike.input.ingest import Source, close_sources, open_sources
 from bulklike.input.readers import ArchiveKind, InputFormat
 from bulklike.logs import STDERR, get_logger
+from bulklike.report import RunReport, StopReason
 from bulklike.results import Format, check_results_file
 from bulklike.store.journal import Journal
 
@@ -114,8 +115,8 @@ async def run_command(
         partial=opts.partial,
     )
     try:
-        session = Session.from_settings(
-            settings,
+        session = Session(
+            settings=settings,
             force=opts.force,
             confirm=not opts.dry_run,
             retry=opts.retry,
@@ -169,16 +170,16 @@ class CliRun:
         """stdout's reader went away (``| head``): stop as for a signal; the lines it never took stay owed."""
         self.pipe_broken = True
         self.log.warning("stopping", reason="stdout closed by its reader", detail="unread results stay owed")
-        self.session.stop(exit_code=EXIT_PIPE)
+        self.session.stop()  # the summary says EXIT_PIPE
         drop_stdout(self.streams.stdout)  # no "Exception ignored ... BrokenPipeError" at exit
 
     def on_signal(self, code: int) -> None:
         self.signalled.append(code)
         if len(self.signalled) == 1:
             self.log.warning("stopping", signal=code, detail="finishing requests in flight; again to stop now")
-            self.session.stop(exit_code=code)
+            self.session.stop()
         else:
-            self.session.stop(exit_code=code, now=True)
+            self.session.stop(now=True)
 
     async def execute(self, sources: list[Source]) -> int:
         with forwarded(asyncio.get_running_loop(), self.on_signal, self.opts.install_signals):
@@ -204,7 +205,7 @@ class CliRun:
         drawer = asyncio.create_task(live.run())
         fatal: BulklikeError | None = None
         try:
-            calls = self.session.batches(
+            call = Call(
                 undo=opts.undo,
                 unlike=opts.unlike,
                 filters=opts.filters,
@@ -217,6 +218,7 @@ class CliRun:
                 offline_timeout_s=opts.offline_timeout_s,
                 results=False,  # the outbox writes the lines: no Result objects on the per-like path
             )
+            calls = self.session.batches(call)
             async with contextlib.aclosing(calls) as batches:
                 async for _ in batches:  # nothing comes: this drives the call to its end
                     pass
@@ -229,15 +231,17 @@ class CliRun:
             await asyncio.gather(drawer, return_exceptions=True)
             live.clear()
             STDERR.before_write = STDERR.after_write = None
-        code = self.summarise()
+        code = self.summarise(fatal)
         if fatal is not None:
             raise fatal
         return code
 
-    def summarise(self) -> int:
+    def summarise(self, fatal: BulklikeError | None) -> int:
         report = self.session.report
         assert report is not None
-        code, pending = report.exit_code, report.pending
+        signal_code = self.signalled[0] if self.signalled else None
+        code = fatal.exit_code if fatal is not None else exit_code(report, signal_code)
+        pending = report.pending
         if self.pipe_broken and code in (EXIT_OK, EXIT_SOME_FAILED, EXIT_LIMIT):
             code = EXIT_PIPE  # the lines the reader never took are owed: the resume command writes them
         resume = self.opts.resume_command if (pending or self.pipe_broken) and code != EXIT_OK else None
@@ -256,3 +260,23 @@ class CliRun:
         )
         self.streams.stderr.flush()
         return code
+
+
+def exit_code(report: RunReport, signal_code: int | None = None) -> int:
+    """The process exit code of a call that ended with ``report`` (the README's "Exit codes"): the
+    engine says why it stopped, only the CLI speaks in exit codes. ``signal_code``: the signal's code
+    (130, 143) when a signal stopped it."""
+    reason = report.reason
+    if reason is StopReason.STOPPED:
+        return signal_code if signal_code is not None else EXIT_LIMIT
+    if reason in (StopReason.FATAL_ANSWER, StopReason.RATE_LIMITED):
+        return EXIT_FATAL
+    if reason in (StopReason.AUTHORIZATION, StopReason.BAD_INPUT):  # raised as errors, with their codes
+        return EXIT_USAGE
+    if reason is not None and reason.resumable_later and report.pending:
+        return EXIT_LIMIT
+    if report.command == "undo":
+        return EXIT_SOME_FAILED if report.counts.get("failed") else EXIT_OK
+    journal = report.journal_counts
+    some = journal.get("failed") or journal.get("invalid") or report.counts.get("invalid")
+    return EXIT_SOME_FAILED if some else EXIT_OK

@@ -15,6 +15,7 @@ with an injectable clock and sleep.
 from __future__ import annotations
 
 import asyncio
+import enum
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +27,29 @@ MAX_PROBE_S = 60.0
 _POLL_S = 1.0
 
 Pass = Literal["send", "probe", "stop"]
+
+
+def how_long(seconds: float) -> str:
+    """A span for the stop line: seconds under two minutes ("for 0 min" said nothing), then
+    minutes, then hours and minutes."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def unreachable_line(offline_s: float) -> str:
+    """What a run stopped by ``--offline-timeout`` says."""
+    return f"the API could not be reached for {how_long(offline_s)} (--offline-timeout)"
+
+
+class OutageEvent(enum.Enum):
+    """What ``Outage.on_change`` is told, with a time: see ``Outage.__init__``."""
+
+    STARTED = "started"  # the first unreachable send; at: the next probe
+    WAITING = "waiting"  # a probe found it still unreachable; at: the next probe
+    REACHED = "reached"  # an answer came; at: how long the outage lasted (seconds)
+    STOP = "stop"  # it outlasted --offline-timeout; at: when it began
 
 
 @dataclass(slots=True)
@@ -83,14 +107,13 @@ class Outage:
         timeout_s: float,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        on_change: Callable[[str, float], None] | None = None,
+        on_change: Callable[[OutageEvent, float], None] | None = None,
         first_s: float = FIRST_PROBE_S,
         max_s: float = MAX_PROBE_S,
     ) -> None:
         self.state = OutageState(timeout_s, first_s, max_s)
         self.clock = clock
         self.sleep = sleep
-        # ("started" or "waiting", next probe) / ("reached", seconds offline) / ("stop", since)
         self.on_change = on_change
         self.offline_s = 0.0  # total time spent waiting for the API
 
@@ -106,7 +129,7 @@ class Outage:
             go, until = self.state.decide(now)
             if go is not None:
                 if go == "stop" and self.on_change is not None:
-                    self.on_change("stop", self.state.since or now)
+                    self.on_change(OutageEvent.STOP, self.state.since or now)
                 return go
             nap = max(0.0, min(until - now, _POLL_S))
             await self.sleep(nap)
@@ -115,7 +138,7 @@ class Outage:
         now = self.clock()
         started = self.state.unreachable(now, probe=probe)
         if (started or probe) and self.on_change is not None:
-            self.on_change("started" if started else "waiting", self.state.next_probe)
+            self.on_change(OutageEvent.STARTED if started else OutageEvent.WAITING, self.state.next_probe)
 
     def reached(self) -> None:
         if self.state.since is None:  # the hot path: one attribute test
@@ -124,4 +147,4 @@ class Outage:
         if lasted is not None:
             self.offline_s += lasted
             if self.on_change is not None:
-                self.on_change("reached", lasted)
+                self.on_change(OutageEvent.REACHED, lasted)

@@ -412,3 +412,19 @@ def test_fully_used_through_the_ledger(path: str) -> None:
     day_two = [t for t in times if t >= NOW + DAY]
     assert len(day_two) >= 990
     assert free_at(ledger.user_book, [lim], now) >= now
+
+
+def test_a_busy_ledger_is_called_the_ledger_not_the_journal(tmp_path: Path) -> None:
+    path = str(tmp_path / "l.db")
+    ledger = Ledger(path, app="a", user="u", now=NOW)
+    ledger.file.conn.execute("PRAGMA busy_timeout = 0")  # the default waits 10 s for the lock
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(JournalError) as caught:
+            ledger.try_reserve([Limit(5, 60.0)], [], NOW, NOW + 31.0)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        ledger.close()
+    assert str(caught.value) == f"{path}: the send ledger is busy (another bulklike process?)"

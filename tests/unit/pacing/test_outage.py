@@ -46,3 +46,12 @@ def test_a_probe_that_never_reports_back_is_given_up() -> None:
     assert state.decide(1.0) == ("probe", 0.0)  # its worker is then stopped: no unreachable(), no reached()
     assert state.decide(1.0 + MAX_PROBE_S - 0.5)[0] is None
     assert state.decide(1.0 + MAX_PROBE_S) == ("probe", 0.0)
+
+
+def test_how_long_never_says_zero_minutes() -> None:
+    from bulklike.pacing.outage import how_long
+
+    assert how_long(20.4) == "20 s"
+    assert how_long(119) == "119 s"
+    assert how_long(1800) == "30 min"
+    assert how_long(9000) == "2 h 30 min"

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulklike.emulator.tweets import tweet_object
-from bulklike.x.classify import Answer, Kind, _tweet_at_a_glance, classify, fatal_hint
+from bulklike.x.classify import Answer, Kind, TransportError, _tweet_at_a_glance, classify, fatal_hint
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -152,7 +152,7 @@ def test_fatal_hints_say_what_to_do() -> None:
     ],
 )
 def test_hostile_and_edge_answers(status: int, body: bytes, kind: Kind) -> None:
-    assert classify(Answer(status, body, transport_error="timeout" if status == 0 else None)).kind is kind
+    assert classify(Answer(status, body, transport_error=TransportError.TIMEOUT if status == 0 else None)).kind is kind
 
 
 @given(st.integers(min_value=0, max_value=999), st.binary(max_size=300), st.sampled_from(["like", "unlike"]))
