@@ -3,8 +3,8 @@
 The journal owes a result line for every terminal record and every new invalid line (the row's
 ``unwritten`` mark is set in the same commit as the outcome). Lines are written only after that
 commit; the acknowledgement (the rows no longer owed and, for a file, the file's new length) is
-committed with the next group commit, or by ``commit()`` at the end: one transaction per batch,
-as before. A run first pays what an earlier run still owed, in input order:
+committed in the next group commit's transaction, or by ``commit()`` at the end. A run first
+pays what an earlier run still owed, in input order:
 
 * ``--output FILE``: the journal keeps the file's identity and acknowledged length. A tail past
   that length (lines written by a run killed before acknowledging them, or a line cut short) is
@@ -38,10 +38,6 @@ class Outbox:
         self.file = file
         self._ids: list[str] = []
         self._seqs: list[int] = []
-
-    @property
-    def count(self) -> int:
-        return self.writer.count
 
     def write_record(self, record: Record) -> None:
         """The result line of a record just committed (terminal)."""
