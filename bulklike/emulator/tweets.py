@@ -14,6 +14,8 @@ import time
 from functools import lru_cache
 from typing import Any, Final
 
+from bulklike.snowflake import MAX_DIGITS, fits
+
 _DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: Snowflake IDs (from November 2010) carry their creation time in milliseconds after this epoch.
@@ -45,8 +47,9 @@ def unit_hash(*parts: object) -> float:
 
 
 def is_valid_id(text: str) -> bool:
-    """X's IDs are 1 to 19 decimal digits."""
-    return 0 < len(text) <= 19 and text.isascii() and text.isdigit()
+    """An ID as X takes it: 1 to 19 decimal digits, at most 2^63-1; leading zeros are tolerated
+    (``0077`` is tweet 77)."""
+    return 0 < len(text) <= MAX_DIGITS and text.isascii() and text.isdigit() and fits(text.lstrip("0"))
 
 
 def fate(seed: int, tweet_id: str, missing: float, protected: float, blocked: float) -> Fate:
