@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bulklike.pacing import pacer as pacer_module
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import BARE_429_BACKOFF_S, MAX_429_EPISODES, Pacer, RateLimitGiveUp, Waiting
@@ -354,12 +355,18 @@ async def test_no_send_before_the_servers_reset(
     tmp_path: Path, events: list[tuple[bool, dict[str, str], float]]
 ) -> None:
     """Whatever the headers of 429s and successes: the next send waits for every reset they name,
-    a bare 429 backs off, and only the 13th refusal in a row gives up."""
+    a bare 429 backs off, and only the 13th refusal in a row gives up.
+
+    The pacer re-checks a pause every second (for stop requests and the progress line, which this
+    test has none of); bare 429s back off for hours, so it naps an hour at a time here, else each
+    example would cost thousands of event-loop turns and say nothing more."""
     clock = FakeClock(NOW + 0.37)
     folder = tempfile.mkdtemp(dir=tmp_path)
     ledger = Ledger(f"{folder}/l.sqlite3", app="a", user="u", now=clock())
     pacer = Pacer(ledger, (Limit(30, 60.0),), (), timeout=5.0, clock=clock, sleep=clock.sleep)
     not_before, in_a_row = clock(), 0
+    patch = pytest.MonkeyPatch()
+    patch.setattr(pacer_module, "_POLL_S", 3600.0)
     try:
         for refused, headers, gap in events:
             clock.now += gap
@@ -386,4 +393,5 @@ async def test_no_send_before_the_servers_reset(
                 assert pacer.waiting is not None and pacer.waiting.until >= not_before - 1e-6
         assert await pacer.acquire() is not None and clock() >= not_before
     finally:
+        patch.undo()
         pacer.ledger.close()
