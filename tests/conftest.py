@@ -13,7 +13,13 @@ import pytest
 
 from bulklike.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from tests.helpers.clock import FakeClock
+from tests.helpers.examples import load_profile
 from tests.helpers.workspace import DEMO_ENV, ROOT, EmulatorFactory, Workspace
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The hypothesis profile: ``HYPOTHESIS_PROFILE=dev`` for the fast loop (README, Development)."""
+    load_profile()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from bulklike.pacing.ledger import LEDGER_APP_ID, Ledger
 from bulklike.pacing.limits import KEEP_S, Limit
 from bulklike.pacing.windows import free_at, margin_for
 from bulklike.paths import default_ledger_path
+from tests.helpers.examples import examples
 from tests.helpers.pacing import DAY, NOW, limits_st, most_in_window, worst_window
 
 Ops = list[tuple[str, int, float, int]]  # (send|answer|restart|crash, which run, gap before, pick)
@@ -163,7 +164,7 @@ def check_windows(sends: list[Send], limits: list[Limit], rng: random.Random) ->
             assert most_in_window([pick(s, e) for s, e in intervals], limit.window_s) <= limit.count, limit
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(user_limits=limits_st, app_limits=st.one_of(st.just([]), limits_st), two_users=st.booleans(),
        ops=st.one_of(st.lists(op_st, min_size=8, max_size=80), heavy_st), timeout=st.floats(0.5, 15.0),
        rng=st.randoms(use_true_random=False))  # fmt: skip

@@ -18,6 +18,7 @@ from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import BARE_429_BACKOFF_S, MAX_429_EPISODES, Pacer, RateLimitGiveUp, Waiting
 from bulklike.pacing.windows import ServerWait, margin_for, server_wait
 from tests.helpers.clock import FakeClock
+from tests.helpers.examples import examples
 from tests.helpers.pacing import DAY, NOW, A, R, U, most_in_window
 
 
@@ -349,7 +350,7 @@ _events = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=_events)
 async def test_no_send_before_the_servers_reset(
     tmp_path: Path, events: list[tuple[bool, dict[str, str], float]]
