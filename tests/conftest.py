@@ -22,6 +22,12 @@ def pytest_configure(config: pytest.Config) -> None:
     load_profile()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (stable otherwise): under ``-n 4`` the longest runs then overlap with the rest,
+    instead of one of them starting last and leaving three workers idle until it ends."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULKLIKE_")}

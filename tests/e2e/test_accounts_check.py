@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import socket
 
+import pytest
+
 from bulklike.emulator import DEMO_ACCOUNT
 from tests.helpers.workspace import EmulatorFactory, Workspace
 
@@ -54,6 +56,7 @@ async def test_a_profile_with_a_bad_token_is_refused_even_with_good_variables(
     assert "api v2 " in lines["bearer"] and "likes: v2 (" in lines["bearer"]  # auto with a bearer token is v2
 
 
+@pytest.mark.slow
 async def test_below_enterprise_the_check_says_v2(workspace: Workspace, emulator: EmulatorFactory) -> None:
     async with emulator(access_level="pro") as emu:
         result = await workspace.cli("accounts", "--check", "--base-url", emu.base_url)
@@ -64,6 +67,7 @@ async def test_below_enterprise_the_check_says_v2(workspace: Workspace, emulator
     assert stats["likes"] == 0 and stats["billed"] == 0  # nothing liked to find out
 
 
+@pytest.mark.slow
 async def test_an_unreachable_api_is_not_a_refusal(workspace: Workspace) -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))

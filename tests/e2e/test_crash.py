@@ -15,6 +15,7 @@ from tests.helpers.crash_harness import BAD_LINES, HarnessConfig, run_harness
 pytestmark = pytest.mark.timeout(120)
 
 
+@pytest.mark.slow
 async def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> None:
     cfg = HarnessConfig(kills=10, ids=120, repeats=1000, read_kills=3, seed=11, tear_rate=0.5)
     report = await run_harness(cfg, tmp_path, log=lambda _: None)
@@ -32,6 +33,7 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Pat
     assert report.result_lines == 120 + report.invalid_records  # exactly once each
 
 
+@pytest.mark.slow
 async def test_sigkill_with_results_on_stdout_misses_nothing(tmp_path: Path) -> None:
     cfg = HarnessConfig(kills=8, ids=100, repeats=400, read_kills=2, seed=12, stdout=True)
     report = await run_harness(cfg, tmp_path, log=lambda _: None)

@@ -56,6 +56,7 @@ def waits(result: CliResult, event: str) -> list[float]:
     return found
 
 
+@pytest.mark.slow
 async def test_every_fault_kind_forever_ends_failed_after_max_attempts(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -142,6 +143,7 @@ CASES: dict[str, tuple[Reply, list[str]]] = {
 }
 
 
+@pytest.mark.slow
 async def test_hostile_servers_end_after_bounded_waits(workspace: Workspace) -> None:
     async def one(name: str) -> tuple[str, CliResult, list[float]]:
         answer, extra = CASES[name]
@@ -187,6 +189,7 @@ async def test_hostile_servers_end_after_bounded_waits(workspace: Workspace) -> 
         assert "to resume" in run.stderr
 
 
+@pytest.mark.slow
 async def test_quota_spent_for_an_hour_waits_without_spinning(workspace: Workspace, emulator: EmulatorFactory) -> None:
     async def one(api: str, style: str) -> None:
         ws, other = sub(workspace, f"{api}-{style}"), sub(workspace, f"{api}-{style}-2")

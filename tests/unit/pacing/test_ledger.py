@@ -164,6 +164,7 @@ def check_windows(sends: list[Send], limits: list[Limit], rng: random.Random) ->
             assert most_in_window([pick(s, e) for s, e in intervals], limit.window_s) <= limit.count, limit
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(200), deadline=None)
 @given(user_limits=limits_st, app_limits=st.one_of(st.just([]), limits_st), two_users=st.booleans(),
        ops=st.one_of(st.lists(op_st, min_size=8, max_size=80), heavy_st), timeout=st.floats(0.5, 15.0),

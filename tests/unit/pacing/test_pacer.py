@@ -315,6 +315,7 @@ async def test_min_interval_spaces_sends_in_real_time(make: Callable[..., Pacer]
     assert loop.time() - start >= 0.09
 
 
+@pytest.mark.slow
 async def test_fully_used_with_a_server_that_agrees(make: Callable[..., Pacer], clock: FakeClock) -> None:
     """300/150s, answers after 0.2 s, ten windows: no 429 from a strict server, >= 99% of each window used."""
     lim = Limit(300, 150.0)
