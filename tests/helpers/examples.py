@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 #: the full run's examples per test when a test names no count (hypothesis' own default)
 FULL = 100
 #: what ``dev`` runs instead of ``FULL``: a tenth (and the same tenth of each test's own count)
 DEV = 10
 
-settings.register_profile("full", max_examples=FULL)
-settings.register_profile("dev", max_examples=DEV)
+#: no wall-time limits: a per-example deadline and the "input generation is slow" check fail on a loaded
+#: machine, not on a wrong program (the suite asserts on no elapsed wall time, tests/meta/test_wall_time.py)
+settings.register_profile("full", max_examples=FULL, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", settings.get_profile("full"), max_examples=DEV)
 
 
 def load_profile() -> str:
