@@ -141,7 +141,8 @@ async def confirm_user_id(
     if outcome.kind is not Kind.DONE:
         said = outcome.message or answer.transport_error or f"HTTP {answer.status}"
         raise FatalApiError(
-            f"could not look up the account ({where}): {said} — {fatal_hint(outcome.error_code, outcome.http_status)}"
+            f"could not look up the account ({where}): "
+            + (outcome.advice or f"{said} — {fatal_hint(outcome.error_code, outcome.http_status)}")
         )
     user_id = user_id_from(answer.body, where)
     journal.set_meta(IDENTITY_META, json.dumps({"token": settings.credentials.token_id, "user_id": user_id}))

@@ -22,8 +22,10 @@ _SHOWN = (
     ("liked", "liked"),
     ("unliked", "unliked"),
     ("already_liked", "already"),
+    ("not_liked", "not liked"),
     ("not_found", "not found"),
     ("forbidden", "forbidden"),
+    ("skipped", "skipped"),
     ("failed", "failed"),
 )
 
@@ -92,7 +94,18 @@ def summary_text(
     refused: int = 0,
 ) -> str:
     """The end-of-run summary for stderr."""
-    order = ("liked", "unliked", "already_liked", "not_found", "forbidden", "failed", "invalid", "pending")
+    order = (
+        "liked",
+        "unliked",
+        "already_liked",
+        "not_liked",
+        "not_found",
+        "forbidden",
+        "skipped",
+        "failed",
+        "invalid",
+        "pending",
+    )
     this_run = ", ".join(f"{k} {run_counts[k]}" for k in order if run_counts.get(k))
     overall = ", ".join(f"{k} {journal_counts[k]}" for k in order if journal_counts.get(k))
     likes = run_counts.get("liked", 0) + run_counts.get("unliked", 0)

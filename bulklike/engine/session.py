@@ -1,7 +1,7 @@
 """``bulklike.Session``: the public Python API, and the engine the CLI is built on.
 
 A Session owns what lives as long as it does: the journal (locked, one process at a time), the
-shared send ledger and the HTTP client. Each ``like()`` or ``undo()`` call is a ``job.Job`` over
+shared send ledger and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over
 them, yielding a ``Result`` per ID as soon as its record is committed. The Session prints nothing,
 installs no signal handlers and configures no logging; leaving ``async with``, breaking out of a
 loop over its results or cancelling the task that iterates stops the call (requests already on
@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import os
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -43,6 +43,7 @@ from bulklike.engine.runner import RetryPolicy
 from bulklike.engine.switch import starting_settings
 from bulklike.errors import EXIT_LIMIT
 from bulklike.input.feed import Feed, Ids
+from bulklike.input.filters import Filters, When, keep_refs, to_epoch
 from bulklike.input.ingest import Source
 from bulklike.logs import SILENT
 from bulklike.pacing.ledger import Ledger
@@ -75,7 +76,7 @@ async def confirm_account(settings: Settings, journal: Journal) -> str:
 
 
 class Session:
-    """Likes (and undoes likes) through the X API, paced, journaled and resumable.
+    """Likes, unlikes (and undoes likes) through the X API, paced, journaled and resumable.
 
     Keyword arguments are the config file's keys, with the same names and value forms; what is
     not given comes from the config file (``config``, default ``./bulklike.toml``, and its
@@ -303,6 +304,33 @@ class Session:
             undo=True, sources=[], feed=None, include_already=include_already, max_likes=max_likes, until=until
         )
 
+    def unlike(
+        self,
+        ids: Ids,
+        *,
+        before: When | None = None,
+        after: When | None = None,
+        keep: Iterable[str] = (),
+        retry_failed: bool = False,
+        max_unlikes: int | None = None,
+        until: float | None = None,
+    ) -> AsyncGenerator[Result, None]:
+        """Unlike every tweet in ``ids`` but those created at or after ``before`` or before ``after``
+        (datetime, epoch seconds or ISO 8601, read from the ID) or in ``keep`` (IDs or URLs), which
+        are ``skipped``; yields ``Result``s as ``like()`` does. The journal must be an unlike one."""
+        filters = Filters(before=to_epoch(before, "before"), after=to_epoch(after, "after"), keep=keep_refs(keep))
+        feed = Feed(ids)
+        return self._results(
+            undo=False,
+            unlike=True,
+            filters=filters,
+            sources=[feed.source],
+            feed=feed,
+            retry_failed=retry_failed,
+            max_likes=max_unlikes,
+            until=until,
+        )
+
     async def _results(self, **call: Any) -> AsyncGenerator[Result, None]:
         async with contextlib.aclosing(self.batches(**call)) as batches:
             async for batch in batches:
@@ -327,6 +355,8 @@ class Session:
         retry_failed: bool = False,
         on_invalid: Callable[[Result], None] | None = None,
         output: Output | None = None,
+        unlike: bool = False,
+        filters: Filters | None = None,
     ) -> Plan:
         """A dry run: read ``ids`` into the journal, send nothing, and say what a run would do.
         Invalid inputs are passed to ``on_invalid``."""
@@ -335,7 +365,9 @@ class Session:
         else:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
-        job = await self._new_job(undo=False, sources=sources, feed=feed, retry_failed=retry_failed, output=output)
+        options = {"retry_failed": retry_failed, "output": output, "unlike": unlike, "filters": filters}
+        options["results"] = on_invalid is not None  # else no Result is made: the output has the lines
+        job = await self._new_job(undo=False, sources=sources, feed=feed, **options)
         return await job.plan(on_invalid)
 
     # -- while a call runs -----------------------------------------------------------------------

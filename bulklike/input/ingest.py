@@ -54,17 +54,42 @@ _INSERT_STAGED = "INSERT INTO temp.staged(tweet_id, source, input, reason) VALUE
 _STAGED_INVALID = (
     "SELECT input, source, reason FROM temp.staged WHERE rowid > ? AND rowid <= ? AND tweet_id IS NULL ORDER BY rowid"
 )
+#: a staged ID with a reason is one ``unlike`` skips (a filter or the keep-list): terminal at once
 _PUBLISH = (
-    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run)"
-    " SELECT tweet_id, 'pending', source, ?1, ?2, ?3 FROM temp.staged"
-    " WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
+    "INSERT INTO items(tweet_id, status, source, message, first_seen, finished_at, added_run, last_run, unwritten)"
+    " SELECT tweet_id, CASE WHEN reason IS NULL THEN 'pending' ELSE 'skipped' END, source, reason, ?1,"
+    " CASE WHEN reason IS NULL THEN NULL ELSE ?1 END, ?2, ?3, CASE WHEN reason IS NULL THEN NULL ELSE 1 END"
+    " FROM temp.staged WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
     " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
 )
+#: ``unlike``'s rows: pending, or skipped with the reason (owed a result line); an ID already in the
+#: journal keeps its row, so a resume never reconsiders what an earlier run decided
+_INSERT_FILTERED = (
+    "INSERT INTO items(tweet_id, status, source, message, first_seen, finished_at, added_run, last_run, unwritten)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+)
+_NEW_SKIPPED = (
+    "SELECT seq, tweet_id, source, message, finished_at FROM items WHERE seq > ? AND status = 'skipped' ORDER BY seq"
+)
+_LAST_SEQ = "SELECT ifnull(max(seq), 0) FROM items"
 PUBLISH_BATCH = 10_000
 
 Record = ParsedId | InvalidLine
-#: an invalid line new to the journal, with its row's ``seq`` (for the results outbox)
-NewInvalid = tuple[int, InvalidLine]
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedId:
+    """An ID ``unlike`` leaves alone (``input.filters``), journaled ``skipped`` with the reason."""
+
+    tweet_id: str
+    source: str
+    reason: str
+    at: float
+
+
+#: an invalid line (or a skipped ID) new to the journal, with its row's ``seq`` (for the results outbox)
+NewInvalid = tuple[int, InvalidLine | SkippedId]
 
 
 @dataclass(slots=True)
@@ -80,6 +105,7 @@ class InputCount:
 class IngestStats:
     valid: int = 0
     invalid: int = 0
+    skipped: int = 0  # valid IDs ``unlike`` left alone, duplicates included
     files: int = 0
     error: BaseException | None = None
     invalid_lines: list[InvalidLine] = field(default_factory=list)
@@ -144,8 +170,10 @@ class Ingestor:
         *,
         on_commit: Callable[[list[NewInvalid]], None],
         clock: Callable[[], float] = time.time,
+        skip: Callable[[str], str | None] | None = None,
     ) -> None:
         self.path = path
+        self.skip = skip  # unlike: why an ID is left alone (input.filters), None to queue it
         self.run_id = run_id
         self.sources = sources
         self.on_commit = on_commit
@@ -197,6 +225,8 @@ class Ingestor:
         run = self.run_id
         deadline = time.monotonic() + BATCH_SECONDS
         now = self.clock()
+        if self.skip is not None:
+            return self._drain_filtered(conn, source, self.skip)
         for record in source.records:
             if type(record) is ParsedId:
                 ids.append((record.tweet_id, record.source, now, run, run))
@@ -213,6 +243,67 @@ class Ingestor:
         commit(conn, ids, invalid)
         if source.staged:
             self._publish(conn)
+
+    def _drain_filtered(self, conn: sqlite3.Connection, source: Source, skip: Callable[[str], str | None]) -> None:
+        """``unlike``'s reading: each ID queued, or journaled ``skipped`` with the reason (in input order)."""
+        rows: list[tuple[str, str | None]] = []  # (tweet_id, reason)
+        sources: list[str] = []
+        invalid: list[InvalidLine] = []
+        size = PUBLISH_BATCH if source.staged else BATCH  # the staged table is made ready by _drain
+        deadline = time.monotonic() + BATCH_SECONDS
+        for record in source.records:
+            if type(record) is ParsedId:
+                rows.append((record.tweet_id, skip(record.tweet_id)))
+                sources.append(record.source)
+            elif record is not None:
+                assert isinstance(record, InvalidLine)
+                invalid.append(record)
+            if record is None or len(rows) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
+                self._commit_filtered(conn, source.staged, rows, sources, invalid)
+                rows, sources, invalid = [], [], []
+                if self.stop.is_set():
+                    return
+                deadline = time.monotonic() + BATCH_SECONDS
+        self._commit_filtered(conn, source.staged, rows, sources, invalid)
+        if source.staged:
+            self._publish(conn)
+
+    def _commit_filtered(
+        self,
+        conn: sqlite3.Connection,
+        staged: bool,
+        rows: list[tuple[str, str | None]],
+        sources: list[str],
+        invalid: list[InvalidLine],
+    ) -> None:
+        skipped = sum(1 for _, reason in rows if reason is not None)
+        self.stats.skipped += skipped
+        if staged:
+            with transaction(conn, immediate=False):
+                conn.executemany(
+                    _INSERT_STAGED,
+                    [(tweet_id, src, None, why) for (tweet_id, why), src in zip(rows, sources, strict=True)],
+                )
+                conn.executemany(_INSERT_STAGED, [(None, r.source, r.input, r.reason) for r in invalid])
+            return
+        if not rows and not invalid:
+            return
+        now, run = self.clock(), self.run_id
+        with transaction(conn):
+            last = conn.execute(_LAST_SEQ).fetchone()[0] if skipped else None
+            conn.executemany(
+                _INSERT_FILTERED,
+                [
+                    (tweet_id, "pending", src, None, now, None, run, run, None)
+                    if why is None
+                    else (tweet_id, "skipped", src, why, now, now, run, run, 1)
+                    for (tweet_id, why), src in zip(rows, sources, strict=True)
+                ],
+            )
+            new = self._insert_invalid(conn, invalid, now)
+            if last is not None:
+                new += _new_skipped(conn, last)
+        self._committed(len(rows), invalid, new)
 
     def _stage(
         self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]
@@ -233,8 +324,11 @@ class Ingestor:
             invalid = [InvalidLine(text, source, reason) for text, source, reason in rows]
             now = self.clock()
             with transaction(conn):
+                before = conn.execute(_LAST_SEQ).fetchone()[0] if self.skip is not None else None
                 conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto))
                 new = self._insert_invalid(conn, invalid, now)
+                if before is not None:
+                    new += _new_skipped(conn, before)
             self._committed(upto - last - len(invalid), invalid, new)
             last = upto
         conn.execute("DELETE FROM temp.staged")
@@ -266,3 +360,9 @@ class Ingestor:
         self.stats.inputs[-1].ids += ids
         self.stats.inputs[-1].invalid += len(invalid)
         self.on_commit(new)
+
+
+def _new_skipped(conn: sqlite3.Connection, after: int) -> list[NewInvalid]:
+    """The skipped rows this transaction added (rows are only ever added by this thread, in seq order)."""
+    rows = conn.execute(_NEW_SKIPPED, (after,)).fetchall()
+    return [(int(seq), SkippedId(tweet_id, source, reason, at)) for seq, tweet_id, source, reason, at in rows]

@@ -10,13 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulklike.credentials import Credentials
-from bulklike.emulator.tweets import is_valid_id
+from bulklike.emulator.tweets import created_at_for, is_valid_id
 from bulklike.errors import ConfigError
 from bulklike.input.feed import parse_item
 from bulklike.input.ids import InvalidTweetRef, parse_tweet_ref
 from bulklike.input.lines import ParsedId
 from bulklike.input.readers import read_records
-from bulklike.snowflake import MAX_DIGITS, MAX_ID, fits, is_id
+from bulklike.snowflake import FIRST_SNOWFLAKE, MAX_DIGITS, MAX_ID, created_at, fits, id_at, is_id
 from bulklike.x.client import XClient
 from bulklike.x.signing import OAuth1Signer
 
@@ -95,3 +95,13 @@ def test_numbers(n: int) -> None:
 @given(st.text(alphabet="0123456789 +-x", max_size=MAX_DIGITS + 2))
 def test_strings(text: str) -> None:
     _agree(text)
+
+
+@given(st.integers(min_value=1, max_value=MAX_ID))
+def test_one_clock_in_the_ids(n: int) -> None:
+    """The emulator dates a tweet as ``unlike --before/--after`` does, wherever the ID is a snowflake."""
+    made = created_at(n)
+    assert (made is None) is (n < FIRST_SNOWFLAKE)
+    if made is not None:
+        assert created_at_for(n) == made
+        assert created_at(id_at(int(made * 1000), n)) == made
