@@ -79,6 +79,7 @@ def _unliked_so_far(journal: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 async def test_sigkills_in_the_middle_and_resumes(workspace: Workspace, emulator: EmulatorFactory) -> None:
     archive, keep, expected = _setup(workspace)
     out = workspace.path / "out.jsonl"
