@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
@@ -33,7 +33,9 @@ from bulklike.report import Progress, RunReport
 from bulklike.results import Format, Result, iso
 from bulklike.store.journal import Journal
 from bulklike.store.unlikes import claim_action, skip_pending
-from bulklike.x.client import XClient
+
+if TYPE_CHECKING:  # the client imports aiohttp: a dry run never loads it
+    from bulklike.x.client import XClient
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +60,7 @@ class Output:
     path: str | None
     format: Format
     stdout: TextIO
+    on_broken: Callable[[], None] | None = None  # stdout's reader went away: the caller stops the call
 
 
 class Job:
@@ -114,7 +117,9 @@ class Job:
             journal.prepare_undo(include_already=include_already)
         # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
         self.outbox = (
-            open_outbox(journal, output.path, output.format, output.stdout) if output is not None else Handover(journal)
+            open_outbox(journal, output.path, output.format, output.stdout, on_broken=output.on_broken)
+            if output is not None
+            else Handover(journal)
         )
         self.pacer = Pacer(
             parts.ledger,
@@ -203,6 +208,11 @@ class Job:
             self.runner.reading.clear()
             if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now, exit 2
                 self.runner.request_stop(EXIT_USAGE)
+
+    def handed(self, count: int) -> None:
+        """The next ``count`` results reached the caller: only those count as written (acknowledged)."""
+        if isinstance(self.outbox, Handover):
+            self.outbox.handed(count)
 
     # -- stopping --------------------------------------------------------------------------------
 
