@@ -123,7 +123,7 @@ def check_base_url(url: str) -> str:
         raise ConfigError(f"--base-url {url!r}: expected an https:// URL")
     if parts.username is not None or parts.password is not None:  # requests are signed, never user:pass@
         raise ConfigError("--base-url: must not contain a user name or password (user:pass@host)")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise ConfigError(f"--base-url {url!r}: plain http is allowed only to loopback (127.0.0.1, ::1, localhost)")
     return url.rstrip("/")
 
@@ -136,8 +136,11 @@ def _url(value: Any) -> str | None:
     return value
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
+def is_loopback(host: str) -> bool:
+    """The one loopback rule: ``localhost``, 127.0.0.0/8 or ``::1`` (as ``urlsplit(...).hostname`` gives it).
+
+    Decided by ``ipaddress``, never by a prefix: ``127.evil.example`` is a name anyone can register."""
+    if host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

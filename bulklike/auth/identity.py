@@ -18,6 +18,7 @@ from bulklike.config import Settings
 from bulklike.credentials import fingerprint
 from bulklike.errors import ConfigError, FatalApiError
 from bulklike.pacing.ledger import Ledger
+from bulklike.snowflake import is_id
 from bulklike.store.journal import Journal
 from bulklike.x.account import Problem
 from bulklike.x.classify import Kind, classify, fatal_hint
@@ -56,7 +57,7 @@ def provisional_key(settings: Settings, journal: Journal) -> str:
     if known:
         return account_key(known)
     prefix = settings.credentials.access_token.reveal().split("-", 1)[0]
-    if prefix.isdigit() and len(prefix) <= 19:
+    if is_id(prefix):
         return account_key(prefix)
     return settings.credentials.token_id
 
@@ -67,8 +68,7 @@ def check_binding(journal: Journal, user_id: str | None, *, force: bool) -> None
         return
     key = account_key(user_id)
     saved = journal.get_meta(ACCOUNT_META)
-    # a key with ":" was written by versions that named an account by its token: not comparable
-    if saved is not None and saved != key and ":" not in saved and not force:
+    if saved is not None and saved != key and not force:
         raise ConfigError(
             f"{journal.path} was made with another account; use that account, "
             "another --journal, or --force to take it over"

@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from bulklike.snowflake import is_id
+
 ENV_CONSUMER_KEY = "BULKLIKE_CONSUMER_KEY"
 ENV_CONSUMER_SECRET = "BULKLIKE_CONSUMER_SECRET"
 ENV_ACCESS_TOKEN = "BULKLIKE_ACCESS_TOKEN"
@@ -102,8 +104,8 @@ def _user_from_toml(app: Mapping[str, Any], user: Mapping[str, Any], where: str)
         raise AccountsError(f"{where}: give both access_token and access_token_secret, or neither")
     if not account.access_token and not account.bearer_token:
         raise AccountsError(f"{where}: a user needs an access token or a bearer token")
-    if not account.user_id.isdigit():
-        raise AccountsError(f"{where}: user_id must be decimal digits")
+    if not is_id(account.user_id):
+        raise AccountsError(f"{where}: user_id must be an X ID (1 to 19 digits, no leading zero, at most 2^63-1)")
     return account
 
 
@@ -143,7 +145,7 @@ def check_unique(accounts: Iterable[Account]) -> None:
 def _user_id_for(token: str) -> str:
     """X access tokens start with the user id (``12345-abc``); otherwise derive a stable one."""
     prefix = token.split("-", 1)[0]
-    if prefix.isdigit() and 0 < len(prefix) <= 19:
+    if is_id(prefix):
         return prefix
     digest = hashlib.sha256(token.encode()).digest()
     return str(10**17 + int.from_bytes(digest[:8], "big") % (9 * 10**17))

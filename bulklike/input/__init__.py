@@ -4,7 +4,7 @@ Lines and files in, values out: ``ids`` parses an ID or a status URL, ``lines`` 
 types, ``readers`` picks the format and reads text, ``delimited`` CSV/TSV, ``jsonl`` JSON Lines and
 twarc2 pages, ``archive`` the X archive's data files and zip over ``jsonstream`` (an incremental JSON
 reader), ``feed`` reads a Python iterable or async iterable, ``filters`` decides what ``unlike`` leaves
-alone (snowflake times, the keep-list), and ``ingest`` is the thread that feeds them
-into the journal in batches. May import ``errors`` and ``store``; never the network, pacing or the CLI
-(ARCHITECTURE.md).
+alone (snowflake times, the keep-list), and ``ingest`` is the thread that feeds them into the journal in
+batches. May import ``errors``, ``store`` and ``snowflake`` (the ID rule); never the network, pacing or the
+CLI (ARCHITECTURE.md).
 """

@@ -16,8 +16,9 @@ import pytest
 
 from bulklike.emulator import DEMO_ACCOUNT
 from bulklike.emulator.config import generated_likes
-from bulklike.input.filters import created_at, parse_date
+from bulklike.input.filters import parse_date
 from bulklike.pacing.limits import Limit
+from bulklike.snowflake import created_at
 from tests.helpers.archive_files import full_archive
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
@@ -78,6 +79,7 @@ def _unliked_so_far(journal: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 async def test_sigkills_in_the_middle_and_resumes(workspace: Workspace, emulator: EmulatorFactory) -> None:
     archive, keep, expected = _setup(workspace)
     out = workspace.path / "out.jsonl"
