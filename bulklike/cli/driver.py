@@ -97,6 +97,9 @@ async def run_command(
         archive_kind=opts.archive_kind,
         partial=opts.partial,
     )
+    for source in sources:
+        if source.detected is not None:
+            get_logger().info(f"stdin: read as {source.detected}", read_as=source.detected)
     try:
         session = Session.from_settings(
             settings,

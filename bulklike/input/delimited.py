@@ -17,7 +17,8 @@ from bulklike.input.ids import InvalidTweetRef, parse_tweet_ref
 from bulklike.input.lines import MAX_LINE, InputRecord, InvalidLine, ParsedId, TooLong, long_line, printable
 
 _MAX_RECORD = 4 * MAX_LINE  # a CSV record spanning lines (a quoted field with newlines) is cut here
-_CSV_COLUMNS = ("tweet_id", "id", "id_str", "tweet_url", "url")
+ID_COLUMNS = ("tweet_id", "id", "id_str", "tweet_url", "tweet url", "url")
+"""Header cells that name the ID column, first present wins (compared stripped and lower-cased)."""
 
 
 def read_table(lines: Iterator[bytes], name: str, delimiter: str, column: str | None) -> Iterator[InputRecord]:
@@ -44,7 +45,7 @@ def read_table(lines: Iterator[bytes], name: str, delimiter: str, column: str | 
 def _id_column(cells: list[str], column: str | None, name: str) -> int:
     """Index of the ID column: ``--column``, else the first known name, else the only column."""
     names = [cell.strip().lower() for cell in cells]
-    wanted = (column.strip().lower(),) if column is not None else _CSV_COLUMNS
+    wanted = (column.strip().lower(),) if column is not None else ID_COLUMNS
     for candidate in wanted:
         if candidate in names:
             return names.index(candidate)

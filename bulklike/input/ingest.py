@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from bulklike.errors import BulklikeError, JournalError
+from bulklike.input.pipe import Prefetch, is_pipe
 from bulklike.input.readers import (
     ArchiveKind,
     InputFormat,
@@ -34,6 +35,7 @@ from bulklike.input.readers import (
     peek_head,
     read_records,
 )
+from bulklike.input.sniff import describe, peek, sniff
 from bulklike.store.sqlite import connect, sqlite_errors, transaction
 
 BATCH = 2000
@@ -95,6 +97,7 @@ class Source:
     records: Iterator[Record | None]
     stream: BinaryIO | None
     staged: bool = False
+    detected: str | None = None  # stdin: the format its content was read as ("JSON Lines (twarc2 pages)")
 
 
 def open_sources(
@@ -113,13 +116,23 @@ def open_sources(
         for path in paths:
             stream, name = open_input(path, stdin)
             sources.append(Source(name, iter(()), stream))
-            found = detect_format(name if path != "-" else "", fmt, peek_head(stream))
+            detected, pipe = None, is_pipe(stream)
+            if path == "-" and fmt is None:  # stdin has no name: its first line decides, then it streams
+                stream, head = peek(stream)
+                sources[-1] = Source(name, iter(()), stream)
+                found, kind = sniff(head)
+                detected = describe(found, kind)
+            else:
+                found = detect_format(name, fmt, peek_head(stream))
             records = read_records(
                 stream, name=name, fmt=found, column=column, archive_kind=archive_kind, partial=partial
             )
             first = list(itertools.islice(records, 1))
             staged = found in ("js", "zip") and not partial
-            sources[-1] = Source(name, itertools.chain(first, records), stream, staged)
+            chained: Iterator[Record | None] = itertools.chain(first, records)
+            if not staged and pipe:  # what arrived is journaled while the producer pauses
+                chained = iter(Prefetch(chained))
+            sources[-1] = Source(name, chained, stream, staged, detected)
     except BaseException:
         close_sources(sources)  # an unusable input stops the run: close what was opened
         raise
@@ -196,9 +209,11 @@ class Ingestor:
         invalid: list[InvalidLine] = []
         run = self.run_id
         deadline = time.monotonic() + BATCH_SECONDS
-        now = self.clock()
+        now = 0.0
         for record in source.records:
             if type(record) is ParsedId:
+                if not ids:  # a batch's time is when its first ID was read (a pipe may have been quiet since)
+                    now = self.clock()
                 ids.append((record.tweet_id, record.source, now, run, run))
             elif record is not None:
                 assert isinstance(record, InvalidLine)
@@ -209,7 +224,6 @@ class Ingestor:
                 if self.stop.is_set():
                     return
                 deadline = time.monotonic() + BATCH_SECONDS
-                now = self.clock()
         commit(conn, ids, invalid)
         if source.staged:
             self._publish(conn)
