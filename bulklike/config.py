@@ -276,6 +276,15 @@ def build_settings(
     )
 
 
+def has_credentials(settings: Settings) -> bool:
+    """Whether a usable set of credentials is present (a dry run goes on without one)."""
+    try:
+        require_credentials(settings)
+    except ConfigError:
+        return False
+    return True
+
+
 def require_credentials(settings: Settings) -> None:
     """Exit-2 early, naming the first missing variable, unless a usable set is present."""
     creds = settings.credentials

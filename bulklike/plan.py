@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bulklike.config import Settings
+from bulklike.config import Settings, has_credentials
 from bulklike.input.ingest import IngestStats, InputCount
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
+from bulklike.store import planned
 from bulklike.store.journal import Journal
 
 
@@ -22,7 +23,7 @@ class Plan:
     duplicates: int
     invalid: int
     inputs: tuple[InputCount, ...]  # what each input gave: name, IDs (duplicates included), invalid
-    pending: int
+    pending: int  # the journal's queue after this plan: pending and planned IDs
     journal: str
     api: str
     auto: bool  # --api auto: moves to v2 at the first 453
@@ -31,15 +32,17 @@ class Plan:
     concurrency: int
     finish: float | None  # when the queue would be done, epoch seconds
     now: float
+    credentials: bool = True  # False: a dry run without credentials; quota left is unknown, the estimate a best case
 
 
 def make_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, settings: Settings, now: float) -> Plan:
     """The plan of run ``run_id``, whose input the ingest thread has read into the journal."""
     seen = journal.ingest_counts(run_id)
     new = seen.pop("new", 0)
-    earlier_pending = seen.pop("seen_pending", 0)
+    earlier_pending = seen.pop("seen_pending", 0) + seen.pop("seen_planned", 0)
     earlier_done = sum(seen.values())
-    pending = journal.count_pending()
+    pending = journal.count_pending() + planned.count(journal)
+    credentials = has_credentials(settings)
     return Plan(
         lines=stats.valid + stats.invalid,
         new=new,
@@ -52,9 +55,10 @@ def make_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, s
         journal=settings.journal,
         api=settings.api,
         auto=settings.auto,
-        quota=tuple(pacer.quota_left()),
+        quota=tuple(pacer.quota_left()) if credentials else (),
         interval_s=settings.interval,
         concurrency=settings.concurrency,
         finish=pacer.estimate_finish(pending) if pending else None,
         now=now,
+        credentials=credentials,
     )

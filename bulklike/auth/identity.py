@@ -65,8 +65,9 @@ def provisional_key(settings: Settings, journal: Journal) -> str:
     return settings.credentials.token_id
 
 
-def check_binding(journal: Journal, user_id: str | None, *, force: bool) -> None:
-    """Refuse a journal bound to another account (unless ``--force``); bind it when ``user_id`` is confirmed."""
+def check_binding(journal: Journal, user_id: str | None, *, force: bool, bind: bool = True) -> None:
+    """Refuse a journal bound to another account (unless ``--force``); bind it when ``user_id`` is confirmed
+    (not with ``bind=False``: a dry run sends nothing, so it claims no journal)."""
     if user_id is None:
         return
     key = account_key(user_id)
@@ -77,7 +78,7 @@ def check_binding(journal: Journal, user_id: str | None, *, force: bool) -> None
             f"{journal.path} was made with another account; use that account, "
             "another --journal, or --force to take it over"
         )
-    if saved != key:
+    if saved != key and bind:
         journal.set_meta(ACCOUNT_META, key)
 
 

@@ -78,7 +78,8 @@ async def run_command(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> int:
     """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
-    require_credentials(settings)
+    if not opts.dry_run:  # a plan needs no account: a list can be checked before an app exists
+        require_credentials(settings)
     if opts.output:  # a results file of another format is refused before anything is made or sent
         check_results_file(opts.output, opts.output_format)
     inputs = list(opts.inputs)
@@ -111,7 +112,8 @@ async def run_command(
             sleep=sleep,
         )
         async with session:
-            if not inputs and not opts.undo and session.pending() == 0 and not opts.retry_failed:
+            queued = session.pending() or session.counts().get("planned", 0)  # a dry run's plan: resumed now
+            if not inputs and not opts.undo and not queued and not opts.retry_failed:
                 raise InputError(nothing)
             taken, sources = sources, []  # the session's call closes them from here on
             return await CliRun(session, opts, streams).execute(taken)
@@ -200,6 +202,7 @@ class CliRun:
                 resume=resume,
                 exit_code=code,
                 refused=report.refused,
+                earlier=report.earlier,
             )
         )
         self.streams.stderr.flush()

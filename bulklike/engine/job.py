@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
+from bulklike.engine.earlier import announce
 from bulklike.engine.outbox import Handover, open_outbox
 from bulklike.engine.recorder import Recorder
 from bulklike.engine.runner import RetryPolicy, Runner
@@ -31,6 +32,7 @@ from bulklike.plan import Plan, make_plan
 from bulklike.report import Progress, RunReport
 from bulklike.results import Format, Result, iso
 from bulklike.store.journal import Journal
+from bulklike.store.planned import carried
 from bulklike.x.client import XClient
 
 
@@ -75,8 +77,10 @@ class Job:
         output: Output | None = None,
         offline_timeout_s: float = 1800.0,
         results: bool = True,
+        dry_run: bool = False,
     ) -> None:
         self.feed = feed
+        self.dry_run = dry_run  # a plan: its IDs are journaled as planned, never queued
         self.wants_results = results  # False: the CLI, whose outbox writes the lines; no Result is made
         try:
             self._setup(
@@ -106,6 +110,8 @@ class Job:
             journal.retry_failed()
         if undo:
             journal.prepare_undo(include_already=include_already)
+        elif not self.dry_run:  # before the first send: say what earlier runs left to send
+            announce(journal, resume=not sources, log=self.log)
         # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
         self.outbox = (
             open_outbox(journal, output.path, output.format, output.stdout) if output is not None else Handover(journal)
@@ -152,7 +158,9 @@ class Job:
             else AccountGate(parts.client, settings, journal, parts.ledger, force=parts.force),
         )
         self.loop = asyncio.get_running_loop()
-        self.ingestor = Ingestor(settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread)
+        self.ingestor = Ingestor(
+            settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread, planned=self.dry_run
+        )
         self.stopped_with: int | None = None
         self.report: RunReport | None = None
         self._ready: list[Result] = []
@@ -304,6 +312,7 @@ class Job:
             elapsed_s=now - self.started,
             wait_s=self.pacer.wait_s,
             refused=self.pacer.rate_limited,
+            earlier=0 if self.undo else carried(journal, self.run_id, self.started),
         )
 
     def _exit_code(self, pending: int, counts: dict[str, int]) -> int:

@@ -127,8 +127,9 @@ class Runner:
             self._log.warning("the API is reachable again", offline_s=round(at, 1))
             self.pacer.show_waiting(None)
         else:
-            minutes = (self.clock() - at) / 60
-            self.request_stop(EXIT_LIMIT, f"the API could not be reached for {minutes:.0f} min (--offline-timeout)")
+            waited = round(self.clock() - at)
+            taken = f"{waited // 60} min" if waited >= 120 else f"{waited} s"
+            self.request_stop(EXIT_LIMIT, f"the API could not be reached for {taken} (--offline-timeout)")
             self._log.warning("api_unreachable", detail=self.stop_message)
 
     # -- stopping ------------------------------------------------------------------------------

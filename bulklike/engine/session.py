@@ -34,6 +34,7 @@ from bulklike.config import (
     ENV_NAMES,
     Settings,
     build_settings,
+    has_credentials,
     read_config_file,
     require_credentials,
 )
@@ -41,7 +42,7 @@ from bulklike.credentials import Credentials
 from bulklike.engine.job import Job, Output, Parts
 from bulklike.engine.runner import RetryPolicy
 from bulklike.engine.switch import starting_settings
-from bulklike.errors import EXIT_LIMIT
+from bulklike.errors import EXIT_LIMIT, ConfigError
 from bulklike.input.feed import Feed, Ids
 from bulklike.input.ingest import Source
 from bulklike.logs import SILENT
@@ -54,6 +55,15 @@ from bulklike.store.journal import Journal
 from bulklike.x.client import XClient
 
 __all__ = ["Session"]
+
+ANONYMOUS = "-"  # the ledger key of a dry run without credentials: no fingerprint, so it counts no one's sends
+
+
+class _NoCredentials:
+    """The signer of a dry run without credentials: it never sends, and says why if it were asked to."""
+
+    def authorization(self, method: str, url: str, params: Sequence[tuple[str, str]] = ()) -> str:
+        raise ConfigError("no credentials: only --dry-run works without them")
 
 
 async def confirm_account(settings: Settings, journal: Journal) -> str:
@@ -185,19 +195,23 @@ class Session:
         if self._parts is not None or self._closed:
             raise RuntimeError("a Session can be entered once")
         settings = self.settings
-        require_credentials(settings)
+        if self._confirm:
+            require_credentials(settings)
+        anonymous = not has_credentials(settings)  # a dry run without credentials: no account, no quota
         journal = Journal(settings.journal)
         try:
             settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
             user_id = known_user_id(settings, journal)
             if user_id is None and self._confirm and journal.get_meta(ACCOUNT_META) is not None:
                 user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
-            check_binding(journal, user_id, force=self._force)  # else at the first send (AccountGate)
+            # else at the first send (AccountGate); a dry run checks but never binds the journal
+            check_binding(journal, user_id, force=self._force, bind=self._confirm)
             self.settings = settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
+            user = account_key(user_id) if user_id else provisional_key(settings, journal)
             ledger = Ledger(
                 settings.ledger or default_ledger_path(),
-                app=settings.credentials.app_id,
-                user=account_key(user_id) if user_id else provisional_key(settings, journal),
+                app=ANONYMOUS if anonymous else settings.credentials.app_id,
+                user=ANONYMOUS if anonymous else user,
                 now=self._clock(),
                 also=legacy_key(settings),
             )
@@ -205,7 +219,7 @@ class Session:
                 client = XClient(
                     base_url=settings.base_url,
                     api=settings.api,
-                    signer=make_signer(settings),
+                    signer=_NoCredentials() if anonymous else make_signer(settings),
                     timeout=settings.timeout,
                     concurrency=settings.concurrency,
                     user_id=settings.user_id,
@@ -335,7 +349,9 @@ class Session:
         else:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
-        job = await self._new_job(undo=False, sources=sources, feed=feed, retry_failed=retry_failed, output=output)
+        job = await self._new_job(
+            undo=False, sources=sources, feed=feed, retry_failed=retry_failed, output=output, dry_run=True
+        )
         return await job.plan(on_invalid)
 
     # -- while a call runs -----------------------------------------------------------------------

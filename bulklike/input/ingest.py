@@ -41,8 +41,15 @@ from bulklike.store.sqlite import connect, sqlite_errors, transaction
 BATCH = 2000
 BATCH_SECONDS = 0.2
 
+#: an ID listed again leaves its row as it is, but one a dry run only planned is queued now (store.planned)
 _INSERT_ID = (
     "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'pending', ?, ?, ?, ?)"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,"
+    " status = CASE status WHEN 'planned' THEN 'pending' ELSE status END WHERE last_run != excluded.last_run"
+)
+#: a dry run's IDs are planned, never queued: a later run of another list does not send them
+_PLAN_ID = (
+    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'planned', ?, ?, ?, ?)"
     " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
 )
 #: an invalid line is a record once per (source, line) per journal, owed to the results output once
@@ -58,9 +65,11 @@ _STAGED_INVALID = (
 )
 _PUBLISH = (
     "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run)"
-    " SELECT tweet_id, 'pending', source, ?1, ?2, ?3 FROM temp.staged"
+    " SELECT tweet_id, ?6, source, ?1, ?2, ?3 FROM temp.staged"
     " WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
-    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,"
+    " status = CASE WHEN status = 'planned' AND ?6 = 'pending' THEN 'pending' ELSE status END"
+    " WHERE last_run != excluded.last_run"
 )
 PUBLISH_BATCH = 10_000
 
@@ -157,12 +166,15 @@ class Ingestor:
         *,
         on_commit: Callable[[list[NewInvalid]], None],
         clock: Callable[[], float] = time.time,
+        planned: bool = False,
     ) -> None:
         self.path = path
         self.run_id = run_id
         self.sources = sources
         self.on_commit = on_commit
         self.clock = clock
+        self.status = "planned" if planned else "pending"  # a dry run plans; only a run queues
+        self._insert = _PLAN_ID if planned else _INSERT_ID
         self.stats = IngestStats()
         self.stop = threading.Event()
         self.done = threading.Event()
@@ -247,7 +259,7 @@ class Ingestor:
             invalid = [InvalidLine(text, source, reason) for text, source, reason in rows]
             now = self.clock()
             with transaction(conn):
-                conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto))
+                conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto, self.status))
                 new = self._insert_invalid(conn, invalid, now)
             self._committed(upto - last - len(invalid), invalid, new)
             last = upto
@@ -260,7 +272,7 @@ class Ingestor:
             return
         now = self.clock()
         with transaction(conn):
-            conn.executemany(_INSERT_ID, ids)
+            conn.executemany(self._insert, ids)
             new = self._insert_invalid(conn, invalid, now)
         self._committed(len(ids), invalid, new)
 

@@ -27,7 +27,7 @@ APPLICATION_ID = 0x424C4B4C  # "BLKL"
 SCHEMA_VERSION = 3
 
 TERMINAL_STATUSES = ("liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked")
-ALL_STATUSES = ("pending", *TERMINAL_STATUSES)
+ALL_STATUSES = ("pending", "planned", *TERMINAL_STATUSES)  # planned: journaled by a dry run (store.planned)
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
