@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import stat
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -66,7 +67,15 @@ class Streams:
 
 
 def stdin_streams() -> Streams:
-    return Streams(stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr, stdin_is_tty=sys.stdin.isatty())
+    return Streams(stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr, stdin_is_tty=_no_input(sys.stdin))
+
+
+def _no_input(stdin: TextIO) -> bool:
+    """A terminal or ``/dev/null`` (a character device): no INPUT then means resume, not read stdin."""
+    try:
+        return stdin.isatty() or stat.S_ISCHR(os.fstat(stdin.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 async def run_command(
