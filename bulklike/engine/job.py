@@ -162,6 +162,7 @@ class Job:
             settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread, planned=self.dry_run
         )
         self.stopped_with: int | None = None
+        self._hinted = 0
         self.report: RunReport | None = None
         self._ready: list[Result] = []
         self._wake = asyncio.Event()
@@ -192,6 +193,9 @@ class Job:
     def _on_commit(self, invalid: list[NewInvalid]) -> None:
         """On the loop, after each ingest commit: report new invalid lines, wake the dispatcher."""
         self.recorder.report_invalid(invalid)
+        while self._hinted < len(self.ingestor.stats.hints):  # an input that looks like another format
+            self.log.warning(self.ingestor.stats.hints[self._hinted])
+            self._hinted += 1
         self.runner.new_rows.set()
         if self.ingestor.done.is_set():
             self.runner.reading.clear()

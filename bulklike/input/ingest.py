@@ -35,7 +35,7 @@ from bulklike.input.readers import (
     peek_head,
     read_records,
 )
-from bulklike.input.sniff import describe, peek, sniff
+from bulklike.input.sniff import HINT_LINES, describe, hint, peek, sniff
 from bulklike.store.sqlite import connect, sqlite_errors, transaction
 
 BATCH = 2000
@@ -95,6 +95,7 @@ class IngestStats:
     error: BaseException | None = None
     invalid_lines: list[InvalidLine] = field(default_factory=list)
     inputs: list[InputCount] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)  # an input that looks like another format (sniff.hint)
 
 
 @dataclass(slots=True)
@@ -222,7 +223,8 @@ class Ingestor:
         run = self.run_id
         deadline = time.monotonic() + BATCH_SECONDS
         now = 0.0
-        for record in source.records:
+        records = iter(source.records)
+        for record in itertools.chain(self._first(source.name, records), records):
             if type(record) is ParsedId:
                 if not ids:  # a batch's time is when its first ID was read (a pipe may have been quiet since)
                     now = self.clock()
@@ -239,6 +241,22 @@ class Ingestor:
         commit(conn, ids, invalid)
         if source.staged:
             self._publish(conn)
+
+    def _first(self, name: str, records: Iterator[Record | None]) -> Iterator[Record | None]:
+        """An input's first HINT_LINES records, looked at for a hint that it is in another format
+        (only these pass through this generator: the rest of the input goes straight on)."""
+        seen, odd = 0, []
+        for record in records:
+            yield record
+            if record is not None:
+                seen += 1
+                if isinstance(record, InvalidLine):
+                    odd.append(record.input)
+                if seen >= HINT_LINES:
+                    break
+        found = hint(name, seen, odd)
+        if found is not None:
+            self.stats.hints.append(found)  # said on the loop, at the next commit (Job._on_commit)
 
     def _stage(
         self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]

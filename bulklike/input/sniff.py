@@ -19,7 +19,7 @@ from bulklike.input.archive import looks_like_data_file, looks_like_zip
 from bulklike.input.delimited import ID_COLUMNS
 from bulklike.input.readers import InputFormat
 
-__all__ = ["MAX_PEEK", "describe", "peek", "sniff"]
+__all__ = ["HINT_LINES", "MAX_PEEK", "describe", "hint", "peek", "sniff"]
 
 MAX_PEEK = 64 * 1024
 """Most bytes read before deciding (a twarc2 page is often longer; its start is enough)."""
@@ -120,3 +120,26 @@ def describe(fmt: str, kind: str) -> str:
     """``JSON Lines (twarc2 pages)``: how a detected format is named to the user."""
     name = _NAMES.get(fmt, fmt)
     return f"{name} ({kind})" if kind and fmt in ("jsonl", "csv", "tsv") else name
+
+
+HINT_LINES = 100
+"""The hint looks at an input's first this many records."""
+
+
+def hint(name: str, records: int, invalid: list[str]) -> str | None:
+    """One warning when more than half of an input's first records are invalid and they look like
+    another format: ``None`` otherwise. ``invalid`` holds those lines' text."""
+    if not invalid or len(invalid) * 2 <= records:
+        return None
+    most = len(invalid) // 2 + 1
+    if sum(1 for text in invalid if text.lstrip().startswith("window.YTD.") or '"tweetId"' in text) >= 1:
+        found = "an X archive data file (like.js); pass it as a file, or --input-format js"
+    elif sum(1 for text in invalid if text.lstrip().startswith(("{", "["))) >= most:
+        found = "JSON Lines; use --input-format jsonl (and --column NAME for the ID field)"
+    elif sum(1 for text in invalid if ";" in text) >= most:
+        found = "semicolon-separated values; bulklike reads commas: save it as CSV, then --input-format csv"
+    elif sum(1 for text in invalid if "," in text) >= most:
+        found = "CSV; use --input-format csv (and --column NAME for the ID column)"
+    else:
+        return None
+    return f"{name}: {len(invalid)} of its first {records} lines are not tweet IDs; it looks like {found}"

@@ -70,10 +70,14 @@ async def test_like_js_and_csv_on_stdin(workspace: Workspace, emulator: Emulator
 
 async def test_input_format_still_overrides_the_content(workspace: Workspace) -> None:
     args = ["--journal", str(workspace.journal), "--ledger", str(workspace.ledger), "--dry-run", "--no-progress"]
-    result = await workspace.cli("run", "-", "--input-format", "text", *args, stdin=b'{"id": "12"}\n')
-    assert result.code == 1  # read as text, the JSON line is one invalid line
+    lines = b"".join(b'{"id": "%d"}\n' % n for n in range(12, 212))
+    result = await workspace.cli("run", "-", "--input-format", "text", *args, stdin=lines)
+    assert result.code == 1  # read as text, each JSON line is an invalid line
     assert read_as(result.stderr) == []
-    assert workspace.statuses() == {"invalid": 1}
+    assert workspace.statuses() == {"invalid": 200}
+    hints = [line for line in result.stderr.splitlines() if "it looks like JSON Lines" in line]
+    assert len(hints) == 1  # one warning, after the first 100 lines, naming the flag
+    assert "<stdin>: 100 of its first 100 lines are not tweet IDs" in hints[0] and "--input-format jsonl" in hints[0]
 
 
 def _times(workspace: Workspace) -> dict[str, tuple[float, float | None]]:

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from bulklike.errors import InputError
 from bulklike.input.pipe import Prefetch, is_pipe
-from bulklike.input.sniff import MAX_PEEK, describe, peek, sniff
+from bulklike.input.readers import ParsedId, read_records
+from bulklike.input.sniff import MAX_PEEK, describe, hint, peek, sniff
 from tests.helpers.archive_files import likes_js, twarc_flat, twarc_page
 
 
@@ -97,3 +99,42 @@ def test_prefetch_hands_an_error_back_after_what_came_before() -> None:
 def test_prefetch_keeps_order_and_bounds_what_it_holds() -> None:
     items = list(Prefetch(iter(range(5000)), ahead=10))
     assert [x for x in items if x is not None] == list(range(5000))
+
+
+@pytest.mark.parametrize(
+    ("lines", "likely"),
+    [
+        (['{"id": "12"}'] * 3, "JSON Lines; use --input-format jsonl"),
+        (["window.YTD.like.part0 = [ {", '"tweetId" : "12",'], "an X archive data file"),
+        (["12,hello", "13,there", "14,x"], "CSV; use --input-format csv"),
+        (["12;hello", "13;there"], "semicolon-separated values"),
+    ],
+)
+def test_hint_names_the_likely_format(lines: list[str], likely: str) -> None:
+    said = hint("in.txt", len(lines), lines)
+    assert said is not None and said.startswith(f"in.txt: {len(lines)} of its first {len(lines)} lines")
+    assert likely in said
+
+
+def test_no_hint_for_a_list_with_some_bad_lines_or_plain_junk() -> None:
+    assert hint("in.txt", 10, ['{"id": "12"}'] * 5) is None  # half, not more
+    assert hint("in.txt", 3, ["hello world", "nope", "x"]) is None  # invalid, but like no other format
+    assert hint("in.txt", 0, []) is None
+
+
+def test_semicolon_and_headerless_csv_say_so() -> None:
+    def error(data: bytes) -> str:
+        with pytest.raises(InputError) as caught:
+            list(read_records(io.BytesIO(data), name="in.csv", fmt="csv"))
+        return str(caught.value)
+
+    assert "separated by semicolons" in error(b"tweet_id;text\n12;hi\n")
+    assert "has no header" in error(b"1234567,hi\n1234568,yo\n")
+    assert "has no header" in error(b"hello,https://x.com/a/status/12\n")
+    assert "no tweet ID column; found: name, when (use --column)" in error(b"name,when\nbob,today\n")
+
+
+def test_tweet_url_column_is_recognised() -> None:
+    for header in (b"text,Tweet URL", b"text,tweet url", b"text,tweet_url"):
+        records = list(read_records(io.BytesIO(header + b"\nhi,https://x.com/a/status/12\n"), name="t", fmt="csv"))
+        assert [r.tweet_id for r in records if isinstance(r, ParsedId)] == ["12"]
