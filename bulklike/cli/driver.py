@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import stat
 import sys
 import time
@@ -21,6 +22,7 @@ from typing import BinaryIO, TextIO
 
 from bulklike.cli.plan import print_plan
 from bulklike.cli.progress import LiveLine, summary_text
+from bulklike.cli.run import without_cause
 from bulklike.cli.signals import forwarded
 from bulklike.config import Settings, require_credentials
 from bulklike.engine.job import Output
@@ -190,16 +192,20 @@ class CliRun:
             await asyncio.gather(drawer, return_exceptions=True)
             live.clear()
             STDERR.before_write = STDERR.after_write = None
-        code = self.summarise()
+        code = self.summarise(fatal)
         if fatal is not None:
             raise fatal
         return code
 
-    def summarise(self) -> int:
+    def summarise(self, fatal: BulklikeError | None = None) -> int:
         report = self.session.report
         assert report is not None
         code, pending = report.exit_code, report.pending
         resume = self.opts.resume_command if pending and code != EXIT_OK else None
+        if resume is not None:  # never repeat the flag that stopped the run
+            until_past = self.opts.until is not None and self.opts.until <= time.time()
+            v1_refused = fatal is not None and re.search(r"\b453\b", str(fatal)) is not None
+            resume = without_cause(resume, until_past=until_past, v1_refused=v1_refused)
         self.streams.stderr.write(
             summary_text(
                 title=report.command + (" stopped" if pending else " finished"),

@@ -28,10 +28,10 @@ def announce(journal: Journal, *, resume: bool, log: Any) -> None:
     names = [f"{name}: {n}" for name, n in list(waiting.items())[:_SHOWN]]
     if len(waiting) > _SHOWN:
         names.append(f"{len(waiting) - _SHOWN} more inputs")
-    what = "resuming" if resume else "also sending"
+    ids = f"{total} {'ID' if total == 1 else 'IDs'} left pending by earlier runs ({', '.join(names)})"
     dry = f"; {queued} of them planned by a dry run" if queued else ""
     log.warning(
-        f"{what} {total} {'ID' if total == 1 else 'IDs'} left pending by earlier runs ({', '.join(names)}){dry}",
+        f"resuming {ids}{dry}" if resume else f"sending {ids} too, whether this input lists them or not",
         count=total,
         planned=queued,
         inputs=dict(list(waiting.items())[:_SHOWN]),
