@@ -115,6 +115,12 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def local_api(url: str) -> bool:
+    """Whether the API is on this machine (the emulator, a proxy): a run there that never got an answer
+    is a wrong address, not an outage to wait out."""
+    return _is_loopback((urllib.parse.urlsplit(url).hostname or "").lower())
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True

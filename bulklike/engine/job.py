@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from bulklike.auth.identity import AccountGate, resolve_user_id
-from bulklike.config import Settings
+from bulklike.config import Settings, local_api
 from bulklike.engine.earlier import announce
 from bulklike.engine.outbox import Handover, open_outbox
 from bulklike.engine.recorder import Recorder
@@ -27,6 +27,7 @@ from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, EXIT_OK, EXIT_SOME_FAILED, E
 from bulklike.input.feed import Feed
 from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources
 from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.outage import NEVER_S
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.plan import Plan, make_plan
 from bulklike.report import Progress, RunReport
@@ -145,6 +146,7 @@ class Job:
             undo=undo,
             max_likes=max_likes,
             offline_timeout_s=offline_timeout_s,
+            never_reached_s=NEVER_S if local_api(settings.base_url) else None,  # a wrong port, not an outage
             clock=self.clock,
             sleep=parts.sleep,
             log=self.log,

@@ -80,6 +80,7 @@ class Runner:
         undo: bool = False,
         max_likes: int | None = None,
         offline_timeout_s: float = 1800.0,
+        never_reached_s: float | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         log: Any = None,
@@ -116,7 +117,9 @@ class Runner:
         self.switched = False  # the run moved to v2 (--api auto)
         self._switching: asyncio.Future[None] | None = None
         self.breaker: Breaker[Record] = Breaker(breaker_threshold)
-        self.outage = Outage(timeout_s=offline_timeout_s, clock=clock, sleep=sleep, on_change=self._on_outage)
+        self.outage = Outage(
+            timeout_s=offline_timeout_s, clock=clock, sleep=sleep, on_change=self._on_outage, never_s=never_reached_s
+        )
 
     def _on_outage(self, what: str, at: float) -> None:
         if what in ("started", "waiting"):
@@ -129,7 +132,11 @@ class Runner:
         else:
             waited = round(self.clock() - at)
             taken = f"{waited // 60} min" if waited >= 120 else f"{waited} s"
-            self.request_stop(EXIT_LIMIT, f"the API could not be reached for {taken} (--offline-timeout)")
+            if not self.outage.state.ever_reached and self.outage.state.never_s is not None:
+                said = f"the API never answered this run ({taken}): is --base-url right?"
+            else:
+                said = f"the API could not be reached for {taken} (--offline-timeout)"
+            self.request_stop(EXIT_LIMIT, said)
             self._log.warning("api_unreachable", detail=self.stop_message)
 
     # -- stopping ------------------------------------------------------------------------------
