@@ -160,6 +160,9 @@ class Journal:
         self._lock = FileLock(f"{path}.lock") if lock and path != ":memory:" else None
         if readonly and path != ":memory:" and not os.path.exists(path):
             raise JournalError(f"{path}: no such journal")
+        parent = os.path.dirname(os.path.abspath(path))
+        if path != ":memory:" and not os.path.isdir(parent):  # a typo must not make directories (as root: anywhere)
+            raise JournalError(f"{path}: no directory {parent}; create it first if that is where the journal goes")
         if self._lock is not None:
             self._lock.acquire(what=f"{path}: the journal is in use by another bulklike process")
         try:
