@@ -20,7 +20,7 @@ def print_plan(plan: Plan, out: TextIO) -> None:
     for i, given in enumerate(plan.inputs):  # what each input gave, duplicates included
         invalid = f", {given.invalid} invalid" if given.invalid else ""
         lines.append(f"  {'from:' if i == 0 else '':<10}{given.name}: {plural(given.ids, 'ID')}{invalid}")
-    lines.append(f"  queue:    {plan.pending} pending in {plan.journal}")
+    lines.append(f"  queue:    {plural(plan.pending, 'ID')} to send in {plan.journal}")
     if plan.pending:
         lines.append("  next:     `bulklike run` with no input sends them; a run of other inputs leaves them unsent")
     lines.append(f"  api:      {plan.api}" + (" (auto: moves to v2 at the first 453)" if plan.auto else ""))
