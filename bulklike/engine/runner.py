@@ -117,9 +117,8 @@ class Runner:
         self.switched = False  # the run moved to v2 (--api auto)
         self._switching: asyncio.Future[None] | None = None
         self.breaker: Breaker[Record] = Breaker(breaker_threshold)
-        self.outage = Outage(
-            timeout_s=offline_timeout_s, clock=clock, sleep=sleep, on_change=self._on_outage, never_s=never_reached_s
-        )
+        self.outage = Outage(timeout_s=offline_timeout_s, clock=clock, sleep=sleep, on_change=self._on_outage)
+        self.outage.state.never_s = never_reached_s
 
     def _on_outage(self, what: str, at: float) -> None:
         if what in ("started", "waiting"):
@@ -130,13 +129,7 @@ class Runner:
             self._log.warning("the API is reachable again", offline_s=round(at, 1))
             self.pacer.show_waiting(None)
         else:
-            waited = round(self.clock() - at)
-            taken = f"{waited // 60} min" if waited >= 120 else f"{waited} s"
-            if not self.outage.state.ever_reached and self.outage.state.never_s is not None:
-                said = f"the API never answered this run ({taken}): is --base-url right?"
-            else:
-                said = f"the API could not be reached for {taken} (--offline-timeout)"
-            self.request_stop(EXIT_LIMIT, said)
+            self.request_stop(EXIT_LIMIT, self.outage.stop_message(self.clock() - at))
             self._log.warning("api_unreachable", detail=self.stop_message)
 
     # -- stopping ------------------------------------------------------------------------------

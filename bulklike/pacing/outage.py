@@ -125,6 +125,14 @@ class Outage:
             nap = max(0.0, min(until - now, _POLL_S))
             await self.sleep(nap)
 
+    def stop_message(self, waited_s: float) -> str:
+        """Why the run stops: a loopback API that never answered is a wrong address, not an outage."""
+        waited = round(waited_s)
+        taken = f"{waited // 60} min" if waited >= 120 else f"{waited} s"
+        if not self.state.ever_reached and self.state.never_s is not None:
+            return f"the API never answered this run ({taken}): is --base-url right?"
+        return f"the API could not be reached for {taken} (--offline-timeout)"
+
     def unreachable(self, *, probe: bool) -> None:
         now = self.clock()
         started = self.state.unreachable(now, probe=probe)
