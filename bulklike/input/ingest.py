@@ -41,11 +41,15 @@ from bulklike.store.sqlite import connect, sqlite_errors, transaction
 BATCH = 2000
 BATCH_SECONDS = 0.2
 
-#: an ID listed again leaves its row as it is, but one a dry run only planned is queued now (store.planned)
+#: an ID listed again leaves its row as it is, but one a dry run only planned is queued now (store.planned),
+#: moved to the end of the journal: the runner takes rows in ``seq`` order and may be past its old place
+_PROMOTE = (
+    " seq = CASE status WHEN 'planned' THEN (SELECT max(seq) FROM items) + 1 ELSE seq END,"
+    " status = CASE status WHEN 'planned' THEN 'pending' ELSE status END"
+)
 _INSERT_ID = (
     "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'pending', ?, ?, ?, ?)"
-    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,"
-    " status = CASE status WHEN 'planned' THEN 'pending' ELSE status END WHERE last_run != excluded.last_run"
+    f" ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,{_PROMOTE} WHERE last_run != excluded.last_run"
 )
 #: a dry run's IDs are planned, never queued: a later run of another list does not send them
 _PLAN_ID = (
@@ -68,6 +72,7 @@ _PUBLISH = (
     " SELECT tweet_id, ?6, source, ?1, ?2, ?3 FROM temp.staged"
     " WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
     " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,"
+    " seq = CASE WHEN status = 'planned' AND ?6 = 'pending' THEN (SELECT max(seq) FROM items) + 1 ELSE seq END,"
     " status = CASE WHEN status = 'planned' AND ?6 = 'pending' THEN 'pending' ELSE status END"
     " WHERE last_run != excluded.last_run"
 )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import sqlite3
 
@@ -98,3 +100,26 @@ async def test_what_an_interrupted_run_left_is_named_before_the_first_send(
     )
     assert warning < err.index('"event": "outcome"')  # said before the first like
     assert "this run: liked 5 (3 of them left pending by earlier runs)" in err
+
+
+async def test_planned_ids_listed_after_the_runner_moved_on_are_still_sent(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    """Planned rows sit early in the journal; listed again later in a pipe, they are queued where they are
+    listed now, so the runner (which takes rows in journal order) does not pass them by."""
+    planned, fresh = ids(3), ids(2, start=2_000_000)
+    workspace.write("a.txt", "\n".join(planned) + "\n")
+    async with emulator() as emu:
+        await workspace.cli("run", "a.txt", "--dry-run", *workspace.base_args(emu))
+        proc = await workspace.start("run", "-", *workspace.base_args(emu), stdin=b"")
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(("\n".join(fresh) + "\n").encode())
+        await proc.stdin.drain()
+        first = [json.loads(await asyncio.wait_for(proc.stdout.readline(), 30))["tweet_id"] for _ in fresh]
+        proc.stdin.write(("\n".join(planned) + "\n").encode())
+        proc.stdin.close()
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    assert sorted(first) == fresh
+    assert sorted(json.loads(line)["tweet_id"] for line in out.decode().splitlines()) == planned
+    assert workspace.statuses() == {"liked": 5}
