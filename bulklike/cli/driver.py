@@ -66,16 +66,24 @@ class Streams:
     stdout: TextIO
     stderr: TextIO
     stdin_is_tty: bool = False
+    stdin_is_null: bool = False  # /dev/null: no INPUT resumes the journal when it has work (a script's resume)
 
 
 def stdin_streams() -> Streams:
-    return Streams(stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr, stdin_is_tty=_no_input(sys.stdin))
+    tty = sys.stdin.isatty()
+    return Streams(
+        stdin=sys.stdin.buffer,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+        stdin_is_tty=tty,
+        stdin_is_null=not tty and _char_device(sys.stdin),
+    )
 
 
-def _no_input(stdin: TextIO) -> bool:
-    """A terminal or ``/dev/null`` (a character device): no INPUT then means resume, not read stdin."""
+def _char_device(stdin: TextIO) -> bool:
+    """``/dev/null`` (a character device that is not a terminal): no pipe, no file."""
     try:
-        return stdin.isatty() or stat.S_ISCHR(os.fstat(stdin.fileno()).st_mode)
+        return stat.S_ISCHR(os.fstat(stdin.fileno()).st_mode)
     except (OSError, ValueError):
         return False
 
@@ -109,9 +117,6 @@ async def run_command(
         archive_kind=opts.archive_kind,
         partial=opts.partial,
     )
-    for source in sources:
-        if source.detected is not None:
-            get_logger().info(f"stdin: read as {source.detected}", read_as=source.detected)
     try:
         session = Session.from_settings(
             settings,
@@ -126,6 +131,12 @@ async def run_command(
             queued = session.pending() or session.counts().get("planned", 0)  # a dry run's plan: resumed now
             if not inputs and not opts.undo and not queued and not opts.retry_failed:
                 raise InputError(nothing)
+            if queued and not opts.inputs and streams.stdin_is_null and not opts.undo:
+                close_sources(sources)  # no INPUT and /dev/null: resume the journal (a dry run's plan too)
+                sources = []
+            for source in sources:
+                if source.detected is not None:
+                    get_logger().info(f"stdin: read as {source.detected}", read_as=source.detected)
             taken, sources = sources, []  # the session's call closes them from here on
             return await CliRun(session, opts, streams).execute(taken)
     finally:
