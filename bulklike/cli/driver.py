@@ -72,12 +72,22 @@ class Streams:
 def stdin_streams() -> Streams:
     tty = sys.stdin.isatty()
     return Streams(
-        stdin=sys.stdin.buffer,
+        stdin=_own_stdin(),
         stdout=sys.stdout,
         stderr=sys.stderr,
         stdin_is_tty=tty,
         stdin_is_null=not tty and _char_device(sys.stdin),
     )
+
+
+def _own_stdin() -> BinaryIO:
+    """A reader of our own over a copy of stdin's descriptor. A pipe is read on a daemon thread that may
+    still be blocked in a read when the run ends (a producer that never closes): on ``sys.stdin.buffer``
+    that read holds a lock the interpreter takes while shutting down, which aborts the process."""
+    try:
+        return open(os.dup(sys.stdin.fileno()), "rb")  # noqa: SIM115 - lives as long as the process
+    except (OSError, ValueError, AttributeError):  # no real stdin (an embedding, a test harness)
+        return sys.stdin.buffer
 
 
 def _char_device(stdin: TextIO) -> bool:

@@ -129,3 +129,26 @@ async def test_slow_producer_gets_its_first_like_before_the_pipe_ends(
     assert sent == ids(4)
     times = _times(workspace)
     assert all((times[a][1] or 0) <= times[b][0] for a, b in zip(sent, sent[1:], strict=False))
+
+
+async def test_a_run_that_stops_while_the_pipe_is_open_exits_at_once(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    """--max-likes reached while the producer still holds the pipe open (tail -f): exit 75 now, cleanly (the
+    reader thread, blocked in its read, must not hold a lock the interpreter needs to shut down)."""
+    async with emulator() as emu:
+        proc = await workspace.start("run", "-", "--max-likes", "2", *workspace.base_args(emu), stdin=b"")
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write(("\n".join(ids(5)) + "\n").encode())
+        await proc.stdin.drain()
+        try:
+            code = await asyncio.wait_for(proc.wait(), 30)  # the pipe stays open
+            err = (await proc.stderr.read()).decode()
+        finally:
+            proc.stdin.close()
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    assert code == 75, err
+    assert "Fatal Python error" not in err
+    assert workspace.statuses() == {"liked": 2, "pending": 3}
