@@ -35,7 +35,10 @@ DEFAULT_CONCURRENCY = 4
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_MIN_INTERVAL_S = 1.0
-BASE_URLS: dict[str, str] = {"v1.1": "https://api.twitter.com", "v2": "https://api.x.com"}
+#: X's documented roots for both versions (``https://api.twitter.com`` still answers and is accepted as ``--base-url``)
+BASE_URLS: dict[str, str] = {"v1.1": "https://api.x.com", "v2": "https://api.x.com"}
+#: the hosts of X's real API, where a dry run notes that likes need an Enterprise plan
+X_HOSTS = frozenset({"api.x.com", "api.twitter.com"})
 
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token")
 APP_KEYS = ("client_id", "client_secret")  # OAuth 2.0 app, for `bulklike auth --oauth2` and refreshing

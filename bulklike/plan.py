@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bulklike.config import Settings, has_credentials
 from bulklike.input.ingest import IngestStats, InputCount
@@ -10,6 +10,7 @@ from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
 from bulklike.store import planned
 from bulklike.store.journal import Journal
+from bulklike.store.unlikes import skipped_counts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,6 +27,7 @@ class Plan:
     pending: int  # the journal's queue after this plan: pending and planned IDs
     journal: str
     api: str
+    base_url: str
     auto: bool  # --api auto: moves to v2 at the first 453
     quota: tuple[tuple[str, Limit, int], ...]  # (scope, limit, left now)
     interval_s: float
@@ -33,9 +35,22 @@ class Plan:
     finish: float | None  # when the queue would be done, epoch seconds
     now: float
     credentials: bool = True  # False: a dry run without credentials; quota left is unknown, the estimate a best case
+    unlike: bool = False  # the plan of ``bulklike unlike``
+    #: unlike: IDs of this input its filters leave alone (journaled ``skipped``), by reason
+    skipped: dict[str, int] = field(default_factory=dict)
+    #: the per-user limit with the longest window (the allowance likes and unlikes share), if any
+    allowance: Limit | None = None
 
 
-def make_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, settings: Settings, now: float) -> Plan:
+def make_plan(
+    journal: Journal,
+    run_id: int,
+    stats: IngestStats,
+    pacer: Pacer,
+    settings: Settings,
+    now: float,
+    unlike: bool = False,
+) -> Plan:
     """The plan of run ``run_id``, whose input the ingest thread has read into the journal."""
     seen = journal.ingest_counts(run_id)
     new = seen.pop("new", 0)
@@ -54,6 +69,7 @@ def make_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, s
         pending=pending,
         journal=settings.journal,
         api=settings.api,
+        base_url=settings.base_url,
         auto=settings.auto,
         quota=tuple(pacer.quota_left()) if credentials else (),
         interval_s=settings.interval,
@@ -61,4 +77,7 @@ def make_plan(journal: Journal, run_id: int, stats: IngestStats, pacer: Pacer, s
         finish=pacer.estimate_finish(pending) if pending else None,
         now=now,
         credentials=credentials,
+        unlike=unlike,
+        skipped=skipped_counts(journal, run_id) if unlike else {},
+        allowance=max(settings.user_limits, key=lambda limit: limit.window_s, default=None),
     )

@@ -51,17 +51,21 @@ def iso(ts: float | None) -> str | None:
     return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-Status = Literal["liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked"]
+Status = Literal[
+    "liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked", "not_liked", "skipped"
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Result:
-    """What became of one input in a ``like()`` or ``undo()`` call, once committed to the journal.
+    """What became of one input in a ``like()``, ``unlike()`` or ``undo()`` call, once committed to the journal.
 
     ``status`` is ``liked``, ``already_liked``, ``not_found``, ``forbidden``, ``failed`` (retries
-    spent), ``unliked`` (undo) or ``invalid`` (the input was not a tweet ID or URL: ``tweet_id`` is
-    None and ``input`` holds the text). ``source`` names where the ID came from (``file:line``,
-    ``<python>:N`` for the N-th item of an iterable); ``at`` is when it ended (epoch seconds).
+    spent), ``unliked`` (undo, unlike), ``not_liked`` (unlike: v1.1 found no like, or no tweet),
+    ``skipped`` (unlike: a date filter or the keep-list; ``message`` says which) or ``invalid`` (the
+    input was not a tweet ID or URL: ``tweet_id`` is None and ``input`` holds the text). ``source``
+    names where the ID came from (``file:line``, ``<python>:N`` for the N-th item of an iterable);
+    ``at`` is when it ended (epoch seconds).
     """
 
     tweet_id: str | None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bulklike.config import Settings
+from bulklike.config import Settings, has_credentials
 from bulklike.credentials import fingerprint
 from bulklike.errors import ConfigError, FatalApiError
 from bulklike.pacing.ledger import Ledger
@@ -63,6 +63,17 @@ def provisional_key(settings: Settings, journal: Journal) -> str:
     if prefix.isdigit() and len(prefix) <= 19:
         return account_key(prefix)
     return settings.credentials.token_id
+
+
+ANONYMOUS = "-"
+"""The ledger key of a dry run without credentials: no fingerprint, so it counts no one's sends."""
+
+
+def ledger_keys(settings: Settings, journal: Journal, user_id: str | None) -> tuple[str, str]:
+    """The (app, user) keys a run's ledger counts under: the confirmed account, else the provisional key."""
+    if not has_credentials(settings):
+        return ANONYMOUS, ANONYMOUS
+    return settings.credentials.app_id, account_key(user_id) if user_id else provisional_key(settings, journal)
 
 
 def check_binding(journal: Journal, user_id: str | None, *, force: bool, bind: bool = True) -> None:
@@ -142,7 +153,8 @@ async def confirm_user_id(
     if outcome.kind is not Kind.DONE:
         said = outcome.message or answer.transport_error or f"HTTP {answer.status}"
         raise FatalApiError(
-            f"could not look up the account ({where}): {said} — {fatal_hint(outcome.error_code, outcome.http_status)}"
+            f"could not look up the account ({where}): "
+            + (outcome.advice or f"{said} — {fatal_hint(outcome.error_code, outcome.http_status)}")
         )
     user_id = user_id_from(answer.body, where)
     journal.set_meta(IDENTITY_META, json.dumps({"token": settings.credentials.token_id, "user_id": user_id}))

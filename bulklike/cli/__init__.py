@@ -1,7 +1,7 @@
 """The command line: argument parsing, one handler per command, the live line and the dry-run plan.
 
 ``main`` (parse, log set-up, exit codes), ``parser`` (the argparse tree, heavy parts deferred), ``settings``
-(flags + environment + config -> ``Settings``), one module per command (``run``, ``undo``, ``status``,
+(flags + environment + config -> ``Settings``), one module per command (``run``, ``unlike``, ``undo``, ``status``,
 ``export``, ``auth``, ``profiles`` for ``accounts``, ``emulate``, ``demo``, ``completion``), ``driver``
 (``run``/``undo`` on a ``Session`` with signals and the summary), ``progress`` (the live line), ``plan``
 (the printed dry run), ``timeparse`` (``--until``), ``timefmt`` (times and durations for people) and

@@ -29,6 +29,7 @@ from bulklike.engine.job import Output
 from bulklike.engine.runner import RetryPolicy
 from bulklike.engine.session import Session
 from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, BulklikeError, InputError
+from bulklike.input.filters import Filters
 from bulklike.input.ingest import Source, close_sources, open_sources
 from bulklike.input.readers import ArchiveKind, InputFormat
 from bulklike.logs import STDERR, get_logger
@@ -50,6 +51,8 @@ class RunOptions:
     until: float | None = None
     undo: bool = False
     include_already: bool = False
+    unlike: bool = False  # ``bulklike unlike``: the inputs are unliked, ``filters`` leave some alone
+    filters: Filters | None = None
     force: bool = False
     output: str | None = None
     output_format: Format = "jsonl"
@@ -178,7 +181,10 @@ class CliRun:
             return await self.run(sources)
 
     async def dry_run(self, sources: list[Source]) -> int:
-        plan = await self.session.plan(sources, retry_failed=self.opts.retry_failed, output=self.output)
+        opts = self.opts
+        plan = await self.session.plan(
+            sources, retry_failed=opts.retry_failed, output=self.output, unlike=opts.unlike, filters=opts.filters
+        )
         print_plan(plan, self.streams.stderr)
         return EXIT_SOME_FAILED if plan.invalid else EXIT_OK
 
@@ -192,6 +198,8 @@ class CliRun:
         try:
             calls = self.session.batches(
                 undo=opts.undo,
+                unlike=opts.unlike,
+                filters=opts.filters,
                 sources=sources,
                 retry_failed=opts.retry_failed,
                 include_already=opts.include_already,

@@ -17,8 +17,17 @@ def cmd_emulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     file (``--stats-file``) is written either way."""
     from bulklike.emulator.cli import config_from_args
 
+    config = config_from_args(args)
+    if args.liked is not None:  # read here: the emulator shares no parsing code with the client
+        import dataclasses
+        import sys
+
+        from bulklike.input.filters import read_id_file
+
+        liked = read_id_file(str(args.liked), sys.stdin.buffer, "--liked")
+        config = dataclasses.replace(config, liked=frozenset(map(str, liked)))
     configure_logging(args)
-    return asyncio.run(_serve(config_from_args(args), args.host, args.port))
+    return asyncio.run(_serve(config, args.host, args.port))
 
 
 async def _serve(config: Any, host: str, port: int) -> int:

@@ -18,10 +18,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 EPILOG = """exit codes: 0 done; 1 done with some failed or invalid; 2 usage, config, input or journal
-error; 3 stopped by a fatal API answer; 75 stopped with work pending (--max-likes, --until, --offline-timeout);
-130/143 interrupted (SIGINT/SIGTERM). Credentials: BULKLIKE_CONSUMER_KEY, BULKLIKE_CONSUMER_SECRET,
-BULKLIKE_ACCESS_TOKEN, BULKLIKE_ACCESS_TOKEN_SECRET (or BULKLIKE_BEARER_TOKEN for v2), or the
-config file. You are responsible for following X's developer terms and automation rules."""
+error; 3 stopped by a fatal API answer; 75 stopped with work pending (--max-likes, --max-unlikes,
+--until, --offline-timeout); 130/143 interrupted (SIGINT/SIGTERM). Credentials: BULKLIKE_CONSUMER_KEY,
+BULKLIKE_CONSUMER_SECRET, BULKLIKE_ACCESS_TOKEN, BULKLIKE_ACCESS_TOKEN_SECRET (or BULKLIKE_BEARER_TOKEN
+for v2), or the config file. You are responsible for following X's developer terms and automation rules."""
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -47,7 +47,7 @@ def _logging(g: argparse._ActionsContainer) -> None:
     g.add_argument("--debug", action="store_true", help="show tracebacks for errors")
 
 
-def _api(p: argparse.ArgumentParser) -> None:
+def _api(p: argparse.ArgumentParser, *, unlikes: bool = False) -> None:
     g = p.add_argument_group("API and pacing")
     g.add_argument(
         "--api",
@@ -57,7 +57,7 @@ def _api(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--base-url",
         metavar="URL",
-        help="API root (default https://api.twitter.com for v1.1, https://api.x.com for v2); "
+        help="API root (default https://api.x.com for v1.1 and v2; https://api.twitter.com is accepted too); "
         "plain http only to loopback",
     )
     g.add_argument(
@@ -90,7 +90,11 @@ def _api(p: argparse.ArgumentParser) -> None:
         "$XDG_STATE_HOME/bulklike/ledger.sqlite3 on Linux)",
     )
     g.add_argument(
-        "--max-likes", type=_positive_int, metavar="N", help="like at most N tweets in this run, then exit 75"
+        "--max-unlikes" if unlikes else "--max-likes",
+        dest="max_likes",
+        type=_positive_int,
+        metavar="N",
+        help=f"{'unlike' if unlikes else 'like'} at most N tweets in this run, then exit 75",
     )
     g.add_argument("--until", metavar="TIME", help="send nothing after TIME (HH:MM local, or ISO 8601), then exit 75")
     g.add_argument("--force", action="store_true", help="take over a journal made with another account")
@@ -292,6 +296,19 @@ def build_parser(*, full: bool = False) -> argparse.ArgumentParser:
     _results(undo)
     _common(undo)
     undo.set_defaults(handler="bulklike.cli.undo:cmd_undo")
+
+    unlike = sub.add_parser(
+        "unlike",
+        help="unlike every tweet ID in the inputs (an X archive's likes, a list), with date filters and a keep-list",
+        description="Unlike tweets listed in files or on stdin, e.g. every like in your X archive; --before, "
+        "--after and --keep leave some alone (status 'skipped'). Paced, journaled and resumed like run.",
+        epilog=EPILOG,
+    )
+    unlike.defer("bulklike.cli.unlike:unlike_arguments", now=full)
+    _api(unlike, unlikes=True)
+    _results(unlike)
+    _common(unlike)
+    unlike.set_defaults(handler="bulklike.cli.unlike:cmd_unlike")
 
     status = sub.add_parser("status", help="counts per status in a journal")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")

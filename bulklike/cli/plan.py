@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import TextIO
 
 from bulklike.cli.timefmt import clock_time, duration, plural
+from bulklike.config import X_HOSTS
 from bulklike.plan import Plan
+from bulklike.x.account import ENTERPRISE_NOTE
 
 UNKNOWN = "left now: unknown until credentials are given"
 
@@ -20,10 +23,20 @@ def print_plan(plan: Plan, out: TextIO) -> None:
     for i, given in enumerate(plan.inputs):  # what each input gave, duplicates included
         invalid = f", {given.invalid} invalid" if given.invalid else ""
         lines.append(f"  {'from:' if i == 0 else '':<10}{given.name}: {plural(given.ids, 'ID')}{invalid}")
-    lines.append(f"  queue:    {plural(plan.pending, 'ID')} to send in {plan.journal}")
+    if plan.unlike:
+        skipped = sum(plan.skipped.values())
+        lines.append(f"  skipped:  {skipped} of the new IDs are left alone (journaled 'skipped')")
+        for reason, count in sorted(plan.skipped.items(), key=lambda item: -item[1]):
+            lines.append(f"{'':<12}{count}: {reason}")
+    lines.append(
+        f"  queue:    {plural(plan.pending, 'ID')} to send in {plan.journal}" + (" (to unlike)" if plan.unlike else "")
+    )
     if plan.pending:
-        lines.append("  next:     `bulklike run` with no input sends them; a run of other inputs leaves them unsent")
+        command = "unlike" if plan.unlike else "run"
+        lines.append(f"  next:     `bulklike {command}` with no input sends them; other inputs leave them unsent")
     lines.append(f"  api:      {plan.api}" + (" (auto: moves to v2 at the first 453)" if plan.auto else ""))
+    if urllib.parse.urlsplit(plan.base_url).hostname in X_HOSTS:  # X itself, not the emulator
+        lines.append(f"  note:     {ENTERPRISE_NOTE}")
     for scope, limit, left in plan.quota:
         lines.append(f"  quota:    {scope} {limit}: {left} left now")
     if not plan.credentials:
@@ -32,4 +45,10 @@ def print_plan(plan: Plan, out: TextIO) -> None:
     if plan.finish is not None:
         best = "" if plan.credentials else ", if the whole quota is free"
         lines.append(f"  estimate: done by {clock_time(plan.finish)} (in {duration(plan.finish - plan.now)}{best})")
+    if plan.unlike and plan.allowance is not None and plan.pending:
+        seconds = plan.pending / plan.allowance.count * plan.allowance.window_s
+        lines.append(
+            f"  allowance: {plan.pending} unlikes at {plan.allowance} per user, shared with likes:"
+            f" about {duration(seconds)}"
+        )
     out.write("\n".join(lines) + "\n")

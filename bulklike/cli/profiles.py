@@ -1,12 +1,14 @@
 """``bulklike accounts``: the config's profiles, never their secrets; ``--check`` asks the API.
 
-Each profile is checked with its own credentials: a profile that names credentials is not
-overridden by ``BULKLIKE_*`` variables here (those fill in only for profiles without any), so a
-profile with a bad token is reported as refused. The check likes nothing: it asks v1.1
-``verify_credentials`` and v2 ``users/me``, which tells a refused credential (exit 3) from an API
-that could not be reached (exit 1, not checked), and what it can about the like endpoint — a 453
-says v1.1 likes are closed to the app's access level; v2 enrollment, credits and caps only show
-at the first like, and the output says so.
+Each profile is checked on its own, with its own credentials: a profile that names credentials,
+or whose user tokens are in the token store, is not overridden by ``BULKLIKE_*`` user-token
+variables here (those fill in only for profiles without any), so a profile with a bad token is
+reported as refused; a refusal (a refused token refresh included) is that profile's line, and
+the others are still checked. The check likes nothing: it asks v1.1 ``verify_credentials`` and v2
+``users/me``, which tells a refused credential (exit 3) from an API that could not be reached
+(exit 1, not checked). Those answers prove the credentials, never like access: a 453 says v1.1 is
+closed to the app's access level, and since 2026-04-20 likes need an Enterprise plan, which only a
+like shows; the line says so rather than naming an API that "has likes".
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from typing import Any, Literal
 
 from bulklike.auth.tokens import DEFAULT_PROFILE, TokenEntry, TokenStore
 from bulklike.cli.settings import configure_logging
-from bulklike.config import BASE_URLS, CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file
+from bulklike.config import (
+    BASE_URLS,
+    CREDENTIAL_KEYS,
+    ENV_NAMES,
+    USER_TOKEN_KEYS,
+    Settings,
+    build_settings,
+    read_config_file,
+)
 from bulklike.errors import EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, BulklikeError, ConfigError
 
 State = Literal["ok", "no_v1", "refused", "unreachable"]
@@ -44,14 +54,20 @@ def _profiles(data: dict[str, Any], stored: Mapping[str, TokenEntry]) -> list[st
     return names
 
 
-def profile_env(data: Mapping[str, Any], name: str | None, env: Mapping[str, str]) -> Mapping[str, str]:
+def profile_env(
+    data: Mapping[str, Any], name: str | None, env: Mapping[str, str], stored: Mapping[str, TokenEntry] | None = None
+) -> Mapping[str, str]:
     """The environment a profile is checked with: without ``BULKLIKE_*`` credentials when the
-    profile names its own (otherwise the variables would stand in for every profile)."""
+    profile names its own, and without the user-token variables when the token store holds the
+    profile's tokens (otherwise the variables would stand in for every profile)."""
     profiles = data.get("profiles", {})
     table = profiles.get(name) if name is not None and isinstance(profiles, dict) else None
-    if not isinstance(table, dict) or not any(table.get(key) for key in CREDENTIAL_KEYS):
+    if isinstance(table, dict) and any(table.get(key) for key in CREDENTIAL_KEYS):
+        names = set(ENV_NAMES.values())
+    elif name is not None and stored is not None and name in stored:  # the store's tokens, never the variables'
+        names = {ENV_NAMES[key] for key in USER_TOKEN_KEYS}
+    else:
         return env
-    names = set(ENV_NAMES.values())
     return {key: value for key, value in env.items() if key not in names}
 
 
@@ -85,25 +101,31 @@ async def probe(settings: Settings, api: Literal["v1.1", "v2"]) -> Probe:
     return Probe("unreachable", f"{api} answered HTTP {answer.status}, try again later")
 
 
-def like_endpoint(v1: Probe | None, v2: Probe | None, auto: bool) -> str:
-    """What the answers say about liking, and what they cannot say."""
-    later = "enrollment, credits and caps show only at the first like"
+def like_endpoint(v1: Probe | None, v2: Probe | None) -> str:
+    """What the answers prove (the credentials, an access level without v1.1), and what they cannot: likes."""
+    from bulklike.x.account import ENTERPRISE_NOTE
+
+    proven = []
     if v1 is not None and v1.state == "no_v1":
-        if v2 is not None and v2.state == "ok":
-            run = "auto moves there at once" if auto else "use --api v2 or auto"
-            return f"likes: v2 (v1.1 answered 453: no v1.1 likes at this access level; {run}; {later})"
-        return "likes: not v1.1 (453: no v1.1 likes at this access level); v2 not confirmed"
-    if v1 is not None and v1.state == "ok":
-        return "likes: v1.1 probably (verify_credentials answered, as for Enterprise apps; only a like proves it)" + (
-            ", else v2 (auto moves there at a 453)" if v2 is not None and v2.state == "ok" else ""
-        )
+        proven.append("v1.1 answered 453 (no v1.1 at this access level)")
+    elif v1 is not None and v1.state == "ok":
+        proven.append("v1.1 verify_credentials accepted the credentials")
     if v2 is not None and v2.state == "ok":
-        return f"likes: v2 ({later})"
-    return "likes: unknown"
+        proven.append("v2 users/me accepted the credentials")
+    said = ", ".join(proven) or "no answer proves anything"
+    return f"{said} — that proves the credentials, not like access: {ENTERPRISE_NOTE}; only a like shows it"
 
 
 async def check(settings: Settings) -> tuple[State, str]:
-    """Verify one profile's credentials: ``(state, text)``; state ``refused`` means exit 3."""
+    """Verify one profile's credentials: ``(state, text)``; state ``refused`` means exit 3. Never
+    raises for the profile's own trouble (a refused refresh, unusable stored tokens): that is its line."""
+    try:
+        return await _check(settings)
+    except BulklikeError as exc:
+        return ("refused" if exc.exit_code == EXIT_FATAL else "unreachable"), str(exc)
+
+
+async def _check(settings: Settings) -> tuple[State, str]:
     from bulklike.auth.signer import make_signer
 
     creds = settings.credentials
@@ -124,7 +146,7 @@ async def check(settings: Settings) -> tuple[State, str]:
         return "unreachable", "; ".join(p.said for p in probes)
     gaps = "".join(f"; not checked: {p.said}" for p in probes if p.state == "unreachable")
     who = f"@{names[0]}" if names else "credentials accepted"
-    return "ok", f"{who} — {like_endpoint(v1, v2, settings.auto)}{gaps}"
+    return "ok", f"{who} — {like_endpoint(v1, v2)}{gaps}"
 
 
 def cmd_accounts(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -152,7 +174,7 @@ def list_accounts(args: argparse.Namespace) -> int:
     for name in names:
         flags = {"profile": name, "base_url": getattr(args, "base_url", None)}
         settings = build_settings(
-            flags, profile_env(data, name, os.environ), data, lambda p: stored.get(p or DEFAULT_PROFILE)
+            flags, profile_env(data, name, os.environ, stored), data, lambda p: stored.get(p or DEFAULT_PROFILE)
         )
         creds = settings.credentials
         kinds = [k for k, ok in (("oauth1", creds.has_oauth1), ("bearer", bool(creds.bearer_token))) if ok]

@@ -23,8 +23,10 @@ _SHOWN = (
     ("liked", "liked"),
     ("unliked", "unliked"),
     ("already_liked", "already"),
+    ("not_liked", "not liked"),
     ("not_found", "not found"),
     ("forbidden", "forbidden"),
+    ("skipped", "skipped"),
     ("failed", "failed"),
 )
 
@@ -109,7 +111,19 @@ def summary_text(
     earlier: int = 0,
 ) -> str:
     """The end-of-run summary for stderr."""
-    order = ("liked", "unliked", "already_liked", "not_found", "forbidden", "failed", "invalid", "pending", "planned")
+    order = (
+        "liked",
+        "unliked",
+        "already_liked",
+        "not_liked",
+        "not_found",
+        "forbidden",
+        "skipped",
+        "failed",
+        "invalid",
+        "pending",
+        "planned",
+    )
     this_run = ", ".join(f"{k} {run_counts[k]}" for k in order if run_counts.get(k))
     if earlier:  # sent although this run's input did not list them: counted apart, never a surprise
         this_run += f" ({earlier} of them left pending by earlier runs)"

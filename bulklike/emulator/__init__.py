@@ -6,9 +6,9 @@ cannot hide behind the same bug here. Besides those it may import only ``bulklik
 raise ``ConfigError`` like every command's); nothing but the CLI imports it (ARCHITECTURE.md).
 
 Modules: ``config`` (settings), ``accounts`` (who may sign), ``oauth`` (verification), ``authflows``
-(the OAuth PIN and PKCE endpoints), ``gate`` (access level, credits, usage cap), ``quotas``,
-``faults``, ``tweets`` (fates and shapes), ``likes`` (state), ``stats``, ``responses`` (answer
-shapes), ``app`` (routes and request flow), ``server`` (start/stop), ``cli`` (flags).
+(the OAuth PIN and PKCE endpoints), ``gate`` (token kind, app permissions, access level, credits,
+usage cap), ``quotas``, ``faults``, ``tweets`` (fates and shapes), ``likes`` (state), ``stats``,
+``responses`` (answer shapes), ``app`` (routes and request flow), ``server`` (start/stop), ``cli`` (flags).
 
 The server (and with it aiohttp) is imported on first use of its names, so that the command line can
 build ``bulklike emulate``'s flags from ``cli`` without paying for it at start-up.

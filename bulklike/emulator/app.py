@@ -18,7 +18,7 @@ from aiohttp import web
 from bulklike.emulator import responses as r
 from bulklike.emulator.accounts import Account, AccountBook
 from bulklike.emulator.authflows import AuthFlows
-from bulklike.emulator.config import Api, EmulatorConfig
+from bulklike.emulator.config import Api, EmulatorConfig, generated_likes
 from bulklike.emulator.faults import HTML_502, HTML_504, NOT_APPLIED, FaultPlan
 from bulklike.emulator.gate import Gate
 from bulklike.emulator.likes import LikeBook
@@ -41,6 +41,9 @@ class Emulator:
         self.book = AccountBook(config.accounts)
         self.verifier = Verifier(self.book, config.clock)
         self.likes = LikeBook()
+        preliked = [*config.liked, *generated_likes(config.liked_count, config.seed)]
+        for account in config.accounts:
+            self.likes.preload(account.user_id, preliked)
         self.quotas = QuotaBook(config)
         self.faults = FaultPlan(config)
         self.stats = Stats(self.likes, self.quotas)
@@ -110,7 +113,10 @@ class Emulator:
             return AuthFailure.of(apicodes.INVALID_TOKEN, "expired bearer token")
         if isinstance(issued, Account):
             return Authenticated(issued, [], bearer=True)
-        return self.verifier.bearer(token)
+        configured = self.verifier.bearer(token)
+        if self.config.app_only_bearer and isinstance(configured, Authenticated):
+            return Authenticated(configured.account, [], bearer=True, app_only=True)
+        return configured
 
     # --- v1.1 -----------------------------------------------------------------------------
 
@@ -127,7 +133,7 @@ class Emulator:
         tweet_id = next((v for k, v in auth.params if k == "id"), None)
         if not tweet_id:
             return r.v1_error(r.PARAMETER_MISSING)
-        return await self._act(request, "v1.1", auth.account, tweet_id, action)
+        return await self._act(request, "v1.1", auth, tweet_id, action)
 
     async def v1_verify_credentials(self, request: web.Request) -> web.StreamResponse:
         auth = await self._authenticate(request, "v1.1")
@@ -155,7 +161,7 @@ class Emulator:
         if not isinstance(tweet_id, str) or not is_valid_id(tweet_id):
             shown = [] if tweet_id is None else [str(tweet_id)]
             return r.v2_invalid(f"The `tweet_id` parameter value [{tweet_id}] is not valid", {"tweet_id": shown})
-        return await self._act(request, "v2", auth.account, tweet_id, "like")
+        return await self._act(request, "v2", auth, tweet_id, "like")
 
     async def v2_unlike(self, request: web.Request) -> web.StreamResponse:
         auth = await self._authenticate(request, "v2")
@@ -168,12 +174,14 @@ class Emulator:
             return r.v2_invalid(
                 f"The `tweet_id` query parameter value [{tweet_id}] is not valid", {"tweet_id": [tweet_id]}
             )
-        return await self._act(request, "v2", auth.account, tweet_id, "unlike")
+        return await self._act(request, "v2", auth, tweet_id, "unlike")
 
     async def v2_me(self, request: web.Request) -> web.StreamResponse:
         auth = await self._authenticate(request, "v2")
         if not isinstance(auth, Authenticated):
             return auth
+        if auth.app_only:  # users/me needs a user context too
+            return r.unsupported_authentication()
         account = auth.account
         data = {"id": account.user_id, "name": account.screen_name, "username": account.screen_name}
         return r.v2_json(200, r.dumps({"data": data}))
@@ -181,13 +189,13 @@ class Emulator:
     # --- the like itself ------------------------------------------------------------------
 
     async def _act(
-        self, request: web.Request, api: Api, account: Account, tweet_id: str, action: Action
+        self, request: web.Request, api: Api, auth: Authenticated, tweet_id: str, action: Action
     ) -> web.StreamResponse:
         """Quota, faults, then the like or unlike; see the module docstring for the order."""
-        stats = self.stats
+        stats, account = self.stats, auth.account
         user = stats.user(account.user_id)
         user.requests += 1
-        refused = self.gate.refuse(api, account)
+        refused = self.gate.refuse(api, auth)
         if refused is not None:
             return refused
         verdict = self.quotas.admit(api, account.user_id, account.app_key, self.config.clock())
@@ -219,8 +227,12 @@ class Emulator:
         if not is_valid_id(tweet_id):  # v1.1 only: v2 checked the ID before counting the request
             return self._refuse(api, Fate.MISSING)
         tweet_id = str(int(tweet_id))  # "007" and "7" are one tweet
+        c = self.config
+        doom = fate(c.seed, tweet_id, c.missing_rate, c.protected_rate, c.blocked_rate)
         if action == "unlike":
-            removed = likes.unlike(user_id, tweet_id)
+            # a deleted tweet takes its likes with it: v1.1 answers 144 as for a tweet never liked, and
+            # v2 answers liked: false whether or not there was a like (X's answers cannot tell them apart)
+            removed = doom is not Fate.MISSING and likes.unlike(user_id, tweet_id)
             if removed:
                 stats.unlikes += 1
                 stats.user(user_id).unlikes += 1
@@ -229,8 +241,6 @@ class Emulator:
             if not removed:
                 return r.v1_error(apicodes.NO_STATUS_FOUND)
             return r.v1_json(200, tweet_json(tweet_id, favorited=False, likers=likes.likers(tweet_id)))
-        c = self.config
-        doom = fate(c.seed, tweet_id, c.missing_rate, c.protected_rate, c.blocked_rate)
         if doom is not Fate.EXISTS:
             return self._refuse(api, doom)
         added = likes.like(user_id, tweet_id)

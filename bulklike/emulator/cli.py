@@ -98,6 +98,20 @@ def add_emulator_arguments(parser: argparse.ArgumentParser, *, listen: bool = Fa
         metavar="P",
         help="fraction of tweets whose author blocked the user (136)",
     )
+    g.add_argument(
+        "--liked",
+        type=Path,
+        metavar="FILE",
+        help="tweets every account has liked at start (IDs or URLs in any input format: an archive, like.js, "
+        "text, CSV, JSONL), for trying `bulklike unlike`",
+    )
+    g.add_argument(
+        "--liked-count",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="and N more liked at start, generated: snowflake IDs spread over 2012-2020",
+    )
     q = parser.add_argument_group("quotas (default: the real API's limits)")
     exclusive = q.add_mutually_exclusive_group()
     exclusive.add_argument(
@@ -132,14 +146,36 @@ def add_emulator_arguments(parser: argparse.ArgumentParser, *, listen: bool = Fa
         "--access-level",
         choices=ACCESS_LEVELS,
         default="enterprise",
-        help="below enterprise, v1.1 likes answer 403 code 453; free also refuses v2 likes (client-not-enrolled); "
-        "v2 limits follow the level (default: %(default)s)",
+        help="enterprise: everything works (X since 2026-04-20 for likes); self-serve: reads and users/me work, "
+        "v1.1 likes answer 403 code 453 and v2 likes and unlikes 403 client-forbidden; pro, basic, free: the "
+        "levels before 2026-04-20 (v1.1 453, v2 likes open to pro and basic; free refused) (default: %(default)s)",
+    )
+    a.add_argument(
+        "--client-forbidden-reason",
+        choices=("client-not-enrolled", "official-client-forbidden"),
+        default="client-not-enrolled",
+        help="the reason in the client-forbidden answer of self-serve and free (default: %(default)s)",
+    )
+    a.add_argument(
+        "--read-only-app",
+        action="store_true",
+        help="the app is Read only: OAuth 1.0a likes answer 403 oauth1-permissions (v2) or code 261 (v1.1)",
+    )
+    a.add_argument(
+        "--app-only-bearer",
+        action="store_true",
+        help="the configured bearer tokens are app-only: v2 likes, unlikes and users/me answer 403 "
+        "unsupported-authentication",
     )
     a.add_argument(
         "--credits", type=_count, metavar="N", help="bill N like/unlike requests, then answer 402 (credits depleted)"
     )
+    a.add_argument("--usage-cap", type=_count, metavar="N", help="after N billed requests answer 429 usage-capped")
     a.add_argument(
-        "--usage-cap", type=_count, metavar="N", help="after N billed requests answer 429 usage-capped (monthly cap)"
+        "--usage-cap-period",
+        choices=("Monthly", "Daily"),
+        default="Monthly",
+        help="the cap's period: Monthly (product) or Daily (account) (default: %(default)s)",
     )
     a.add_argument(
         "--account-403-after",
@@ -208,10 +244,15 @@ def config_from_args(args: argparse.Namespace, env: Mapping[str, str] | None = N
             latency_ms=args.latency_ms,
             token_ttl=args.token_ttl,
             access_level=args.access_level,
+            client_forbidden_reason=args.client_forbidden_reason,
+            read_only_app=args.read_only_app,
+            app_only_bearer=args.app_only_bearer,
             credits=args.credits,
             usage_cap=args.usage_cap,
+            usage_cap_period=args.usage_cap_period,
             account_403_after=args.account_403_after,
             stats_file=args.stats_file,
+            liked_count=args.liked_count,
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc

@@ -18,13 +18,20 @@ from bulklike.pacing.limits import DAY, Limit, default_limits
 WindowMode = Literal["rolling", "fixed"]
 V1RateLimitStyle = Literal["bare", "code88"]
 Api = Literal["v1.1", "v2"]
-AccessLevel = Literal["enterprise", "pro", "basic", "free"]
-ACCESS_LEVELS: Final = ("enterprise", "pro", "basic", "free")
+AccessLevel = Literal["enterprise", "self-serve", "pro", "basic", "free"]
+#: "enterprise" and "self-serve" are X since 2026-04-20 (likes are Enterprise-only); "pro", "basic"
+#: and "free" are the levels as they were before, when v2 likes were open to Pro and Basic
+ACCESS_LEVELS: Final = ("enterprise", "self-serve", "pro", "basic", "free")
+#: the access levels whose v2 likes and unlikes answer 403 client-forbidden
+V2_LIKES_REFUSED: Final = frozenset({"self-serve", "free"})
+ForbiddenReason = Literal["client-not-enrolled", "official-client-forbidden"]
+CapPeriod = Literal["Monthly", "Daily"]
 #: v2 like limits per user by access level, from X's published tables (Enterprise is custom: the
 #: 2026 rate-limit page's 50/15m and 1000/24h; Pro 1000/24h; Basic 200/24h; Free 1/15m, and since
 #: 2025-08 no likes at all, which the emulator plays as not enrolled)
 V2_LEVEL_LIMITS: Final[dict[str, tuple[Limit, ...]]] = {
     "enterprise": (Limit(50, 900.0), Limit(1000, DAY)),
+    "self-serve": (Limit(50, 900.0), Limit(1000, DAY)),  # never reached: every like is refused
     "pro": (Limit(50, 900.0), Limit(1000, DAY)),
     "basic": (Limit(200, DAY),),
     "free": (Limit(1, 900.0),),
@@ -76,15 +83,27 @@ class EmulatorConfig:
     stall_s: float = DEFAULT_STALL_S
     latency_ms: float = 0.0
     token_ttl: float = DEFAULT_TOKEN_TTL_S
-    #: below "enterprise" v1.1 likes answer 453; "free" also refuses v2 likes (client-not-enrolled)
+    #: below "enterprise" v1.1 likes answer 453; "self-serve" and "free" also refuse v2 likes and
+    #: unlikes with 403 client-forbidden (``client_forbidden_reason``)
     access_level: AccessLevel = "enterprise"
+    client_forbidden_reason: ForbiddenReason = "client-not-enrolled"
+    #: the app's permissions are Read only: v2 likes answer 403 oauth1-permissions (v1.1: code 261)
+    read_only_app: bool = False
+    #: the configured bearer tokens are app-only (OAuth 2.0 Application-Only): v2 likes, unlikes and
+    #: users/me answer 403 unsupported-authentication (tokens the OAuth 2.0 flow issues stay user tokens)
+    app_only_bearer: bool = False
     #: like/unlike requests billed before every further one answers 402 (None: unlimited)
     credits: int | None = None
     #: like/unlike requests billed before every further one answers 429 usage-capped (None: no cap)
     usage_cap: int | None = None
+    usage_cap_period: CapPeriod = "Monthly"
     #: like/unlike requests answered before every further one gets an unknown 403 (code 999)
     account_403_after: int | None = None
     stats_file: Path | None = None
+    #: tweets every account has liked before the emulator starts (what ``bulklike unlike`` cleans up)
+    liked: frozenset[str] = field(default=frozenset(), repr=False)
+    #: and as many more, generated: old snowflake IDs spread over 2012-2020 (``generated_likes``)
+    liked_count: int = 0
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     def __post_init__(self) -> None:
@@ -101,13 +120,16 @@ class EmulatorConfig:
             raise ValueError("stall and latency cannot be negative, nor the token lifetime zero")
         if not self.accounts:
             raise ValueError("the emulator needs at least one account")
-        if self.window not in ("rolling", "fixed"):
-            raise ValueError(f"window must be rolling or fixed, got {self.window!r}")
-        if self.v1_429 not in ("bare", "code88"):
-            raise ValueError(f"v1_429 must be bare or code88, got {self.v1_429!r}")
-        if self.access_level not in ACCESS_LEVELS:
-            raise ValueError(f"access level must be one of {', '.join(ACCESS_LEVELS)}, got {self.access_level!r}")
-        for name in ("credits", "usage_cap", "account_403_after"):
+        for name, allowed in (
+            ("window", ("rolling", "fixed")),
+            ("v1_429", ("bare", "code88")),
+            ("access_level", ACCESS_LEVELS),
+            ("client_forbidden_reason", ("client-not-enrolled", "official-client-forbidden")),
+            ("usage_cap_period", ("Monthly", "Daily")),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        for name in ("credits", "usage_cap", "account_403_after", "liked_count"):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f"{name} cannot be negative")
@@ -126,3 +148,20 @@ class EmulatorConfig:
     @property
     def uses_demo_account(self) -> bool:
         return self.accounts == (DEMO_ACCOUNT,)
+
+
+#: generated likes span 2012-01-01 to 2020-12-31 (epoch ms), so a ``--before`` date can split them
+_GENERATED_FROM_MS: Final = 1325376000000
+_GENERATED_TO_MS: Final = 1609459200000
+_TWEPOCH_MS: Final = 1288834974657
+
+
+def generated_likes(count: int, seed: int = DEFAULT_SEED) -> list[str]:
+    """``count`` distinct snowflake tweet IDs, oldest first, evenly spread over 2012-2020, fixed by ``seed``."""
+    if count <= 0:
+        return []
+    step = (_GENERATED_TO_MS - _GENERATED_FROM_MS) // count
+    return [
+        str(((_GENERATED_FROM_MS + i * step - _TWEPOCH_MS) << 22) | ((seed * 7919 + i * 104729) % (1 << 22)))
+        for i in range(count)
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 
 class LikeBook:
@@ -14,6 +15,11 @@ class LikeBook:
         self._by_user: defaultdict[str, set[str]] = defaultdict(set)
         self._likers: defaultdict[str, int] = defaultdict(int)
         self.liked_now = 0
+
+    def preload(self, user_id: str, tweet_ids: Iterable[str]) -> None:
+        """Likes the user made before the emulator started (not counted as likes it served)."""
+        for tweet_id in tweet_ids:
+            self.like(user_id, str(int(tweet_id)))
 
     def like(self, user_id: str, tweet_id: str) -> bool:
         """Add a like; ``False`` if the user already liked the tweet."""
@@ -43,6 +49,10 @@ class LikeBook:
 
     def likers(self, tweet_id: str) -> int:
         return self._likers.get(tweet_id, 0)
+
+    def liked_set(self, user_id: str) -> frozenset[str]:
+        """What the user likes now (tests compare it with what a run should have left)."""
+        return frozenset(self._by_user.get(user_id, ()))
 
     def liked_by(self, user_id: str) -> int:
         liked = self._by_user.get(user_id)

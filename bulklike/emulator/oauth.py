@@ -61,6 +61,7 @@ class Authenticated:
     account: Account
     params: Params
     bearer: bool = False
+    app_only: bool = False  # an OAuth 2.0 Application-Only bearer token: no user context
 
 
 class NonceCache:

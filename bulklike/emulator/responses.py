@@ -168,7 +168,8 @@ async def truncated(request: web.BaseRequest, response: web.Response, *, short_l
     return stream
 
 
-# --- today's account-wide refusals (bodies as reported for X's API, 2023-2026) ---------------
+# --- today's account-wide refusals (bodies as reported for X's API, 2023-2026; problem types on
+# api.x.com as since 2026-08; what a self-serve app gets from the like endpoint is assumed) --------
 
 REGISTRATION_URL: Final = "https://developer.x.com/en/portal/product"
 UNKNOWN_ACCOUNT_MESSAGE: Final = "This account cannot perform this action right now."
@@ -179,8 +180,8 @@ def no_v1_access() -> web.Response:
     return v1_error(apicodes.NO_V1_ACCESS)
 
 
-def client_not_enrolled(client_id: str) -> web.Response:
-    """403 ``client-forbidden``: the app's project is not enrolled for the endpoint."""
+def client_forbidden(client_id: str, reason: str = "client-not-enrolled") -> web.Response:
+    """403 ``client-forbidden``: the app's project is not enrolled for the endpoint (``reason``)."""
     body = {
         "client_id": client_id,
         "required_enrollment": "Appropriate Level of API Access",
@@ -188,8 +189,31 @@ def client_not_enrolled(client_id: str) -> web.Response:
         "title": "Client Forbidden",
         "detail": "This request must be made using an approved developer account that is enrolled in the "
         "requested endpoint. Learn more by visiting our documentation.",
-        "reason": "client-not-enrolled",
+        "reason": reason,
         "type": apicodes.V2_PROBLEM_BASE + apicodes.PROBLEM_CLIENT_FORBIDDEN,
+    }
+    return v2_json(403, dumps(body))
+
+
+def oauth1_permissions() -> web.Response:
+    """403 ``oauth1-permissions``: a Read-only app signed a write with OAuth 1.0a."""
+    body = {
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint.",
+        "type": apicodes.V2_PROBLEM_BASE + apicodes.PROBLEM_OAUTH1_PERMISSIONS,
+    }
+    return v2_json(403, dumps(body))
+
+
+def unsupported_authentication() -> web.Response:
+    """403 ``unsupported-authentication``: an app-only bearer token where a user token is needed."""
+    body = {
+        "title": "Unsupported Authentication",
+        "status": 403,
+        "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported "
+        "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
+        "type": apicodes.V2_PROBLEM_BASE + apicodes.PROBLEM_UNSUPPORTED_AUTHENTICATION,
     }
     return v2_json(403, dumps(body))
 
@@ -204,13 +228,14 @@ def credits_depleted(account_id: str) -> web.Response:
     return v2_json(apicodes.HTTP_PAYMENT_REQUIRED, dumps(body))
 
 
-def usage_capped() -> web.Response:
-    """429 ``usage-capped``: the monthly product cap (not a rate-limit window)."""
+def usage_capped(period: str = "Monthly") -> web.Response:
+    """429 ``usage-capped``: the monthly product cap, or a daily account cap (not rate-limit windows)."""
+    scope = "Account" if period == "Daily" else "Product"
     body = {
         "title": "UsageCapExceeded",
-        "period": "Monthly",
-        "scope": "Product",
-        "detail": "Usage cap exceeded: Monthly product cap",
+        "period": period,
+        "scope": scope,
+        "detail": f"Usage cap exceeded: {period} {scope.lower()} cap",
         "type": apicodes.V2_PROBLEM_BASE + apicodes.PROBLEM_USAGE_CAPPED,
     }
     return v2_json(429, dumps(body))

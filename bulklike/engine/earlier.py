@@ -12,8 +12,9 @@ from typing import Any
 
 from bulklike.store import planned
 from bulklike.store.journal import Journal
+from bulklike.store.planned import carried
 
-__all__ = ["announce"]
+__all__ = ["announce", "carried"]
 
 _SHOWN = 5  # inputs named in the warning; the rest are counted
 

@@ -1,4 +1,4 @@
-"""One ``like()`` or ``undo()`` call: its run row, pacer, recorder, runner and ingest thread.
+"""One ``like()``, ``unlike()`` or ``undo()`` call: its run row, pacer, recorder, runner and ingest thread.
 
 The Session opens what lives as long as it does (journal, ledger, HTTP client); a Job wires one
 call's moving parts over them, drives them in a task, and hands committed results over in
@@ -18,14 +18,15 @@ from typing import Any, TextIO
 
 from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings, local_api
-from bulklike.engine.earlier import announce
+from bulklike.engine.earlier import announce, carried
 from bulklike.engine.outbox import Handover, open_outbox
 from bulklike.engine.recorder import Recorder
 from bulklike.engine.runner import RetryPolicy, Runner
 from bulklike.engine.switch import SwitchToV2
 from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, FatalApiError
 from bulklike.input.feed import Feed
-from bulklike.input.ingest import Ingestor, NewInvalid, Source, close_sources
+from bulklike.input.filters import Filters
+from bulklike.input.ingest import Ingestor, NewInvalid, SkippedId, Source, close_sources
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.outage import NEVER_S
 from bulklike.pacing.pacer import Pacer, Waiting
@@ -33,7 +34,7 @@ from bulklike.plan import Plan, make_plan
 from bulklike.report import Progress, RunReport
 from bulklike.results import Format, Result, iso
 from bulklike.store.journal import Journal
-from bulklike.store.planned import carried
+from bulklike.store.unlikes import claim_action, skip_pending
 from bulklike.x.client import XClient
 
 
@@ -78,9 +79,12 @@ class Job:
         output: Output | None = None,
         offline_timeout_s: float = 1800.0,
         results: bool = True,
+        unlike: bool = False,
+        filters: Filters | None = None,
         dry_run: bool = False,
     ) -> None:
         self.feed = feed
+        self.unlike, self.filters = unlike, filters or None  # unlike: the queue is unliked; filters skip IDs
         self.dry_run = dry_run  # a plan: its IDs are journaled as planned, never queued
         self.wants_results = results  # False: the CLI, whose outbox writes the lines; no Result is made
         try:
@@ -104,7 +108,8 @@ class Job:
         offline_timeout_s: float,
     ) -> None:
         settings, journal, self.clock, self.log = parts.settings, parts.journal, parts.clock, parts.log
-        self.parts, self.undo, self.command = parts, undo, "undo" if undo else "run"
+        self.parts, self.undo, self.command = parts, undo, "undo" if undo else "unlike" if self.unlike else "run"
+        claim_action(journal, "unlike" if self.unlike else "like", self.command)
         self.started = self.clock()
         self.run_id = journal.begin_run(self.command, self.started)
         if retry_failed:
@@ -144,9 +149,9 @@ class Job:
                 jitter_s=retry.jitter_s,
             ),
             undo=undo,
+            unlike=self.unlike,
             max_likes=max_likes,
             offline_timeout_s=offline_timeout_s,
-            never_reached_s=NEVER_S if local_api(settings.base_url) else None,  # a wrong port, not an outage
             clock=self.clock,
             sleep=parts.sleep,
             log=self.log,
@@ -159,10 +164,11 @@ class Job:
             if settings.user_id
             else AccountGate(parts.client, settings, journal, parts.ledger, force=parts.force),
         )
+        self.runner.outage.state.never_s = NEVER_S if local_api(settings.base_url) else None  # a wrong port
         self.loop = asyncio.get_running_loop()
-        self.ingestor = Ingestor(
-            settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread, planned=self.dry_run
-        )
+        skip = self.filters.reason if self.unlike and self.filters else None
+        ingest: dict[str, Any] = {"clock": self.clock, "skip": skip, "planned": self.dry_run}  # a dry run plans
+        self.ingestor = Ingestor(settings.journal, self.run_id, sources, on_commit=self._from_thread, **ingest)
         self.stopped_with: int | None = None
         self._hinted = 0
         self.report: RunReport | None = None
@@ -172,6 +178,10 @@ class Job:
         self._planning = False
         self._counted_at, self._total, self._final = -math.inf, 0, False
         self._eta: tuple[float, float | None] = (-math.inf, None)
+        if skip is not None:  # filters given on a resume apply to what is pending too, before any send
+            found = skip_pending(journal, skip, self.clock())
+            now = self.started
+            self.recorder.report_invalid([(seq, SkippedId(t, src or "", why, now)) for seq, t, src, why in found])
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -354,7 +364,9 @@ class Job:
                 on_invalid(result)
         self._ready = []
         now = self.clock()
-        plan = make_plan(self.parts.journal, self.run_id, self.ingestor.stats, self.pacer, self.parts.settings, now)
+        plan = make_plan(
+            self.parts.journal, self.run_id, self.ingestor.stats, self.pacer, self.parts.settings, now, self.unlike
+        )
         self.parts.journal.finish_run(self.run_id, EXIT_SOME_FAILED if plan.invalid else EXIT_OK, now)
         self.recorder.close()
         return plan

@@ -21,6 +21,7 @@ import json
 import os
 from typing import Any
 
+from bulklike.input.ingest import SkippedId
 from bulklike.input.readers import InvalidLine
 from bulklike.results import FileId, Format, ResultWriter, check_results_file, invalid_line, open_results, result_line
 from bulklike.store.journal import OUTBOX_META, Journal, Marks, Owed, Record
@@ -61,6 +62,11 @@ class Outbox:
     def write_invalid(self, seq: int, line: InvalidLine) -> None:
         """The record of an invalid input line just committed (new to the journal)."""
         self.writer.write(invalid_line(line.input, line.source, line.reason))
+        self._seqs.append(seq)
+
+    def write_skipped(self, seq: int, skipped: SkippedId) -> None:
+        """The record of an ID ``unlike`` left alone, just committed (new to the journal)."""
+        self.writer.write(result_line(skipped.tweet_id, "skipped", 0, None, None, skipped.reason, skipped.at))
         self._seqs.append(seq)
 
     def flush(self) -> None:
@@ -147,6 +153,9 @@ class Handover(Outbox):
         self._ids.append(record.tweet_id)
 
     def write_invalid(self, seq: int, line: InvalidLine) -> None:
+        self._seqs.append(seq)
+
+    def write_skipped(self, seq: int, skipped: SkippedId) -> None:
         self._seqs.append(seq)
 
     def flush(self) -> None:

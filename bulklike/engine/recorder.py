@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from bulklike.engine.outbox import Outbox
-from bulklike.input.readers import InvalidLine
+from bulklike.input.ingest import NewInvalid, SkippedId
 from bulklike.logs import SILENT
 from bulklike.results import Result, Status
 from bulklike.store.journal import Journal, Record
@@ -89,21 +89,35 @@ class Recorder:
         finally:
             self.outbox.close()
 
-    def report_invalid(self, lines: list[tuple[int, InvalidLine]]) -> None:
-        """Invalid input lines new to the journal (already committed by the ingest thread)."""
+    def report_invalid(self, lines: list[NewInvalid]) -> None:
+        """Invalid input lines (and IDs ``unlike`` skipped) new to the journal, already committed by
+        the ingest thread."""
+        results: list[Result] = []
         for seq, line in lines:
+            if isinstance(line, SkippedId):
+                self.counts["skipped"] += 1
+                self.outbox.write_skipped(seq, line)
+                if self.deliver is not None:  # a dry run of a big archive: no object per skipped ID
+                    results.append(
+                        Result(
+                            tweet_id=line.tweet_id,
+                            status="skipped",
+                            message=line.reason,
+                            source=line.source,
+                            at=line.at,
+                        )
+                    )
+                continue
             self.invalid += 1
             self._log.warning("invalid_input", source=line.source, reason=line.reason)
             self.outbox.write_invalid(seq, line)
+            results.append(
+                Result(tweet_id=None, status="invalid", message=line.reason, source=line.source, input=line.input)
+            )
         if lines:
             self.outbox.flush()
-        if lines and self.deliver is not None:
-            self.deliver(
-                [
-                    Result(tweet_id=None, status="invalid", message=line.reason, source=line.source, input=line.input)
-                    for _, line in lines
-                ]
-            )
+        if results and self.deliver is not None:
+            self.deliver(results)
 
     def _report(self, record: Record) -> None:
         if record.status == "pending":  # attempts noted, the ID waits for the next run

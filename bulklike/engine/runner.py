@@ -33,7 +33,7 @@ from bulklike.pacing.budget import Budget
 from bulklike.pacing.outage import Outage, Pass
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, Waiting
 from bulklike.store.journal import Journal, Record
-from bulklike.x.account import Problem, repeated_unknown_line
+from bulklike.x.account import Problem, on_neither_api, repeated_unknown_line, stop_exit_code
 from bulklike.x.breaker import BREAKER_THRESHOLD, Breaker, Trip
 from bulklike.x.classify import Answer, Kind, Outcome, classify, fatal_hint
 from bulklike.x.client import NOT_CONNECTED
@@ -78,9 +78,9 @@ class Runner:
         concurrency: int,
         retry: RetryPolicy,
         undo: bool = False,
+        unlike: bool = False,
         max_likes: int | None = None,
         offline_timeout_s: float = 1800.0,
-        never_reached_s: float | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         log: Any = None,
@@ -96,7 +96,7 @@ class Runner:
         self.concurrency = concurrency
         self.retry = retry
         self.undo = undo
-        self.action = "unlike" if undo else "like"
+        self.action = "unlike" if undo or unlike else "like"  # unlike: the main queue, sent as unlikes
         self.budget = Budget(max_likes) if max_likes is not None else None
         self.clock = clock
         self.sleep = sleep
@@ -118,7 +118,6 @@ class Runner:
         self._switching: asyncio.Future[None] | None = None
         self.breaker: Breaker[Record] = Breaker(breaker_threshold)
         self.outage = Outage(timeout_s=offline_timeout_s, clock=clock, sleep=sleep, on_change=self._on_outage)
-        self.outage.state.never_s = never_reached_s
 
     def _on_outage(self, what: str, at: float) -> None:
         if what in ("started", "waiting"):
@@ -198,7 +197,7 @@ class Runner:
                 before_switch = not self.switched
                 self._sending.add(task)
                 try:
-                    answer = await (self.client.unlike(tweet_id) if self.undo else self.client.like(tweet_id))
+                    answer = await (self.client.unlike if self.action == "unlike" else self.client.like)(tweet_id)
                 finally:
                     self._sending.discard(task)
                 sent_at = self.clock()
@@ -307,7 +306,10 @@ class Runner:
             return
         if outcome.kind is Kind.FATAL:
             self._record(tweet_id, "pending", attempts[0], outcome)
-            self.request_stop(EXIT_FATAL, _stop_line(outcome))
+            line = _stop_line(outcome, after_453=self.switched)
+            if (code := stop_exit_code(outcome.problem)) != EXIT_FATAL:  # a daily cap: resume tomorrow
+                self._log.warning("usage_capped", tweet_id=tweet_id, detail=line)
+            self.request_stop(code, line)
         elif outcome.kind is Kind.RETRYABLE and self.stop_code is not None:
             self._record(tweet_id, "pending", attempts[0], outcome)
         elif Breaker.watches(outcome):
@@ -384,10 +386,13 @@ class Runner:
             self.hard_stop()
 
 
-def _stop_line(outcome: Outcome) -> str:
-    """The one line a fatal answer prints: today's account-wide answers carry their own advice."""
+def _stop_line(outcome: Outcome, *, after_453: bool = False) -> str:
+    """The one line a fatal answer prints: today's account-wide answers carry their own advice
+    (after an ``--api auto`` move, v2's refusal of the app says that v1.1 refused it too)."""
     if outcome.advice is not None:
-        return outcome.advice
+        return (
+            on_neither_api(outcome.advice) if after_453 and outcome.problem is Problem.NOT_ENROLLED else outcome.advice
+        )
     hint = fatal_hint(outcome.error_code, outcome.http_status)
     code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
     said = outcome.message or f"HTTP {outcome.http_status}"

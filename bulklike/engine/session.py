@@ -1,7 +1,7 @@
 """``bulklike.Session``: the public Python API, and the engine the CLI is built on.
 
 A Session owns what lives as long as it does: the journal (locked, one process at a time), the
-shared send ledger and the HTTP client. Each ``like()`` or ``undo()`` call is a ``job.Job`` over
+shared send ledger and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over
 them, yielding a ``Result`` per ID as soon as its record is committed. The Session prints nothing,
 installs no signal handlers and configures no logging; leaving ``async with``, breaking out of a
 loop over its results or cancelling the task that iterates stops the call (requests already on
@@ -15,18 +15,17 @@ import contextlib
 import dataclasses
 import os
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from bulklike.auth.identity import (
     ACCOUNT_META,
-    account_key,
     check_binding,
     confirm_user_id,
     known_user_id,
+    ledger_keys,
     legacy_key,
-    provisional_key,
 )
 from bulklike.auth.signer import make_signer, stored_tokens
 from bulklike.config import (
@@ -34,7 +33,6 @@ from bulklike.config import (
     ENV_NAMES,
     Settings,
     build_settings,
-    has_credentials,
     read_config_file,
     require_credentials,
 )
@@ -42,8 +40,9 @@ from bulklike.credentials import Credentials
 from bulklike.engine.job import Job, Output, Parts
 from bulklike.engine.runner import RetryPolicy
 from bulklike.engine.switch import starting_settings
-from bulklike.errors import EXIT_LIMIT, ConfigError
+from bulklike.errors import EXIT_LIMIT
 from bulklike.input.feed import Feed, Ids
+from bulklike.input.filters import Filters, When, keep_refs, to_epoch
 from bulklike.input.ingest import Source
 from bulklike.logs import SILENT
 from bulklike.pacing.ledger import Ledger
@@ -55,15 +54,6 @@ from bulklike.store.journal import Journal
 from bulklike.x.client import XClient
 
 __all__ = ["Session"]
-
-ANONYMOUS = "-"  # the ledger key of a dry run without credentials: no fingerprint, so it counts no one's sends
-
-
-class _NoCredentials:
-    """The signer of a dry run without credentials: it never sends, and says why if it were asked to."""
-
-    def authorization(self, method: str, url: str, params: Sequence[tuple[str, str]] = ()) -> str:
-        raise ConfigError("no credentials: only --dry-run works without them")
 
 
 async def confirm_account(settings: Settings, journal: Journal) -> str:
@@ -85,7 +75,7 @@ async def confirm_account(settings: Settings, journal: Journal) -> str:
 
 
 class Session:
-    """Likes (and undoes likes) through the X API, paced, journaled and resumable.
+    """Likes, unlikes (and undoes likes) through the X API, paced, journaled and resumable.
 
     Keyword arguments are the config file's keys, with the same names and value forms; what is
     not given comes from the config file (``config``, default ``./bulklike.toml``, and its
@@ -197,7 +187,6 @@ class Session:
         settings = self.settings
         if self._confirm:
             require_credentials(settings)
-        anonymous = not has_credentials(settings)  # a dry run without credentials: no account, no quota
         journal = Journal(settings.journal)
         try:
             settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
@@ -207,19 +196,14 @@ class Session:
             # else at the first send (AccountGate); a dry run checks but never binds the journal
             check_binding(journal, user_id, force=self._force, bind=self._confirm)
             self.settings = settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
-            user = account_key(user_id) if user_id else provisional_key(settings, journal)
-            ledger = Ledger(
-                settings.ledger or default_ledger_path(),
-                app=ANONYMOUS if anonymous else settings.credentials.app_id,
-                user=ANONYMOUS if anonymous else user,
-                now=self._clock(),
-                also=legacy_key(settings),
-            )
+            app, user = ledger_keys(settings, journal, user_id)  # a dry run without credentials: no one's
+            path = settings.ledger or default_ledger_path()
+            ledger = Ledger(path, app=app, user=user, now=self._clock(), also=legacy_key(settings))
             try:
                 client = XClient(
                     base_url=settings.base_url,
                     api=settings.api,
-                    signer=_NoCredentials() if anonymous else make_signer(settings),
+                    signer=make_signer(settings),
                     timeout=settings.timeout,
                     concurrency=settings.concurrency,
                     user_id=settings.user_id,
@@ -317,6 +301,33 @@ class Session:
             undo=True, sources=[], feed=None, include_already=include_already, max_likes=max_likes, until=until
         )
 
+    def unlike(
+        self,
+        ids: Ids,
+        *,
+        before: When | None = None,
+        after: When | None = None,
+        keep: Iterable[str] = (),
+        retry_failed: bool = False,
+        max_unlikes: int | None = None,
+        until: float | None = None,
+    ) -> AsyncGenerator[Result, None]:
+        """Unlike every tweet in ``ids`` but those created at or after ``before`` or before ``after``
+        (datetime, epoch seconds or ISO 8601, read from the ID) or in ``keep`` (IDs or URLs), which
+        are ``skipped``; yields ``Result``s as ``like()`` does. The journal must be an unlike one."""
+        filters = Filters(before=to_epoch(before, "before"), after=to_epoch(after, "after"), keep=keep_refs(keep))
+        feed = Feed(ids)
+        return self._results(
+            undo=False,
+            unlike=True,
+            filters=filters,
+            sources=[feed.source],
+            feed=feed,
+            retry_failed=retry_failed,
+            max_likes=max_unlikes,
+            until=until,
+        )
+
     async def _results(self, **call: Any) -> AsyncGenerator[Result, None]:
         async with contextlib.aclosing(self.batches(**call)) as batches:
             async for batch in batches:
@@ -341,6 +352,8 @@ class Session:
         retry_failed: bool = False,
         on_invalid: Callable[[Result], None] | None = None,
         output: Output | None = None,
+        unlike: bool = False,
+        filters: Filters | None = None,
     ) -> Plan:
         """A dry run: read ``ids`` into the journal, send nothing, and say what a run would do.
         Invalid inputs are passed to ``on_invalid``."""
@@ -349,9 +362,9 @@ class Session:
         else:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
-        job = await self._new_job(
-            undo=False, sources=sources, feed=feed, retry_failed=retry_failed, output=output, dry_run=True
-        )
+        options = {"retry_failed": retry_failed, "output": output, "unlike": unlike, "filters": filters}
+        options["results"] = on_invalid is not None  # else no Result is made: the output has the lines
+        job = await self._new_job(undo=False, sources=sources, feed=feed, dry_run=True, **options)
         return await job.plan(on_invalid)
 
     # -- while a call runs -----------------------------------------------------------------------

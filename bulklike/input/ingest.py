@@ -30,32 +30,26 @@ from bulklike.input.readers import (
     InputFormat,
     InvalidLine,
     ParsedId,
-    detect_format,
     open_input,
-    peek_head,
     read_records,
 )
-from bulklike.input.sniff import HINT_LINES, describe, hint, peek, sniff
+from bulklike.input.sniff import choose_format, watch
+from bulklike.store.planned import queue_planned
 from bulklike.store.sqlite import connect, sqlite_errors, transaction
 
 BATCH = 2000
 BATCH_SECONDS = 0.2
 
-#: an ID listed again leaves its row as it is, but one a dry run only planned is queued now (store.planned),
-#: moved to the end of the journal: the runner takes rows in ``seq`` order and may be past its old place
-_PROMOTE = (
-    " seq = CASE status WHEN 'planned' THEN (SELECT max(seq) FROM items) + 1 ELSE seq END,"
-    " status = CASE status WHEN 'planned' THEN 'pending' ELSE status END"
+#: an ID listed again keeps its row, but one a dry run only planned is queued now (store.planned); a dry
+#: run's own IDs are planned, never queued, so a later run of another list does not send them
+_UPSERT_ID = (
+    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, '{}', ?, ?, ?, ?)"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run{} WHERE last_run != excluded.last_run"
 )
-_INSERT_ID = (
-    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'pending', ?, ?, ?, ?)"
-    f" ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,{_PROMOTE} WHERE last_run != excluded.last_run"
-)
-#: a dry run's IDs are planned, never queued: a later run of another list does not send them
-_PLAN_ID = (
-    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'planned', ?, ?, ?, ?)"
-    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
-)
+_INSERT_ID = _UPSERT_ID.format("pending", "," + queue_planned("1"))
+_QUEUE_STAGED = queue_planned("?6 = 'pending'")  # ?6: the status this publish gives (planned in a dry run)
+_QUEUE_FILTERED = queue_planned("excluded.status = 'pending'")
+_PLAN_ID = _UPSERT_ID.format("planned", "")
 #: an invalid line is a record once per (source, line) per journal, owed to the results output once
 _INSERT_INVALID = (
     "INSERT OR IGNORE INTO items(tweet_id, status, source, input, message, first_seen, finished_at, added_run,"
@@ -67,20 +61,44 @@ _INSERT_STAGED = "INSERT INTO temp.staged(tweet_id, source, input, reason) VALUE
 _STAGED_INVALID = (
     "SELECT input, source, reason FROM temp.staged WHERE rowid > ? AND rowid <= ? AND tweet_id IS NULL ORDER BY rowid"
 )
+#: a staged ID with a reason is one ``unlike`` skips (a filter or the keep-list): terminal at once
 _PUBLISH = (
-    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run)"
-    " SELECT tweet_id, ?6, source, ?1, ?2, ?3 FROM temp.staged"
-    " WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
-    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,"
-    " seq = CASE WHEN status = 'planned' AND ?6 = 'pending' THEN (SELECT max(seq) FROM items) + 1 ELSE seq END,"
-    " status = CASE WHEN status = 'planned' AND ?6 = 'pending' THEN 'pending' ELSE status END"
+    "INSERT INTO items(tweet_id, status, source, message, first_seen, finished_at, added_run, last_run, unwritten)"
+    " SELECT tweet_id, CASE WHEN reason IS NULL THEN ?6 ELSE 'skipped' END, source, reason, ?1,"
+    " CASE WHEN reason IS NULL THEN NULL ELSE ?1 END, ?2, ?3, CASE WHEN reason IS NULL THEN NULL ELSE 1 END"
+    " FROM temp.staged WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
+    f" ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,{_QUEUE_STAGED}"
     " WHERE last_run != excluded.last_run"
 )
+#: ``unlike``'s rows: pending, or skipped with the reason (owed a result line); an ID already in the
+#: journal keeps its row, so a resume never reconsiders what an earlier run decided
+_INSERT_FILTERED = (
+    "INSERT INTO items(tweet_id, status, source, message, first_seen, finished_at, added_run, last_run, unwritten)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f" ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,{_QUEUE_FILTERED}"
+    " WHERE last_run != excluded.last_run"
+)
+_NEW_SKIPPED = (
+    "SELECT seq, tweet_id, source, message, finished_at FROM items WHERE seq > ? AND status = 'skipped' ORDER BY seq"
+)
+_LAST_SEQ = "SELECT ifnull(max(seq), 0) FROM items"
 PUBLISH_BATCH = 10_000
 
 Record = ParsedId | InvalidLine
-#: an invalid line new to the journal, with its row's ``seq`` (for the results outbox)
-NewInvalid = tuple[int, InvalidLine]
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedId:
+    """An ID ``unlike`` leaves alone (``input.filters``), journaled ``skipped`` with the reason."""
+
+    tweet_id: str
+    source: str
+    reason: str
+    at: float
+
+
+#: an invalid line (or a skipped ID) new to the journal, with its row's ``seq`` (for the results outbox)
+NewInvalid = tuple[int, InvalidLine | SkippedId]
 
 
 @dataclass(slots=True)
@@ -96,6 +114,7 @@ class InputCount:
 class IngestStats:
     valid: int = 0
     invalid: int = 0
+    skipped: int = 0  # valid IDs ``unlike`` left alone, duplicates included
     files: int = 0
     error: BaseException | None = None
     invalid_lines: list[InvalidLine] = field(default_factory=list)
@@ -131,14 +150,9 @@ def open_sources(
         for path in paths:
             stream, name = open_input(path, stdin)
             sources.append(Source(name, iter(()), stream))
-            detected, pipe = None, is_pipe(stream)
-            if path == "-" and fmt is None:  # stdin has no name: its first line decides, then it streams
-                stream, head = peek(stream)
-                sources[-1] = Source(name, iter(()), stream)
-                found, kind = sniff(head)
-                detected = describe(found, kind)
-            else:
-                found = detect_format(name, fmt, peek_head(stream))
+            pipe = is_pipe(stream)
+            stream, found, detected = choose_format(stream, name, fmt, stdin=path == "-")
+            sources[-1] = Source(name, iter(()), stream)
             records = read_records(
                 stream, name=name, fmt=found, column=column, archive_kind=archive_kind, partial=partial
             )
@@ -172,9 +186,11 @@ class Ingestor:
         *,
         on_commit: Callable[[list[NewInvalid]], None],
         clock: Callable[[], float] = time.time,
+        skip: Callable[[str], str | None] | None = None,
         planned: bool = False,
     ) -> None:
         self.path = path
+        self.skip = skip  # unlike: why an ID is left alone (input.filters), None to queue it
         self.run_id = run_id
         self.sources = sources
         self.on_commit = on_commit
@@ -228,8 +244,10 @@ class Ingestor:
         run = self.run_id
         deadline = time.monotonic() + BATCH_SECONDS
         now = 0.0
-        records = iter(source.records)
-        for record in itertools.chain(self._first(source.name, records), records):
+        if self.skip is not None:
+            return self._drain_filtered(conn, source, self.skip)
+        records = iter(source.records)  # the first HINT_LINES looked at: is it in another format?
+        for record in itertools.chain(watch(source.name, records, self.stats.hints), records):
             if type(record) is ParsedId:
                 if not ids:  # a batch's time is when its first ID was read (a pipe may have been quiet since)
                     now = self.clock()
@@ -247,21 +265,66 @@ class Ingestor:
         if source.staged:
             self._publish(conn)
 
-    def _first(self, name: str, records: Iterator[Record | None]) -> Iterator[Record | None]:
-        """An input's first HINT_LINES records, looked at for a hint that it is in another format
-        (only these pass through this generator: the rest of the input goes straight on)."""
-        seen, odd = 0, []
-        for record in records:
-            yield record
-            if record is not None:
-                seen += 1
-                if isinstance(record, InvalidLine):
-                    odd.append(record.input)
-                if seen >= HINT_LINES:
-                    break
-        found = hint(name, seen, odd)
-        if found is not None:
-            self.stats.hints.append(found)  # said on the loop, at the next commit (Job._on_commit)
+    def _drain_filtered(self, conn: sqlite3.Connection, source: Source, skip: Callable[[str], str | None]) -> None:
+        """``unlike``'s reading: each ID queued, or journaled ``skipped`` with the reason (in input order)."""
+        rows: list[tuple[str, str | None]] = []  # (tweet_id, reason)
+        sources: list[str] = []
+        invalid: list[InvalidLine] = []
+        size = PUBLISH_BATCH if source.staged else BATCH  # the staged table is made ready by _drain
+        deadline = time.monotonic() + BATCH_SECONDS
+        for record in source.records:
+            if type(record) is ParsedId:
+                rows.append((record.tweet_id, skip(record.tweet_id)))
+                sources.append(record.source)
+            elif record is not None:
+                assert isinstance(record, InvalidLine)
+                invalid.append(record)
+            if record is None or len(rows) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
+                self._commit_filtered(conn, source.staged, rows, sources, invalid)
+                rows, sources, invalid = [], [], []
+                if self.stop.is_set():
+                    return
+                deadline = time.monotonic() + BATCH_SECONDS
+        self._commit_filtered(conn, source.staged, rows, sources, invalid)
+        if source.staged:
+            self._publish(conn)
+
+    def _commit_filtered(
+        self,
+        conn: sqlite3.Connection,
+        staged: bool,
+        rows: list[tuple[str, str | None]],
+        sources: list[str],
+        invalid: list[InvalidLine],
+    ) -> None:
+        skipped = sum(1 for _, reason in rows if reason is not None)
+        self.stats.skipped += skipped
+        if staged:
+            with transaction(conn, immediate=False):
+                conn.executemany(
+                    _INSERT_STAGED,
+                    [(tweet_id, src, None, why) for (tweet_id, why), src in zip(rows, sources, strict=True)],
+                )
+                conn.executemany(_INSERT_STAGED, [(None, r.source, r.input, r.reason) for r in invalid])
+            return
+        if not rows and not invalid:
+            return
+        now, run = self.clock(), self.run_id
+        with transaction(conn):
+            last = conn.execute(_LAST_SEQ).fetchone()[0] if skipped else None
+            conn.executemany(
+                _INSERT_FILTERED,
+                [
+                    (tweet_id, self.status, src, None, now, None, run, run, None)
+                    if why is None
+                    else (tweet_id, "skipped", src, why, now, now, run, run, 1)
+                    for (tweet_id, why), src in zip(rows, sources, strict=True)
+                ],
+            )
+            new = self._insert_invalid(conn, invalid, now)
+            if last is not None:
+                new += _new_skipped(conn, last)
+        self._committed(len(rows), invalid, new)
 
     def _stage(
         self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]
@@ -282,8 +345,11 @@ class Ingestor:
             invalid = [InvalidLine(text, source, reason) for text, source, reason in rows]
             now = self.clock()
             with transaction(conn):
+                before = conn.execute(_LAST_SEQ).fetchone()[0] if self.skip is not None else None
                 conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto, self.status))
                 new = self._insert_invalid(conn, invalid, now)
+                if before is not None:
+                    new += _new_skipped(conn, before)
             self._committed(upto - last - len(invalid), invalid, new)
             last = upto
         conn.execute("DELETE FROM temp.staged")
@@ -315,3 +381,9 @@ class Ingestor:
         self.stats.inputs[-1].ids += ids
         self.stats.inputs[-1].invalid += len(invalid)
         self.on_commit(new)
+
+
+def _new_skipped(conn: sqlite3.Connection, after: int) -> list[NewInvalid]:
+    """The skipped rows this transaction added (rows are only ever added by this thread, in seq order)."""
+    rows = conn.execute(_NEW_SKIPPED, (after,)).fetchall()
+    return [(int(seq), SkippedId(tweet_id, source, reason, at)) for seq, tweet_id, source, reason, at in rows]

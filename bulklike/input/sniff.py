@@ -13,13 +13,15 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from bulklike.input.archive import looks_like_data_file, looks_like_zip
 from bulklike.input.delimited import ID_COLUMNS
-from bulklike.input.readers import InputFormat
+from bulklike.input.lines import InvalidLine, ParsedId
+from bulklike.input.readers import InputFormat, detect_format, peek_head
 
-__all__ = ["HINT_LINES", "MAX_PEEK", "describe", "hint", "peek", "sniff"]
+__all__ = ["HINT_LINES", "MAX_PEEK", "choose_format", "describe", "hint", "peek", "sniff", "watch"]
 
 MAX_PEEK = 64 * 1024
 """Most bytes read before deciding (a twarc2 page is often longer; its start is enough)."""
@@ -62,6 +64,18 @@ def peek(fp: BinaryIO) -> tuple[BinaryIO, bytes]:
             break
         head += chunk
     return io.BufferedReader(_Replay(head, fp)), head
+
+
+def choose_format(
+    stream: BinaryIO, name: str, fmt: InputFormat | None, *, stdin: bool
+) -> tuple[BinaryIO, InputFormat, str | None]:
+    """The stream to read (stdin: one that replays what was peeked), its format, and for stdin told by its
+    content how it was read (``JSON Lines (twarc2 pages)``, for the log); a file by content and name."""
+    if stdin and fmt is None:  # stdin has no name: its first line decides, then it streams
+        stream, head = peek(stream)
+        found, kind = sniff(head)
+        return stream, found, describe(found, kind)
+    return stream, detect_format(name, fmt, peek_head(stream)), None
 
 
 def _first_line(head: bytes) -> str:
@@ -143,3 +157,23 @@ def hint(name: str, records: int, invalid: list[str]) -> str | None:
     else:
         return None
     return f"{name}: {len(invalid)} of its first {records} lines are not tweet IDs; it looks like {found}"
+
+
+def watch(
+    name: str, records: Iterator[ParsedId | InvalidLine | None], hints: list[str]
+) -> Iterator[ParsedId | InvalidLine | None]:
+    """An input's first HINT_LINES records, passed on and looked at: a hint that it is in another format is
+    added to ``hints`` (said on the loop at the next commit). Only these pass through here; the caller
+    chains the rest of ``records`` on directly, so the hot loop pays nothing for it."""
+    seen, odd = 0, []
+    for record in records:
+        yield record
+        if record is not None:
+            seen += 1
+            if isinstance(record, InvalidLine):
+                odd.append(record.input)
+            if seen >= HINT_LINES:
+                break
+    found = hint(name, seen, odd)
+    if found is not None:
+        hints.append(found)

@@ -26,7 +26,18 @@ from bulklike.store.sqlite import connect, create_private, sqlite_errors, transa
 APPLICATION_ID = 0x424C4B4C  # "BLKL"
 SCHEMA_VERSION = 3
 
-TERMINAL_STATUSES = ("liked", "already_liked", "not_found", "forbidden", "invalid", "failed", "unliked")
+#: ``not_liked``: unlike, v1.1 answered 144 (no like, or no tweet); ``skipped``: unlike left it alone
+TERMINAL_STATUSES = (
+    "liked",
+    "already_liked",
+    "not_found",
+    "forbidden",
+    "invalid",
+    "failed",
+    "unliked",
+    "not_liked",
+    "skipped",
+)
 ALL_STATUSES = ("pending", "planned", *TERMINAL_STATUSES)  # planned: journaled by a dry run (store.planned)
 
 _SCHEMA_V1 = """

@@ -13,9 +13,20 @@ from __future__ import annotations
 from bulklike.store.journal import Journal
 from bulklike.store.sqlite import sqlite_errors
 
-__all__ = ["PLANNED", "carried", "count", "pending_by_input", "promote"]
+__all__ = ["PLANNED", "carried", "count", "pending_by_input", "promote", "queue_planned"]
 
 PLANNED = "planned"
+
+
+def queue_planned(when: str) -> str:
+    """The SET clause of an ingest upsert that queues a planned row the run lists again (``when``: an SQL
+    test that this insert queues). The row moves to the journal's end: the runner takes rows in ``seq``
+    order and may already be past its old place."""
+    test = f"status = 'planned' AND ({when})"
+    return (
+        f" seq = CASE WHEN {test} THEN (SELECT max(seq) FROM items) + 1 ELSE seq END,"
+        f" status = CASE WHEN {test} THEN 'pending' ELSE status END"
+    )
 
 
 def promote(journal: Journal) -> int:

@@ -1,11 +1,16 @@
 """Answers about the account or the app, never about one tweet: pure, from the answer's body.
 
 Today's API refuses whole accounts in ways the seed's v1.1 table never listed: 453 (the access
-level has no v1.1 likes), v2 ``client-forbidden``/``client-not-enrolled`` (the project is not
-enrolled), 402 (the pay-per-use credits are spent) and 429 ``usage-capped`` (a monthly or product
-cap). Each means that nothing else will succeed either, so a run stops and leaves every ID
-``pending``; this module names the problem and builds the one line that says what to do, with
-the details the body gives (the enrollment, the registration URL, the cap's period and scope).
+level has no v1.1 likes), v2 ``client-forbidden`` (reason ``client-not-enrolled`` or
+``official-client-forbidden``: since 2026-04-20 likes and unlikes are Enterprise-only, so this is
+what a self-serve app gets), ``oauth1-permissions`` (a Read-only app), ``unsupported-authentication``
+(an app-only bearer token), 402 (the pay-per-use credits are spent) and 429 ``usage-capped`` (a
+daily or monthly cap). Each means that nothing else will succeed either, so a run stops and leaves
+every ID ``pending``; this module names the problem, builds the one line that says what to do, with
+the details the body gives (the enrollment, the registration URL, the cap's period and scope), and
+says how the stop ends (``stop_exit_code``: a daily cap is exit 75, resume tomorrow; the rest 3).
+Problem types are matched on their last path segment, so ``api.twitter.com`` and ``api.x.com``
+types are one.
 """
 
 from __future__ import annotations
@@ -14,16 +19,28 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
+from bulklike.errors import EXIT_FATAL, EXIT_LIMIT
 from bulklike.x import codes as apicodes
+
+#: the day X removed likes and unlikes from every self-serve package (its changelog of 2026-04-16)
+ENTERPRISE_ONLY_SINCE = "2026-04-20"
+#: the one note on what like access needs today (``accounts --check``, the dry-run plan on X's host)
+ENTERPRISE_NOTE = (
+    f"likes and unlikes through X's API need an Enterprise plan since {ENTERPRISE_ONLY_SINCE} "
+    "(self-serve pay-per-use, Basic and Pro apps are refused at the first like)"
+)
 
 
 class Problem(enum.Enum):
     """Why the account (not the tweet) was refused."""
 
     NO_V1_ACCESS = "no_v1_access"  # 453: switch to v2 (--api auto) or stop
-    NOT_ENROLLED = "not_enrolled"  # v2 client-forbidden / client-not-enrolled
+    NOT_ENROLLED = "not_enrolled"  # v2 client-forbidden (client-not-enrolled, official-client-forbidden)
+    READ_ONLY_APP = "read_only_app"  # v2 oauth1-permissions: the app is Read only
+    APP_ONLY_TOKEN = "app_only_token"  # v2 unsupported-authentication: an app-only bearer token
     CREDITS = "credits"  # 402, or a problem type about credits or payment
-    USAGE_CAPPED = "usage_capped"  # 429 usage-capped: not a window to wait out
+    USAGE_CAPPED = "usage_capped"  # 429 usage-capped, monthly (or no period): not a window to wait out
+    DAILY_CAP = "daily_cap"  # 429 usage-capped with period Daily: resume tomorrow
     REPEATED_UNKNOWN = "repeated_unknown"  # the breaker: one unknown refusal on many tweets
 
 
@@ -32,7 +49,7 @@ def _text(data: Mapping[str, Any], key: str) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _kind(problem_type: str | None) -> str:
+def problem_kind(problem_type: str | None) -> str:
     """The last path segment of a v2 problem type: ``.../2/problems/usage-capped`` -> ``usage-capped``."""
     return (problem_type or "").rstrip("/").rsplit("/", 1)[-1].lower()
 
@@ -52,20 +69,35 @@ def account_problem(
     ``data`` is the parsed JSON body (``None`` when it was not a JSON object).
     """
     body: Mapping[str, Any] = data or {}
-    kind = _kind(_text(body, "type"))
+    kind = problem_kind(_text(body, "type"))
     reason = (_text(body, "reason") or "").lower()
     if code == apicodes.NO_V1_ACCESS[0]:
         return Problem.NO_V1_ACCESS, (
             "the API refused v1.1 likes for this app's access level (code 453: only Enterprise has them today) "
-            "— run with --api v2, or --api auto (the default), which switches to v2 by itself"
+            "— run with --api v2, or --api auto (the default), which switches to v2 by itself; on X since "
+            f"{ENTERPRISE_ONLY_SINCE} v2 likes need an Enterprise plan too"
         )
-    if kind == apicodes.PROBLEM_CLIENT_FORBIDDEN or reason == "client-not-enrolled":
+    if kind == apicodes.PROBLEM_CLIENT_FORBIDDEN or reason in apicodes.CLIENT_FORBIDDEN_REASONS:
         enrollment = _text(body, "required_enrollment") or "the like endpoint"
         where = _text(body, "registration_url")
         at = f" at {where}" if where else " in the developer portal"
         return Problem.NOT_ENROLLED, (
-            f"the API refused this app: {_said(body, 'Client Forbidden')} ({reason or kind}) "
-            f"— enroll the app's project in {enrollment!r}{at}, then resume"
+            f"the API refused this app: {_said(body, 'Client Forbidden')} ({reason or kind}) — since "
+            f"{ENTERPRISE_ONLY_SINCE} likes and unlikes need an Enterprise plan (X removed them from every "
+            f"self-serve package); the answer asks for {enrollment!r}{at}; nothing was recorded, every ID "
+            "stays pending for a resume once the app has that access"
+        )
+    if kind == apicodes.PROBLEM_OAUTH1_PERMISSIONS:
+        return Problem.READ_ONLY_APP, (
+            f"the API refused this app's token ({_said(body, 'Forbidden')}): the app is Read only — set "
+            "Read and write in the app's settings, regenerate the access token, run `bulklike auth` again, "
+            "then resume"
+        )
+    if kind == apicodes.PROBLEM_UNSUPPORTED_AUTHENTICATION:
+        return Problem.APP_ONLY_TOKEN, (
+            f"the API refused the token ({_said(body, 'Unsupported Authentication')}): an app-only bearer "
+            "token was given — use a user token: `bulklike auth --oauth2` (or OAuth 1.0a user "
+            "credentials), then resume"
         )
     if status == apicodes.HTTP_PAYMENT_REQUIRED or kind.startswith(apicodes.PROBLEM_CREDITS) or "payment" in kind:
         return Problem.CREDITS, (
@@ -76,12 +108,31 @@ def account_problem(
         period = (_text(body, "period") or "").lower()
         scope = (_text(body, "scope") or "").lower()
         cap = " ".join(word for word in (period, scope) if word) or "an unnamed"
+        said = _said(body, "UsageCapExceeded")
+        if period == "daily":
+            return Problem.DAILY_CAP, (
+                f"the API's {cap} usage cap is reached ({said}) — the cap resets daily: nothing more will be "
+                "accepted today; resume tomorrow"
+            )
         return Problem.USAGE_CAPPED, (
-            f"the API's {cap} usage cap is reached ({_said(body, 'UsageCapExceeded')}) — a cap is not a "
+            f"the API's {cap} usage cap is reached ({said}) — a cap is not a "
             f"rate-limit window: nothing more will be accepted until the {period or 'cap'} period resets "
             "or the cap is raised; resume then"
         )
     return None
+
+
+def stop_exit_code(problem: Problem | None) -> int:
+    """How a stop on ``problem`` ends: 75 (run again later) for a daily cap, else 3."""
+    return EXIT_LIMIT if problem is Problem.DAILY_CAP else EXIT_FATAL
+
+
+def on_neither_api(advice: str) -> str:
+    """The stop line when v2 refused the app after v1.1 answered 453 (``--api auto``): one stop, both answers."""
+    return (
+        "this app can like on neither API: v1.1 answered 453 (no v1.1 likes at this access level) and, "
+        f"after the move to v2, {advice}"
+    )
 
 
 def repeated_unknown_line(http_status: int | None, key: str, said: str | None, tweets: int) -> str:

@@ -6,10 +6,11 @@ retryable, rate-limited, or fatal. Anything unexpected (HTML, truncated JSON, un
 is classified by HTTP status; a malformed body is never trusted and never crashes.
 
 Fatal covers every answer about the account rather than the tweet: refused credentials,
-suspension, and today's access-level, enrollment, billing and usage-cap refusals
-(``account.Problem``), whose ``advice`` is the one line a stop prints. An answer classified by
-its HTTP status alone (an unknown 4xx) is marked ``unknown`` so the runner's breaker can tell a
-refusal that repeats on every tweet from one tweet's trouble.
+suspension, and today's access-level, enrollment (``client-forbidden``), app-permission, token-kind,
+billing and usage-cap refusals (``account.Problem``), whose ``advice`` is the one line a stop
+prints. An answer classified by its HTTP status alone (an unknown 4xx, an unreadable 403) is
+marked ``unknown`` so the runner's breaker can tell a refusal that repeats on every tweet from one
+tweet's trouble.
 """
 
 from __future__ import annotations
@@ -143,9 +144,11 @@ def classify(answer: Answer, action: str = "like") -> Outcome:
         if found is not None:
             return Outcome(Kind.FATAL, "fatal", status, code, message, problem=found[0], advice=found[1])
     if status == 403 and code is None and answer.body and not _is_json(answer.body):
-        # A 403 whose body cannot be read may be a cut-short "already favorited" (139) for a like
-        # that landed: recording it "forbidden" would hide the like. Ask again instead.
-        return Outcome(Kind.RETRYABLE, "failed", status, None, "unreadable 403 answer")
+        # An HTML or unreadable 403 says nothing we can read: on every tweet it is about the account
+        # (the breaker decides, nothing is retried into it); on one tweet it may be a cut-short
+        # "already favorited" (139) for a like that landed, so it is recorded "failed", never
+        # "forbidden", and --retry-failed asks again.
+        return Outcome(Kind.PERMANENT, "failed", status, None, "an HTML or unreadable 403 answer", unknown=True)
     return _classify_error(status, code, message, problem, action)
 
 
@@ -173,6 +176,8 @@ def _classify_error(status: int, code: int | None, message: str | None, problem:
         return Outcome(Kind.RATE_LIMITED, "rate_limited", status, code, message or "rate limit exceeded")
     if code in apicodes.FATAL_CODES:
         return Outcome(Kind.FATAL, "fatal", status, code, message)
+    if code == apicodes.NO_STATUS_FOUND[0] and action == "unlike":  # v1.1 destroy: no like, or no tweet
+        return Outcome(Kind.PERMANENT, "not_liked", status, code, message)
     if code in apicodes.NOT_FOUND_CODES or (problem or "").endswith("resource-not-found"):
         # 34 "page does not exist" is also what a wrong URL gets: watched, so it cannot eat a whole list
         watched = code == apicodes.PAGE_NOT_FOUND[0]

@@ -57,9 +57,15 @@ RATE_CODES: Final = frozenset({88, 185})
 #: codes that are transient server trouble
 TRANSIENT_CODES: Final = frozenset({130, 131})
 
-V2_PROBLEM_BASE: Final = "https://api.twitter.com/2/problems/"
+#: where problem types live since OpenAPI 2.167 (2026-08-07); live answers carry both hosts
+V2_PROBLEM_BASE: Final = "https://api.x.com/2/problems/"
+V2_PROBLEM_BASE_OLD: Final = "https://api.twitter.com/2/problems/"
 #: v2 problem types (the last path segment) that are about the app or account, never the tweet
 PROBLEM_CLIENT_FORBIDDEN: Final = "client-forbidden"
+#: the ``reason`` of a ``client-forbidden`` problem
+CLIENT_FORBIDDEN_REASONS: Final = frozenset({"client-not-enrolled", "official-client-forbidden"})
+PROBLEM_OAUTH1_PERMISSIONS: Final = "oauth1-permissions"  # the app is Read only
+PROBLEM_UNSUPPORTED_AUTHENTICATION: Final = "unsupported-authentication"  # an app-only bearer token
 PROBLEM_USAGE_CAPPED: Final = "usage-capped"
 PROBLEM_CREDITS: Final = "credits"  # also seen: "credits-depleted"
 #: HTTP 402 Payment Required: the pay-per-use credits are spent

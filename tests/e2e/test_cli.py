@@ -14,7 +14,7 @@ from bulklike.cli.parser import build_parser
 from bulklike.cli.timeparse import parse_until
 from bulklike.errors import ConfigError
 
-COMMANDS = ["run", "undo", "status", "export", "accounts", "auth", "emulate", "demo", "completion"]
+COMMANDS = ["run", "unlike", "undo", "status", "export", "accounts", "auth", "emulate", "demo", "completion"]
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -64,7 +64,7 @@ async def test_a_dry_runs_list_is_not_liked_by_a_run_of_another(
         resumed = await workspace.cli("run", *args)  # no input (stdin is /dev/null): the deliberate resume
         stats = emu.stats()
     assert dry.code == 0 and run_b.code == 0 and resumed.code == 0, run_b.stderr + resumed.stderr
-    assert "`bulklike run` with no input sends them" in dry.stderr
+    assert "`bulklike run` with no input sends them; other inputs leave them unsent" in dry.stderr
     assert sorted(r["tweet_id"] for r in run_b.results) == other
     assert "this run: liked 2\n" in run_b.stderr
     assert "planned:  5 IDs from a dry run, not sent" in run_b.stderr

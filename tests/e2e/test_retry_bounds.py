@@ -1,6 +1,6 @@
 """Every retry path ends, with bounded waits and a bounded number of requests.
 
-A server that always fails in one way (each emulator fault kind, HTML with a 200, 429s whose
+A server that always fails in one way (each emulator fault kind, HTML with a 200 or a 403, 429s whose
 reset lies in the past or far in the future, bare 429s, garbage Retry-After), and a server whose
 quota is spent for the next hour: the run ends with failed IDs (exit 1), the pacer's give-up
 (exit 3) or ``--until`` (exit 75), or it waits without sending (exit 143 on SIGTERM).
@@ -27,6 +27,7 @@ from aiohttp import web
 
 from bulklike.emulator import FAULT_KINDS
 from bulklike.pacing.limits import Limit
+from bulklike.x.breaker import Breaker
 from bulklike.x.classify import Answer, Kind, classify
 from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
@@ -63,7 +64,9 @@ async def test_every_fault_kind_forever_ends_failed_after_max_attempts(
         ws = sub(workspace, kind)
         path = ws.write("ids.txt", "\n".join(ids(10)) + "\n")
         async with emulator(fault_rate=1.0, fault_kinds=(kind,), stall_s=3.0) as emu:
-            args = ["--max-attempts", "2", "--timeout", "0.5", "--concurrency", "10"]
+            # v2: a like is idempotent there, so a spoilt answer is asked again; on v1.1 the second
+            # answer to a landed like is a 403 (139), which cut short goes under the breaker instead
+            args = ["--api", "v2", "--max-attempts", "2", "--timeout", "0.5", "--concurrency", "10"]
             run = await ws.cli("run", str(path), *ws.base_args(emu), *args, timeout=60)
             return kind, run, emu.stats(), ws
 
@@ -74,18 +77,17 @@ async def test_every_fault_kind_forever_ends_failed_after_max_attempts(
         assert stats["requests"] == 21, kind  # 10 IDs x 2 attempts, not one more, and one account lookup
         assert {row[:2] for row in ws.rows().values()} == {("failed", 2)}, kind
         # the like lands and only the answer is spoilt: applied on the server, ``failed`` in the
-        # journal (attempts exhausted); ``--retry-failed`` later finds it ``already_liked``. A
-        # second answer, "already favorited" (403, code 139) cut short, was once taken for
-        # ``forbidden``: a permanent outcome hiding a like that landed.
+        # journal (attempts exhausted); ``--retry-failed`` later finds it liked.
         assert stats["likes"] == (10 if kind in APPLIED_KINDS else 0), kind
         assert "Traceback" not in run.stderr
 
 
-def test_an_unreadable_403_is_retried_never_forbidden() -> None:
+def test_an_unreadable_403_goes_under_the_breaker_never_forbidden() -> None:
     already = b'{"errors":[{"code":139,"message":"You have already favorited this status."}]}'
-    cut = classify(Answer(403, already[: len(already) // 2]))
-    assert (cut.kind, cut.status, cut.http_status) == (Kind.RETRYABLE, "failed", 403)
-    assert classify(Answer(403, b"<html><body>Forbidden</body></html>")).kind is Kind.RETRYABLE
+    for body in (already[: len(already) // 2], b"<html><body>Forbidden</body></html>"):
+        held = classify(Answer(403, body))  # not retried into; failed (never forbidden) if one tweet's
+        assert (held.kind, held.status, held.http_status, held.unknown) == (Kind.PERMANENT, "failed", 403, True)
+        assert Breaker.watches(held)
     assert classify(Answer(403, already)).status == "already_liked"
     assert classify(Answer(403, b'{"errors":[{"code":999,"message":"?"}]}')).status == "forbidden"
     assert classify(Answer(403, b"")).status == "forbidden"  # nothing cut: a bare 403 stays per tweet
@@ -120,6 +122,10 @@ def html_200(_: web.Request) -> web.StreamResponse:
     return web.Response(status=200, text="<html><body>Welcome!</body></html>", content_type="text/html")
 
 
+def html_403(_: web.Request) -> web.StreamResponse:
+    return web.Response(status=403, text="<html><body>Forbidden</body></html>", content_type="text/html")
+
+
 def rate_limited(headers: Callable[[], dict[str, str]]) -> Reply:
     return lambda _: web.Response(status=429, headers=headers(), text='{"title":"Too Many Requests"}')
 
@@ -135,6 +141,7 @@ def reset_in(seconds: float) -> Callable[[], dict[str, str]]:
 CASES: dict[str, tuple[Reply, list[str]]] = {
     # (answer, extra flags); expectations are in the test
     "html_200": (html_200, ["--max-attempts", "2"]),
+    "html_403": (html_403, ["--api", "v1.1", "--user-id", "1"]),  # the id given: no account lookup
     "429_reset_in_the_past": (rate_limited(reset_in(-3600)), []),
     "429_reset_in_ten_years": (rate_limited(reset_in(10 * 365 * 86400)), ["--until"]),
     "429_bare": (rate_limited(dict), ["--until"]),
@@ -175,6 +182,9 @@ async def test_hostile_servers_end_after_bounded_waits(workspace: Workspace) -> 
     assert len(hits) == 9  # one account lookup (unanswerable: not asked again), 4 IDs x 2
     retries = waits(html, "retry")
     assert len(retries) == 4 and all(1.0 <= w <= 2.0 for w in retries), retries
+    forbidden, hits = runs["html_403"]  # under the breaker, never retried: 4 tweets are fewer than its 5
+    assert forbidden.code == 1 and {r["status"] for r in forbidden.results} == {"failed"}, forbidden.stderr
+    assert len(hits) == 4 and not waits(forbidden, "retry")
     past, hits = runs["429_reset_in_the_past"]  # each reset is clamped to 1 s ahead: 12 pauses, then give up
     assert past.code == 3, past.stderr
     assert "429 after 12 waits in a row" in past.stderr

@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import socket
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +86,13 @@ async def auth_oauth2(
             out, err = await asyncio.wait_for(proc.communicate(b""), 30)
     assert proc.returncode is not None
     return CliResult(proc.returncode, out.decode(), (b"".join(seen) + err).decode()), url
+
+
+async def revoke(base_url: str, *tokens: str) -> None:
+    """Revoke tokens at the emulator, as the app's settings or another tool would."""
+    async with aiohttp.ClientSession() as session:
+        for token in tokens:
+            body = urllib.parse.urlencode({"token": token, "client_id": CLIENT_ID})
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            async with session.post(f"{base_url}/2/oauth2/revoke", data=body, headers=headers) as resp:
+                assert json.loads(await resp.read()) == {"revoked": True}

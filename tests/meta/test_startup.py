@@ -66,6 +66,7 @@ def probe(argv: list[str], cwd: Path) -> Probe:
         ["--help"],
         ["--version"],
         ["run", "--help"],
+        ["unlike", "--help"],
         ["status", "--help"],
         ["auth", "--help"],
         ["emulate", "--help"],

@@ -37,7 +37,7 @@ def test_defaults_follow_the_api() -> None:
     v1 = build_settings({}, {}, {})
     assert (v1.api, v1.base_url, v1.user_limits, v1.app_limits) == (
         "v1.1",
-        "https://api.twitter.com",
+        "https://api.x.com",  # X's documented root for v1.1 too since 2026
         (Limit(1000, 86400.0),),
         (Limit(1000, 86400.0),),
     )
@@ -183,3 +183,13 @@ def test_config_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_credentials_defaults_are_empty() -> None:
     assert not Credentials().has_oauth1 and Credentials().secrets() == ()
+
+
+def test_the_shipped_template_keeps_the_defaults() -> None:
+    """``configs/bulklike.toml`` is copied as it is: it must not pin v1.1 nor replace the API's own limits."""
+    template = Path(__file__).resolve().parents[2] / "configs" / "bulklike.toml"
+    data = read_config_file(str(template), warn=[])
+    assert build_settings({}, {}, data) == build_settings({}, {}, {})
+    settings = build_settings({}, {}, data)
+    assert settings.auto and settings.base_url == "https://api.x.com" and not settings.given
+    assert settings.as_v2().user_limits == (Limit(50, 900.0), Limit(1000, 86400.0))  # v2's own, after a move

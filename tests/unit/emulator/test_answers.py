@@ -110,7 +110,7 @@ async def test_v2_bad_tweet_id_is_invalid_request(start: Start, body: object) ->
     caller = await start()
     answer = await caller.request("POST", f"/2/users/{caller.account.user_id}/likes", json=body)
     assert answer.status == 400
-    assert answer.json()["type"] == "https://api.twitter.com/2/problems/invalid-request"
+    assert answer.json()["type"] == "https://api.x.com/2/problems/invalid-request"
 
 
 async def test_v2_me_and_v1_verify_credentials(start: Start) -> None:
@@ -184,3 +184,23 @@ async def test_v1_malformed_ids_are_144_and_leading_zeros_name_one_tweet(start: 
         assert (answer.status, answer.code) == (404, 144)
     assert (await caller.v1_like("0077")).json()["id_str"] == "77"
     assert (await caller.v1_like("77")).code == 139
+
+
+async def test_self_serve_reads_but_refuses_likes_and_unlikes(start: Start) -> None:
+    caller = await start(access_level="self-serve")
+    me = await caller.request("GET", "/2/users/me")
+    assert me.status == 200 and me.json()["data"]["id"] == caller.account.user_id
+    for answer in (await caller.v2_like("20"), await caller.v2_unlike("20")):
+        body = answer.json()
+        assert answer.status == 403 and body["type"] == "https://api.x.com/2/problems/client-forbidden"
+        assert body["reason"] == "client-not-enrolled" and body["registration_url"].startswith("https://")
+    v1 = await caller.v1_like("20")
+    assert v1.status == 403 and v1.json()["errors"][0]["code"] == 453
+
+
+async def test_a_read_only_app_is_refused_writes(start: Start) -> None:
+    caller = await start(read_only_app=True)
+    v2 = await caller.v2_like("20")
+    assert v2.status == 403 and v2.json()["type"] == "https://api.x.com/2/problems/oauth1-permissions"
+    v1 = await caller.v1_like("20")
+    assert v1.status == 403 and v1.json()["errors"][0]["code"] == apicodes.APP_CANNOT_WRITE[0]

@@ -137,6 +137,8 @@ def test_flags_build_the_config(tmp_path: Path) -> None:
         ["--no-quota", "--quota", "1/1s"],
         ["--window", "sliding"],
         ["--access-level", "platinum"],
+        ["--client-forbidden-reason", "because"],
+        ["--usage-cap-period", "Weekly"],
         ["--credits", "-1"],
         ["--usage-cap", "many"],
     ],
@@ -233,3 +235,14 @@ def test_account_book_tolerates_copied_bearer_tokens_but_not_shared_access_token
         AccountBook([DEMO_ACCOUNT, replace(DEMO_ACCOUNT, user_id="3")])
     with pytest.raises(AccountsError, match="two secrets"):
         AccountBook([DEMO_ACCOUNT, replace(second, consumer_secret="other")])
+
+
+def test_the_2026_flags() -> None:
+    argv = ["--access-level", "self-serve", "--client-forbidden-reason", "official-client-forbidden"]
+    argv += ["--read-only-app", "--app-only-bearer", "--usage-cap", "2", "--usage-cap-period", "Daily"]
+    config = config_from_args(parse(*argv), env={})
+    assert (config.access_level, config.client_forbidden_reason) == ("self-serve", "official-client-forbidden")
+    assert config.read_only_app and config.app_only_bearer and config.usage_cap_period == "Daily"
+    default = config_from_args(parse(), env={})
+    assert not default.read_only_app and not default.app_only_bearer
+    assert (default.client_forbidden_reason, default.usage_cap_period) == ("client-not-enrolled", "Monthly")

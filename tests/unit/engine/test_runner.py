@@ -12,7 +12,7 @@ from pathlib import Path
 from bulklike.engine.outbox import Outbox
 from bulklike.engine.recorder import Recorder
 from bulklike.engine.runner import ApiSwitch, RetryPolicy, Runner
-from bulklike.errors import EXIT_FATAL, FatalApiError
+from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, FatalApiError
 from bulklike.input.ingest import Ingestor, Source
 from bulklike.input.lines import ParsedId
 from bulklike.pacing.ledger import Ledger
@@ -242,6 +242,38 @@ async def test_unknown_403s_left_at_the_end_of_a_run_are_their_tweets(tmp_path: 
     client = FakeClient(lambda tid, _n: UNKNOWN_403 if tid in ("9", "10") else OK)
     runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 11)], client)
     assert runner.stop_code is None and journal.counts() == {"liked": 8, "forbidden": 2}
+
+
+HTML_403 = Answer(403, b"<html><body><h1>403 Forbidden</h1></body></html>", {"content-type": "text/html"})
+
+
+async def test_an_html_403_on_every_tweet_trips_the_breaker_without_a_retry(tmp_path: Path) -> None:
+    client = FakeClient(lambda tid, _n: HTML_403 if int(tid) > 3 else OK)
+    runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 41)], client)
+    assert runner.stop_code == EXIT_FATAL and runner.stop_message is not None
+    assert "5 different tweets in a row" in runner.stop_message and "unreadable 403" in runner.stop_message
+    assert journal.counts() == {"liked": 3, "pending": 37}
+    assert len(client.calls) == len(set(client.calls)) <= 3 + 5 + 3  # never asked twice: not retried
+
+
+async def test_an_html_403_between_successes_is_failed_never_forbidden(tmp_path: Path) -> None:
+    client = FakeClient(lambda tid, _n: HTML_403 if tid == "5" else OK)
+    runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 11)], client)
+    assert runner.stop_code is None and journal.counts() == {"liked": 9, "failed": 1}
+    assert client.calls.count("5") == 1
+
+
+async def test_a_daily_usage_cap_stops_for_tomorrow_not_as_fatal(tmp_path: Path) -> None:
+    capped = Answer(
+        429,
+        b'{"title":"UsageCapExceeded","period":"Daily","scope":"Account",'
+        b'"type":"https://api.x.com/2/problems/usage-capped"}',
+    )
+    client = FakeClient(lambda tid, _n: capped if int(tid) > 4 else OK)
+    runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 21)], client)
+    assert runner.stop_code == EXIT_LIMIT and runner.stop_message is not None
+    assert "resume tomorrow" in runner.stop_message
+    assert journal.counts() == {"liked": 4, "pending": 16}
 
 
 class SwitchingClient(FakeClient):

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from bulklike.emulator import responses as emulated
-from bulklike.x.account import Problem
+from bulklike.errors import EXIT_FATAL, EXIT_LIMIT
+from bulklike.x import codes as apicodes
+from bulklike.x.account import ENTERPRISE_ONLY_SINCE, Problem, on_neither_api, problem_kind, stop_exit_code
 from bulklike.x.breaker import Breaker
 from bulklike.x.classify import Answer, Kind, Outcome, classify
 
@@ -19,7 +21,10 @@ UNKNOWN_403 = Answer(403, b'{"errors":[{"code":999,"message":"This account canno
 #: what the stop line must name for each body: the details the body gives, and what to do
 ADVICE = {
     "no_v1_access": ("code 453", "--api v2"),
-    "not_enrolled": ("'Appropriate Level of API Access'", "client-not-enrolled", "then resume"),
+    "not_enrolled": ("'Appropriate Level of API Access'", "client-", "Enterprise plan", "since 2026-04-20", "pending"),
+    "read_only_app": ("Read only", "set Read and write", "regenerate the access token", "`bulklike auth` again"),
+    "app_only_token": ("app-only bearer token", "use a user token: `bulklike auth --oauth2`"),
+    "daily_cap": ("daily account usage cap", "resets daily", "resume tomorrow"),
     "credits": ("HTTP 402", "add credits", "then resume"),
     "usage_capped": ("monthly product usage cap", "not a rate-limit window", "Monthly product cap"),
 }
@@ -34,6 +39,50 @@ def test_account_wide_bodies_are_fatal_never_per_tweet(entry: dict[str, Any], ac
     assert outcome.advice is not None and "\n" not in outcome.advice
     for words in ADVICE[entry["problem"]]:
         assert words in outcome.advice
+
+
+@pytest.mark.parametrize(
+    "base", [apicodes.V2_PROBLEM_BASE, apicodes.V2_PROBLEM_BASE_OLD, "https://api.x.com/2/problems"]
+)
+@pytest.mark.parametrize(
+    ("kind", "problem"),
+    [
+        ("client-forbidden", Problem.NOT_ENROLLED),
+        ("oauth1-permissions", Problem.READ_ONLY_APP),
+        ("unsupported-authentication", Problem.APP_ONLY_TOKEN),
+        ("usage-capped", Problem.USAGE_CAPPED),
+    ],
+)
+def test_problem_types_match_on_the_last_segment_on_either_host(base: str, kind: str, problem: Problem) -> None:
+    type_ = f"{base.rstrip('/')}/{kind}"
+    status = 429 if kind == "usage-capped" else 403
+    outcome = classify(Answer(status, json.dumps({"title": "t", "detail": "d", "type": type_}).encode()))
+    assert (outcome.kind, outcome.problem) == (Kind.FATAL, problem)
+
+
+@pytest.mark.parametrize("reason", ["client-not-enrolled", "official-client-forbidden"])
+def test_client_forbidden_either_reason_says_enterprise_since_april_2026(reason: str) -> None:
+    body = {"title": "Client Forbidden", "reason": reason, "type": apicodes.V2_PROBLEM_BASE + "client-forbidden"}
+    outcome = classify(Answer(403, json.dumps(body).encode()), "unlike")
+    assert outcome.problem is Problem.NOT_ENROLLED and outcome.advice is not None
+    assert reason in outcome.advice and f"since {ENTERPRISE_ONLY_SINCE}" in outcome.advice
+    assert "Enterprise plan" in outcome.advice and "in the developer portal" in outcome.advice  # no URL given
+    both = on_neither_api(outcome.advice)
+    assert both.startswith("this app can like on neither API: v1.1 answered 453") and outcome.advice in both
+
+
+def test_a_daily_cap_is_exit_75_and_a_monthly_one_exit_3() -> None:
+    def cap(period: str | None) -> Outcome:
+        body = {"title": "UsageCapExceeded", "type": apicodes.V2_PROBLEM_BASE + "usage-capped"}
+        if period is not None:
+            body["period"] = period
+        return classify(Answer(429, json.dumps(body).encode()))
+
+    assert cap("Daily").problem is Problem.DAILY_CAP and stop_exit_code(Problem.DAILY_CAP) == EXIT_LIMIT
+    for period in ("Monthly", None):
+        assert cap(period).problem is Problem.USAGE_CAPPED
+        assert stop_exit_code(cap(period).problem) == EXIT_FATAL
+    assert stop_exit_code(None) == EXIT_FATAL  # credentials, suspension: the classic fatal answers
 
 
 def test_any_402_or_payment_problem_is_about_credits() -> None:
@@ -57,7 +106,10 @@ def test_emulator_answers_with_the_recorded_shapes() -> None:
         by_problem.setdefault(entry["problem"], json.loads(entry["body_as_reported"]))
     made = {
         "no_v1_access": emulated.no_v1_access(),
-        "not_enrolled": emulated.client_not_enrolled("c"),
+        "not_enrolled": emulated.client_forbidden("c"),
+        "read_only_app": emulated.oauth1_permissions(),
+        "app_only_token": emulated.unsupported_authentication(),
+        "daily_cap": emulated.usage_capped("Daily"),
         "credits": emulated.credits_depleted("1"),
         "usage_capped": emulated.usage_capped(),
     }
@@ -65,7 +117,8 @@ def test_emulator_answers_with_the_recorded_shapes() -> None:
         assert isinstance(response.body, bytes)
         body, recorded = json.loads(response.body), by_problem[problem]
         assert list(body) == list(recorded)  # the same fields in the same order
-        assert body.get("type") == recorded.get("type") and body.get("title") == recorded.get("title")
+        assert problem_kind(body.get("type")) == problem_kind(recorded.get("type"))  # either host
+        assert body.get("title") == recorded.get("title")
         assert classify(Answer(response.status, response.body)).problem is Problem(problem)
 
 

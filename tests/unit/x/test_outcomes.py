@@ -158,3 +158,13 @@ def test_never_raises(status: int, body: bytes, action: str) -> None:
     outcome = classify(Answer(status, body), action)
     assert outcome.kind in Kind
     assert (outcome.kind is Kind.DONE) == (outcome.status in ("liked", "unliked", "already_liked"))
+
+
+def test_an_unlike_answered_144_is_not_liked_and_other_missing_codes_stay_not_found() -> None:
+    """v1.1 favorites/destroy answers 144 both for a tweet never liked and for a deleted one."""
+    body = json.dumps({"errors": [{"code": 144, "message": "No status found with that ID."}]}).encode()
+    assert classify(Answer(404, body), "unlike").status == "not_liked"
+    assert classify(Answer(404, body), "like").status == "not_found"
+    gone = json.dumps({"errors": [{"code": 421, "message": "This Tweet is no longer available."}]}).encode()
+    assert classify(Answer(404, gone), "unlike").status == "not_found"
+    assert classify(Answer(200, b'{"data":{"liked":false}}'), "unlike").status == "unliked"  # v2: either way
