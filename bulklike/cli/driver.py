@@ -84,11 +84,11 @@ def stdin_streams() -> Streams:
 
 
 def _own_stdin() -> BinaryIO:
-    """A reader of our own over a copy of stdin's descriptor. A pipe is read on a daemon thread that may
+    """A reader of our own over stdin's descriptor (left open). A pipe is read on a daemon thread that may
     still be blocked in a read when the run ends (a producer that never closes): on ``sys.stdin.buffer``
     that read holds a lock the interpreter takes while shutting down, which aborts the process."""
     try:
-        return open(os.dup(sys.stdin.fileno()), "rb")  # noqa: SIM115 - lives as long as the process
+        return open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115 - lives as long as the process
     except (OSError, ValueError, AttributeError):  # no real stdin (an embedding, a test harness)
         return sys.stdin.buffer
 

@@ -24,7 +24,8 @@ def queue_planned(when: str) -> str:
     order and may already be past its old place."""
     test = f"status = 'planned' AND ({when})"
     return (
-        f" seq = CASE WHEN {test} THEN (SELECT max(seq) FROM items) + 1 ELSE seq END,"
+        # correlated with the row (``>= items.seq``), so it is computed again for each row of one statement
+        f" seq = CASE WHEN {test} THEN (SELECT max(i.seq) FROM items AS i WHERE i.seq >= items.seq) + 1 ELSE seq END,"
         f" status = CASE WHEN {test} THEN 'pending' ELSE status END"
     )
 

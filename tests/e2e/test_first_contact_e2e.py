@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 
+from tests.helpers.archive_files import likes_js
 from tests.helpers.workspace import ROOT, EmulatorFactory, Workspace, ids
 
 
@@ -123,3 +124,16 @@ async def test_planned_ids_listed_after_the_runner_moved_on_are_still_sent(
     assert sorted(first) == fresh
     assert sorted(json.loads(line)["tweet_id"] for line in out.decode().splitlines()) == planned
     assert workspace.statuses() == {"liked": 5}
+
+
+async def test_an_archive_planned_by_a_dry_run_is_liked_when_run(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    """An archive is published in one statement per batch: each planned row it queues moves to its own place."""
+    workspace.write("like.js", likes_js(ids(6)))
+    async with emulator() as emu:
+        dry = await workspace.cli("run", "like.js", "--dry-run", *workspace.base_args(emu))
+        run = await workspace.cli("run", "like.js", *workspace.base_args(emu))
+    assert dry.code == 0 and run.code == 0, dry.stderr + run.stderr
+    assert sorted(r["tweet_id"] for r in run.results) == ids(6)
+    assert workspace.statuses() == {"liked": 6}
