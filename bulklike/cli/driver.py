@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import os
 import re
-import stat
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -69,7 +68,6 @@ class Streams:
     stdout: TextIO
     stderr: TextIO
     stdin_is_tty: bool = False
-    stdin_is_null: bool = False  # /dev/null: no INPUT resumes the journal when it has work (a script's resume)
 
 
 def stdin_streams() -> Streams:
@@ -79,7 +77,6 @@ def stdin_streams() -> Streams:
         stdout=sys.stdout,
         stderr=sys.stderr,
         stdin_is_tty=tty,
-        stdin_is_null=not tty and _char_device(sys.stdin),
     )
 
 
@@ -91,14 +88,6 @@ def _own_stdin() -> BinaryIO:
         return open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115 - lives as long as the process
     except (OSError, ValueError, AttributeError):  # no real stdin (an embedding, a test harness)
         return sys.stdin.buffer
-
-
-def _char_device(stdin: TextIO) -> bool:
-    """``/dev/null`` (a character device that is not a terminal): no pipe, no file."""
-    try:
-        return stat.S_ISCHR(os.fstat(stdin.fileno()).st_mode)
-    except (OSError, ValueError):
-        return False
 
 
 async def run_command(
@@ -144,8 +133,8 @@ async def run_command(
             queued = session.pending() or session.counts().get("planned", 0)  # a dry run's plan: resumed now
             if not inputs and not opts.undo and not queued and not opts.retry_failed:
                 raise InputError(nothing)
-            if queued and not opts.inputs and streams.stdin_is_null and not opts.undo:
-                close_sources(sources)  # no INPUT and /dev/null: resume the journal (a dry run's plan too)
+            if queued and not opts.inputs and all(source.empty for source in sources):
+                close_sources(sources)  # no INPUT, and stdin gave nothing (/dev/null, cron): resume the journal
                 sources = []
             for source in sources:
                 if source.detected is not None:

@@ -132,6 +132,7 @@ class Source:
     stream: BinaryIO | None
     staged: bool = False
     detected: str | None = None  # stdin: the format its content was read as ("JSON Lines (twarc2 pages)")
+    empty: bool = False  # it ended before its first record (/dev/null, a closed pipe)
 
 
 def open_sources(
@@ -161,7 +162,7 @@ def open_sources(
             chained: Iterator[Record | None] = itertools.chain(first, records)
             if not staged and pipe:  # what arrived is journaled while the producer pauses
                 chained = iter(Prefetch(chained))
-            sources[-1] = Source(name, chained, stream, staged, detected)
+            sources[-1] = Source(name, chained, stream, staged, detected, empty=not first)
     except BaseException:
         close_sources(sources)  # an unusable input stops the run: close what was opened
         raise

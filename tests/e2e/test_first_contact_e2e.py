@@ -137,3 +137,13 @@ async def test_an_archive_planned_by_a_dry_run_is_liked_when_run(
     assert dry.code == 0 and run.code == 0, dry.stderr + run.stderr
     assert sorted(r["tweet_id"] for r in run.results) == ids(6)
     assert workspace.statuses() == {"liked": 6}
+
+
+async def test_no_input_and_an_empty_pipe_resumes_the_plan(workspace: Workspace, emulator: EmulatorFactory) -> None:
+    """cron gives a command an empty pipe on stdin: `bulklike run --journal J` there resumes, as on a terminal."""
+    workspace.write("a.txt", "\n".join(ids(3)) + "\n")
+    async with emulator() as emu:
+        await workspace.cli("run", "a.txt", "--dry-run", *workspace.base_args(emu))
+        resumed = await workspace.cli("run", *workspace.base_args(emu), stdin=b"")
+    assert resumed.code == 0, resumed.stderr
+    assert sorted(r["tweet_id"] for r in resumed.results) == ids(3)
