@@ -55,7 +55,6 @@ def child_env(state_dir: str) -> dict[str, str]:
             "BULKLIKE_ACCESS_TOKEN_SECRET": a.access_token_secret,
             "XDG_STATE_HOME": state_dir,
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
-            "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
     return env

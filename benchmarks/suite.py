@@ -21,7 +21,7 @@ from typing import Any
 from benchmarks.archive import ArchiveRun, measure_archive
 from benchmarks.clients import ClientRun, Kind, run_client
 from benchmarks.common import BenchError, EmulatorProcess, IdBlocks, Measured, child_env, cores
-from benchmarks.scale import ScaleRun, measure_scale
+from benchmarks.scale import ScaleRun, measure_ledger, measure_scale
 from benchmarks.signing import measure_signing
 from benchmarks.startup import measure_startup
 
@@ -41,6 +41,7 @@ class Plan:
     scale_ids: int = 1_000_000
     scale_max_likes: int = 200
     scale_repeats: int = 3
+    ledger_sends: int = 5_000_000
     archive_likes: int = 1_000_000
     archive_repeats: int = 1
     launch_runs: int = 15
@@ -61,6 +62,7 @@ SMOKE = Plan(
     scale_ids=20_000,
     scale_max_likes=50,
     scale_repeats=1,
+    ledger_sends=20_000,
     archive_likes=20_000,
     launch_runs=3,
     sign_number=2_000,
@@ -107,6 +109,7 @@ class Results:
     startup: dict[Kind, list[Measured]] = field(default_factory=dict)
     runs: dict[Kind, list[ClientRun]] = field(default_factory=dict)
     scale: list[ScaleRun] = field(default_factory=list)
+    ledger: list[Measured] = field(default_factory=list)
     archive: list[ArchiveRun] = field(default_factory=list)
     emulator: list[dict[str, Any]] = field(default_factory=list)
     pinned: tuple[set[int], set[int]] | None = None
@@ -189,6 +192,9 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
                         concurrency=plan.concurrency,
                     )
                 )
+        if "scale" in plan.sections:
+            say(f"scale: a 10-ID dry run on a ledger of {plan.ledger_sends:,} sends")
+            results.ledger.append(measure_ledger(os.path.join(tmp, "ledger"), env, plan.ledger_sends))
         for i in range(plan.archive_repeats if "archive" in plan.sections else 0):
             say(f"archive: dry run of a like.js of {plan.archive_likes:,} likes ({i + 1}/{plan.archive_repeats})")
             results.archive.append(

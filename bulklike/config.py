@@ -24,6 +24,7 @@ from bulklike.credentials import Credentials, Secret, fingerprint
 from bulklike.errors import ConfigError
 from bulklike.pacing.limits import KEEP_S as MAX_WINDOW_S
 from bulklike.pacing.limits import Limit, default_limits, parse_limit
+from bulklike.pacing.outage import NEVER_S
 
 Api = Literal["v1.1", "v2"]
 #: ``--api`` values: ``auto`` (the default) starts on v1.1 and moves to v2 on a 453
@@ -105,6 +106,12 @@ class Settings:
             limits = self.user_limits + self.app_limits
             return max((lim.interval_s for lim in limits), default=self.min_interval)
         return self.min_interval
+
+    @property
+    def never_answered_s(self) -> float | None:
+        """How long a run waits for an API that has never answered it before saying so: a minute on loopback
+        (the emulator, a proxy: a wrong port), else ``None`` (the whole ``--offline-timeout``: an outage)."""
+        return NEVER_S if local_api(self.base_url) else None
 
 
 def check_base_url(url: str) -> str:

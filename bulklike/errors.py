@@ -6,6 +6,7 @@
     ├── ConfigError                  bad flags, config file, credentials
     ├── InputError                   a whole input unusable (missing, directory, no ID column)
     ├── JournalError                 corrupt, foreign, newer, locked or unwritable journal / ledger
+    ├── OutputError                  the results output cannot be written (a full disk; the CLI's only)
     └── ApiError                     an answer from the API that ends the run
         └── FatalApiError            exit 3: credentials, suspension, lock, automation flag
             └── AuthExpired          exit 3: stored tokens can no longer be renewed (run `auth`)
@@ -27,6 +28,7 @@ EXIT_FATAL = 3  # stopped by a fatal API answer
 EXIT_LIMIT = 75  # stopped by --max-likes / --until / --offline-timeout with work pending (EX_TEMPFAIL)
 EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
+EXIT_PIPE = 141  # stdout's reader went away (128 + SIGPIPE), after recording the requests in flight
 
 
 class BulklikeError(Exception):
@@ -45,6 +47,10 @@ class InputError(BulklikeError):
 
 class JournalError(BulklikeError):
     """The journal or ledger cannot be opened or written; the file is left as it was."""
+
+
+class OutputError(BulklikeError):
+    """The results output (``--output`` or stdout) cannot be written: the lines not written stay owed."""
 
 
 class ApiError(BulklikeError):

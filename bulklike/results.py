@@ -2,14 +2,16 @@
 
 A ``Result`` is made only after its record is committed to the journal. stdout carries results
 and nothing else. A results file is appended to; what reaches it, and exactly once, is the
-outbox's business (``bulklike.engine.outbox``): this module formats lines, opens the file, and cuts it
-back to the length the journal acknowledged. CSV cells that a spreadsheet would run as a formula
-are neutralised (OWASP: a leading ``'``).
+outbox's business (``bulklike.engine.outbox``): this module formats lines, opens the file, and
+settles its tail against what the journal committed (only this journal's unacknowledged bytes are
+ever cut). The writer never raises: a closed pipe and a failed write are flags for the outbox.
+CSV cells that a spreadsheet would run as a formula are neutralised (OWASP: a leading ``'``).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import time
@@ -17,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
-from bulklike.errors import ConfigError
+from bulklike.errors import BulklikeError, ConfigError, OutputError
 
 Format = Literal["jsonl", "csv"]
 RESULT_FIELDS = ("tweet_id", "status", "attempts", "http_status", "error_code", "message", "at")
@@ -104,35 +106,74 @@ def invalid_line(text: str, source: str, reason: str) -> dict[str, Any]:
 
 
 class ResultWriter:
-    """Writes result dicts to a text stream as JSON Lines or CSV (header once per stream)."""
+    """Writes result dicts to a text stream as JSON Lines or CSV (header once per stream).
 
-    def __init__(self, stream: TextIO, fmt: Format, *, header: bool = True) -> None:
+    It never raises: a reader that went away (a closed pipe) sets ``broken`` and nothing more is
+    written; any other failure (a full disk) is kept in ``error`` as an ``OutputError`` for the
+    outbox to raise where a stop is possible (never in an event-loop callback).
+    """
+
+    def __init__(self, stream: TextIO, fmt: Format, *, header: bool = True, name: str = "stdout") -> None:
         self.stream = stream
         self.fmt = fmt
+        self.name = name
+        self._buffer = io.StringIO()
         self._csv = (
-            csv.DictWriter(stream, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+            csv.DictWriter(self._buffer, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
             if fmt == "csv"
             else None
         )
         self._needs_header = header and fmt == "csv"
         self.count = 0
         self.broken = False  # the reader went away (a closed pipe): nothing written since counts
+        self.error: BulklikeError | None = None  # an OutputError, or the journal's failure to note an intent
+
+    def render(self, record: Mapping[str, Any]) -> str:
+        """The line of one record, with its newline (CSV cells neutralised)."""
+        if self._csv is None:
+            return _JSONL.encode(record) + "\n"
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._csv.writerow({k: neutralise(v) for k, v in record.items()})
+        return self._buffer.getvalue()
+
+    def header(self) -> str:
+        """The CSV header if the next line written needs it, else ``""``."""
+        return _CSV_HEADER + "\n" if self._needs_header else ""
 
     def write(self, record: Mapping[str, Any]) -> None:
-        if self._csv is not None:
-            if self._needs_header:
-                self._csv.writeheader()
-                self._needs_header = False
-            self._csv.writerow({k: neutralise(v) for k, v in record.items()})
-        else:
-            self.stream.write(_JSONL.encode(record) + "\n")
+        self.write_text(self.render(record))
+
+    def write_text(self, text: str) -> None:
+        """One rendered line (the header first when it is still due)."""
+        self._put(self.header() + text)
+        self._needs_header = False
         self.count += 1
 
+    def _put(self, text: str) -> None:
+        if self.broken or self.error is not None:
+            return
+        try:
+            self.stream.write(text)
+        except OSError as exc:
+            self._failed(exc)
+
     def flush(self) -> None:
+        if self.broken or self.error is not None:
+            return
         try:
             self.stream.flush()
-        except BrokenPipeError:
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        if isinstance(exc, BrokenPipeError):
             self.broken = True
+        else:
+            self.error = OutputError(
+                f"{self.name}: cannot write results: {exc.strerror or exc}; the lines not written are owed to"
+                " the next run (free space, or pick another --output, and run again)"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,28 +205,36 @@ def check_results_file(path: str, fmt: Format) -> None:
         raise ConfigError(f"{path}: holds CSV results; use --format csv or another --output")
 
 
-def open_results(path: str, fmt: Format, committed: Mapping[str, Any] | None = None) -> tuple[TextIO, bool, FileId]:
-    """Open a results file for appending (mode 0600 when new); returns (stream, needs_header, id).
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A results file opened for appending: its stream, whether it needs a CSV header, its identity,
+    and the keys of the lines a killed run of this journal had written whole past its mark."""
 
-    ``committed``: what the journal acknowledged of this file last time (its identity and length).
-    When it is the same file, anything past that length (lines a killed run wrote but never
-    acknowledged, or a line cut short) is cut off: those records are still owed and are written
-    again. A file the journal does not know keeps its content; a last line left without its
-    newline is closed first, so the next record starts on a line of its own.
+    stream: TextIO
+    needs_header: bool
+    ident: FileId
+    found: list[str]
+
+
+def open_results(path: str, fmt: Format, committed: Mapping[str, Any] | None = None) -> Opened:
+    """Open a results file for appending (mode 0600 when new).
+
+    ``committed``: what the journal last committed of this file: its identity, the acknowledged
+    ``length`` and the ``intent`` (``[key, line]`` pairs this journal was about to write past it).
+    Only bytes this journal wrote and did not acknowledge are ever cut: past the mark, the lines of
+    the intent found whole are kept (``found``: the outbox acknowledges them) and a cut-short one
+    at the very end of the file is cut. Anything else past the mark (another journal's records, a
+    line someone appended) is kept as it is, as is a file the journal does not know; a last line
+    left without its newline is closed first, so the next record starts on a line of its own.
     """
     try:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             st = os.fstat(fd)
             ident = FileId(os.path.abspath(path), st.st_dev, st.st_ino)
-            size = st.st_size
-            length = committed.get("length") if committed is not None and ident.matches(committed) else None
-            if isinstance(length, int) and 0 <= length <= size:
-                if length < size:
-                    os.ftruncate(fd, length)
-                size, cut_short = length, False
-            else:
-                cut_short = size > 0 and os.lseek(fd, size - 1, os.SEEK_SET) >= 0 and os.read(fd, 1) != b"\n"
+            mine = committed if committed is not None and ident.matches(committed) else None
+            size, found = _reclaim(fd, st.st_size, mine)
+            cut_short = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
         except BaseException:
             os.close(fd)
             raise
@@ -194,4 +243,26 @@ def open_results(path: str, fmt: Format, committed: Mapping[str, Any] | None = N
         raise ConfigError(f"{path}: cannot open results file: {exc.strerror}") from exc
     if cut_short:
         stream.write("\n")
-    return stream, size == 0, ident
+    return Opened(stream, size == 0, ident, found)
+
+
+def _reclaim(fd: int, size: int, committed: Mapping[str, Any] | None) -> tuple[int, list[str]]:
+    """Walk the tail past the journal's mark against its intent: (the file's size after, keys found whole)."""
+    length = committed.get("length") if committed is not None else None
+    intent = committed.get("intent") if committed is not None else None
+    if not isinstance(length, int) or not 0 <= length <= size or not isinstance(intent, list):
+        return size, []  # not this journal's file as it left it: keep every byte
+    lines = [(key, text.encode("utf-8")) for key, text in intent if isinstance(text, str)]
+    tail = os.pread(fd, sum(len(data) for _, data in lines), length)
+    pos, found = 0, []
+    for key, data in lines:
+        if length + pos + len(data) > size or tail[pos : pos + len(data)] != data:
+            rest = size - length - pos
+            if 0 < rest < len(data) and tail[pos : pos + rest] == data[:rest]:  # our line, cut short by a kill
+                os.ftruncate(fd, length + pos)
+                size = length + pos
+            break
+        pos += len(data)
+        if isinstance(key, str):
+            found.append(key)
+    return size, found

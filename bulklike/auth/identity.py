@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import TYPE_CHECKING
 
 from bulklike.config import Settings, has_credentials
 from bulklike.credentials import fingerprint
@@ -20,7 +21,9 @@ from bulklike.pacing.ledger import Ledger
 from bulklike.store.journal import Journal
 from bulklike.x.account import Problem
 from bulklike.x.classify import Kind, classify, fatal_hint
-from bulklike.x.client import XClient
+
+if TYPE_CHECKING:  # the client imports aiohttp: a dry run never loads it
+    from bulklike.x.client import XClient
 
 ACCOUNT_META = "account"  # the account key this journal belongs to
 IDENTITY_META = "identity"  # {"token": fingerprint of the credential, "user_id": the id it was confirmed as}
@@ -29,13 +32,6 @@ IDENTITY_META = "identity"  # {"token": fingerprint of the credential, "user_id"
 def account_key(user_id: str) -> str:
     """The salted, one-way name of an account in ledgers and journals."""
     return fingerprint(user_id, purpose="user")
-
-
-def legacy_key(settings: Settings) -> str:
-    """The ledger key earlier versions gave this user: a fingerprint of the signing token. Counted with
-    the account's own key, so sends made just before an upgrade still count toward its limits."""
-    creds = settings.credentials
-    return fingerprint(creds.access_token.reveal() or creds.bearer_token.reveal(), purpose="user")
 
 
 def known_user_id(settings: Settings, journal: Journal) -> str | None:

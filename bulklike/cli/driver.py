@@ -2,7 +2,8 @@
 
 The Session does the work (its outbox writes the result lines); this module opens the inputs, turns signals
 into stop requests (SIGINT -> 130, SIGTERM -> 143, on every platform through ``signals``; a
-second one stops at once), draws the live
+second one stops at once; stdout's reader going away -> 141), refuses an ``--output`` that is
+one of the inputs, draws the live
 line, writes each result as a line, prints the dry-run plan or the summary with the resume
 command, and returns the exit code.
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -22,17 +25,26 @@ from typing import BinaryIO, TextIO
 from bulklike.cli.plan import print_plan
 from bulklike.cli.progress import LiveLine, summary_text
 from bulklike.cli.run import without_cause
-from bulklike.cli.signals import forwarded
+from bulklike.cli.signals import drop_stdout, forwarded
 from bulklike.config import Settings, require_credentials
 from bulklike.engine.job import Output
 from bulklike.engine.runner import RetryPolicy
 from bulklike.engine.session import Session
-from bulklike.errors import EXIT_OK, EXIT_SOME_FAILED, BulklikeError, InputError
+from bulklike.errors import (
+    EXIT_LIMIT,
+    EXIT_OK,
+    EXIT_PIPE,
+    EXIT_SOME_FAILED,
+    BulklikeError,
+    ConfigError,
+    InputError,
+)
 from bulklike.input.filters import Filters
 from bulklike.input.ingest import Source, close_sources, open_sources
 from bulklike.input.readers import ArchiveKind, InputFormat
 from bulklike.logs import STDERR, get_logger
 from bulklike.results import Format, check_results_file
+from bulklike.store.journal import Journal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,11 +113,12 @@ async def run_command(
     """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
     if not opts.dry_run:  # a plan needs no account: a list can be checked before an app exists
         require_credentials(settings)
-    if opts.output:  # a results file of another format is refused before anything is made or sent
-        check_results_file(opts.output, opts.output_format)
     inputs = list(opts.inputs)
     if not inputs and not opts.undo and not streams.stdin_is_tty:
         inputs = ["-"]
+    if opts.output:  # a results file of another format, or one of the inputs, is refused before anything is read
+        check_results_file(opts.output, opts.output_format)
+        check_not_an_input(opts.output, inputs, streams.stdin)
     nothing = f"no input given and nothing pending in {settings.journal}: pass files or '-', or pipe tweet IDs in"
     if not (inputs or opts.undo or opts.retry_failed or os.path.exists(settings.journal)):
         raise InputError(nothing)
@@ -131,7 +144,7 @@ async def run_command(
         )
         async with session:
             queued = session.pending() or session.counts().get("planned", 0)  # a dry run's plan: resumed now
-            if not inputs and not opts.undo and not queued and not opts.retry_failed:
+            if not (inputs or opts.undo or opts.retry_failed or queued or owes_results(settings.journal)):
                 raise InputError(nothing)
             if queued and not opts.inputs and all(source.empty for source in sources):
                 close_sources(sources)  # no INPUT, and stdin gave nothing (/dev/null, cron): resume the journal
@@ -145,15 +158,45 @@ async def run_command(
         close_sources(sources)
 
 
+def owes_results(journal: str) -> bool:
+    """Whether the journal still owes result lines (a resume with nothing pending writes them)."""
+    with Journal(journal, lock=False, readonly=True) as reading:
+        return bool(reading.owed(0, 1))
+
+
+def check_not_an_input(output: str, inputs: list[str], stdin: BinaryIO) -> None:
+    """``--output`` that is one of the inputs (or stdin) would read its own results back as invalid lines."""
+    try:
+        out = os.stat(output)
+    except OSError:
+        return  # not there yet: it cannot be an input
+    for name in inputs:
+        try:
+            st = os.fstat(stdin.fileno()) if name == "-" else os.stat(name)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            continue  # a missing input is reported when it is opened
+        if (st.st_dev, st.st_ino) == (out.st_dev, out.st_ino) and stat.S_ISREG(out.st_mode):
+            what = "stdin" if name == "-" else name
+            raise ConfigError(f"--output {output} is also an input ({what}); write the results to another file")
+
+
 class CliRun:
     """One run's CLI side: signals, the live line, result lines, the summary."""
 
     def __init__(self, session: Session, opts: RunOptions, streams: Streams) -> None:
         self.session, self.opts, self.streams = session, opts, streams
         # result lines go through the engine's outbox: written after each commit, acknowledged with the next
-        self.output = Output(opts.output, opts.output_format, streams.stdout)
+        self.output = Output(opts.output, opts.output_format, streams.stdout, on_broken=self.on_broken_pipe)
         self.log = get_logger()
         self.signalled: list[int] = []
+        self.pipe_broken = False
+
+    def on_broken_pipe(self) -> None:
+        """stdout's reader went away (``| head``): stop as for a signal; the lines it never took stay owed."""
+        self.pipe_broken = True
+        self.log.warning("stopping", reason="stdout closed by its reader", detail="unread results stay owed")
+        self.session.stop(exit_code=EXIT_PIPE)
+        drop_stdout(self.streams.stdout)  # no "Exception ignored ... BrokenPipeError" at exit
 
     def on_signal(self, code: int) -> None:
         self.signalled.append(code)
@@ -170,9 +213,11 @@ class CliRun:
             return await self.run(sources)
 
     async def dry_run(self, sources: list[Source]) -> int:
+        # no results are written: invalid lines are logged on stderr, they and unlike's skipped IDs stay owed
+        # to the real run's output
         opts = self.opts
         plan = await self.session.plan(
-            sources, retry_failed=opts.retry_failed, output=self.output, unlike=opts.unlike, filters=opts.filters
+            sources, retry_failed=opts.retry_failed, unlike=opts.unlike, filters=opts.filters
         )
         print_plan(plan, self.streams.stderr)
         return EXIT_SOME_FAILED if plan.invalid else EXIT_OK
@@ -219,7 +264,9 @@ class CliRun:
         report = self.session.report
         assert report is not None
         code, pending = report.exit_code, report.pending
-        resume = self.opts.resume_command if pending and code != EXIT_OK else None
+        if self.pipe_broken and code in (EXIT_OK, EXIT_SOME_FAILED, EXIT_LIMIT):
+            code = EXIT_PIPE  # the lines the reader never took are owed: the resume command writes them
+        resume = self.opts.resume_command if (pending or self.pipe_broken) and code != EXIT_OK else None
         if resume is not None:  # never repeat the flag that stopped the run
             until_past = self.opts.until is not None and self.opts.until <= time.time()
             v1_refused = fatal is not None and re.search(r"\b453\b", str(fatal)) is not None

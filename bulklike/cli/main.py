@@ -2,7 +2,7 @@
 
 Exit codes: 0 done, nothing failed or invalid; 1 done with some failed or invalid; 2 usage,
 config, input or journal error; 3 stopped by a fatal API answer; 75 stopped with work pending (--max-likes,
---until, --offline-timeout); 130/143 interrupted by SIGINT/SIGTERM.
+--until, --offline-timeout); 130/143 interrupted by SIGINT/SIGTERM; 141 stdout's reader went away.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bulklike.cli.parser import build_parser
-from bulklike.errors import EXIT_SIGINT, EXIT_USAGE, BulklikeError
+from bulklike.cli.signals import drop_stdout
+from bulklike.errors import EXIT_PIPE, EXIT_SIGINT, EXIT_USAGE, BulklikeError, OutputError
 
 Handler = Callable[[argparse.Namespace, Sequence[str]], int]
 
@@ -48,9 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         sys.stderr.write(f"bulklike: error: {exc}\n")
+        if isinstance(exc, OutputError):  # what stdout still buffers would fail again at exit: drop it
+            drop_stdout()
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("bulklike: interrupted\n")
         return EXIT_SIGINT
     except BrokenPipeError:
-        return 1
+        drop_stdout()
+        return EXIT_PIPE

@@ -6,13 +6,20 @@ the signal to the loop with ``call_soon_threadsafe``. Either way the run sees ``
 loop, in order, and stops the way it does on Linux: requests in flight finish and are recorded. Off the
 main thread ``signal.signal`` is not allowed; then nothing is installed and Ctrl-C stays a
 ``KeyboardInterrupt``.
+
+SIGPIPE stays ignored (Python's default): a reader of stdout that went away is a ``BrokenPipeError``
+the results writer turns into a stop; ``drop_stdout`` then points stdout at /dev/null so the
+interpreter's last flush cannot fail again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
@@ -60,3 +67,12 @@ def _python_handlers(loop: asyncio.AbstractEventLoop, on_signal: Callable[[int],
     finally:
         for signum, previous in saved.items():
             signal.signal(signum, previous)
+
+
+def drop_stdout(stream: Any = None) -> None:
+    """Point stdout's descriptor at /dev/null: what it still buffers (for a closed pipe or a full disk) goes nowhere."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        fileno = (stream if stream is not None else sys.stdout).fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fileno)
+        os.close(devnull)

@@ -19,8 +19,11 @@ __all__ = ["announce", "carried"]
 _SHOWN = 5  # inputs named in the warning; the rest are counted
 
 
-def announce(journal: Journal, *, resume: bool, log: Any) -> None:
-    """Queue a dry run's plan on a resume, and warn of every ID earlier runs left to send."""
+def announce(journal: Journal, *, resume: bool, log: Any, sends: bool = True) -> None:
+    """Queue a dry run's plan on a resume, and warn of every ID earlier runs left to send (nothing for a
+    call that ``sends`` no likes: a dry run, an undo)."""
+    if not sends:
+        return
     queued = planned.promote(journal) if resume else 0
     waiting = planned.pending_by_input(journal)
     total = sum(waiting.values())

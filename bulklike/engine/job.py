@@ -14,10 +14,10 @@ import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bulklike.auth.identity import AccountGate, resolve_user_id
-from bulklike.config import Settings, local_api
+from bulklike.config import Settings
 from bulklike.engine.earlier import announce, carried
 from bulklike.engine.outbox import Handover, open_outbox
 from bulklike.engine.recorder import Recorder
@@ -28,14 +28,15 @@ from bulklike.input.feed import Feed
 from bulklike.input.filters import Filters
 from bulklike.input.ingest import Ingestor, NewInvalid, SkippedId, Source, close_sources
 from bulklike.pacing.ledger import Ledger
-from bulklike.pacing.outage import NEVER_S
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.plan import Plan, make_plan
 from bulklike.report import Progress, RunReport
 from bulklike.results import Format, Result, iso
 from bulklike.store.journal import Journal
 from bulklike.store.unlikes import claim_action, skip_pending
-from bulklike.x.client import XClient
+
+if TYPE_CHECKING:  # the client imports aiohttp: a dry run never loads it
+    from bulklike.x.client import XClient
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +61,7 @@ class Output:
     path: str | None
     format: Format
     stdout: TextIO
+    on_broken: Callable[[], None] | None = None  # stdout's reader went away: the caller stops the call
 
 
 class Job:
@@ -85,8 +87,7 @@ class Job:
     ) -> None:
         self.feed = feed
         self.unlike, self.filters = unlike, filters or None  # unlike: the queue is unliked; filters skip IDs
-        self.dry_run = dry_run  # a plan: its IDs are journaled as planned, never queued
-        self.wants_results = results  # False: the CLI, whose outbox writes the lines; no Result is made
+        self.wants_results, self.dry_run = results, dry_run  # no Result for the CLI's outbox; a dry run only plans
         try:
             self._setup(
                 parts, undo, sources, retry_failed, include_already, max_likes, until, output, offline_timeout_s
@@ -116,11 +117,12 @@ class Job:
             journal.retry_failed()
         if undo:
             journal.prepare_undo(include_already=include_already)
-        elif not self.dry_run:  # before the first send: say what earlier runs left to send
-            announce(journal, resume=not sources, log=self.log)
+        announce(journal, resume=not sources, log=self.log, sends=not (undo or self.dry_run))  # before any send
         # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
         self.outbox = (
-            open_outbox(journal, output.path, output.format, output.stdout) if output is not None else Handover(journal)
+            open_outbox(journal, output.path, output.format, output.stdout, on_broken=output.on_broken)
+            if output is not None
+            else Handover(journal)
         )
         self.pacer = Pacer(
             parts.ledger,
@@ -164,13 +166,12 @@ class Job:
             if settings.user_id
             else AccountGate(parts.client, settings, journal, parts.ledger, force=parts.force),
         )
-        self.runner.outage.state.never_s = NEVER_S if local_api(settings.base_url) else None  # a wrong port
+        self.runner.outage.state.never_s = settings.never_answered_s  # a loopback API never answering: a wrong port
         self.loop = asyncio.get_running_loop()
         skip = self.filters.reason if self.unlike and self.filters else None
         ingest: dict[str, Any] = {"clock": self.clock, "skip": skip, "planned": self.dry_run}  # a dry run plans
         self.ingestor = Ingestor(settings.journal, self.run_id, sources, on_commit=self._from_thread, **ingest)
         self.stopped_with: int | None = None
-        self._hinted = 0
         self.report: RunReport | None = None
         self._ready: list[Result] = []
         self._wake = asyncio.Event()
@@ -204,15 +205,17 @@ class Job:
 
     def _on_commit(self, invalid: list[NewInvalid]) -> None:
         """On the loop, after each ingest commit: report new invalid lines, wake the dispatcher."""
-        self.recorder.report_invalid(invalid)
-        while self._hinted < len(self.ingestor.stats.hints):  # an input that looks like another format
-            self.log.warning(self.ingestor.stats.hints[self._hinted])
-            self._hinted += 1
+        self.recorder.report_invalid(invalid, self.ingestor.stats.hints)
         self.runner.new_rows.set()
         if self.ingestor.done.is_set():
             self.runner.reading.clear()
             if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now, exit 2
                 self.runner.request_stop(EXIT_USAGE)
+
+    def handed(self, count: int) -> None:
+        """The next ``count`` results reached the caller: only those count as written (acknowledged)."""
+        if isinstance(self.outbox, Handover):
+            self.outbox.handed(count)
 
     # -- stopping --------------------------------------------------------------------------------
 

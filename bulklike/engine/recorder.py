@@ -64,7 +64,8 @@ class Recorder:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        marks = self.outbox.take()  # the lines of the batch before: acknowledged in this commit
+        # the lines of the batch before: acknowledged in this commit, which also notes a file's intent for this one
+        marks = self.outbox.take(batch)
         try:
             if self.undo:
                 self.journal.record_undo_many(batch, marks)
@@ -89,14 +90,15 @@ class Recorder:
         finally:
             self.outbox.close()
 
-    def report_invalid(self, lines: list[NewInvalid]) -> None:
+    def report_invalid(self, lines: list[NewInvalid], hints: list[str] | None = None) -> None:
         """Invalid input lines (and IDs ``unlike`` skipped) new to the journal, already committed by
-        the ingest thread."""
+        the ingest thread; ``hints``: inputs that look like another format, each said once."""
+        while hints:
+            self._log.warning(hints.pop(0))
         results: list[Result] = []
-        for seq, line in lines:
+        for _, line in lines:
             if isinstance(line, SkippedId):
                 self.counts["skipped"] += 1
-                self.outbox.write_skipped(seq, line)
                 if self.deliver is not None:  # a dry run of a big archive: no object per skipped ID
                     results.append(
                         Result(
@@ -110,12 +112,11 @@ class Recorder:
                 continue
             self.invalid += 1
             self._log.warning("invalid_input", source=line.source, reason=line.reason)
-            self.outbox.write_invalid(seq, line)
             results.append(
                 Result(tweet_id=None, status="invalid", message=line.reason, source=line.source, input=line.input)
             )
-        if lines:
-            self.outbox.flush()
+        if lines:  # never raises (an event-loop callback): a failure surfaces at the next flush
+            self.outbox.write_invalids(lines)
         if results and self.deliver is not None:
             self.deliver(results)
 

@@ -36,7 +36,7 @@ from bulklike.store.journal import Journal, Record
 from bulklike.x.account import Problem, on_neither_api, repeated_unknown_line, stop_exit_code
 from bulklike.x.breaker import BREAKER_THRESHOLD, Breaker, Trip
 from bulklike.x.classify import Answer, Kind, Outcome, classify, fatal_hint
-from bulklike.x.client import NOT_CONNECTED
+from bulklike.x.codes import NOT_CONNECTED
 
 
 class LikeClient(Protocol):

@@ -1,11 +1,10 @@
 """``bulklike.Session``: the public Python API, and the engine the CLI is built on.
 
-A Session owns what lives as long as it does: the journal (locked, one process at a time), the
-shared send ledger and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over
-them, yielding a ``Result`` per ID as soon as its record is committed. The Session prints nothing,
-installs no signal handlers and configures no logging; leaving ``async with``, breaking out of a
-loop over its results or cancelling the task that iterates stops the call (requests already on
-the wire finish and are recorded, or are cancelled with the task) and closes everything.
+A Session owns what lives as long as it does: the journal (locked to one process), the shared send ledger
+and the HTTP client. Each ``like()``, ``unlike()`` or ``undo()`` call is a ``job.Job`` over them, yielding a
+``Result`` per ID once its record is committed. The Session prints nothing, installs no signal handlers and
+configures no logging; leaving ``async with``, breaking out of a loop over its results or cancelling its task
+stops the call (requests on the wire finish and are recorded, or are cancelled too) and closes everything.
 """
 
 from __future__ import annotations
@@ -25,19 +24,11 @@ from bulklike.auth.identity import (
     confirm_user_id,
     known_user_id,
     ledger_keys,
-    legacy_key,
 )
 from bulklike.auth.signer import make_signer, stored_tokens
-from bulklike.config import (
-    CREDENTIAL_KEYS,
-    ENV_NAMES,
-    Settings,
-    build_settings,
-    read_config_file,
-    require_credentials,
-)
+from bulklike.config import CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file, require_credentials
 from bulklike.credentials import Credentials
-from bulklike.engine.job import Job, Output, Parts
+from bulklike.engine.job import Job, Parts
 from bulklike.engine.runner import RetryPolicy
 from bulklike.engine.switch import starting_settings
 from bulklike.errors import EXIT_LIMIT
@@ -45,7 +36,7 @@ from bulklike.input.feed import Feed, Ids
 from bulklike.input.filters import Filters, When, keep_refs, to_epoch
 from bulklike.input.ingest import Source
 from bulklike.logs import SILENT
-from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.ledger import STEP_S, Ledger
 from bulklike.paths import default_ledger_path
 from bulklike.plan import Plan
 from bulklike.report import Progress, RunReport
@@ -197,8 +188,16 @@ class Session:
             check_binding(journal, user_id, force=self._force, bind=self._confirm)
             self.settings = settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
             app, user = ledger_keys(settings, journal, user_id)  # a dry run without credentials: no one's
-            path = settings.ledger or default_ledger_path()
-            ledger = Ledger(path, app=app, user=user, now=self._clock(), also=legacy_key(settings))
+            ledger = Ledger(
+                settings.ledger or default_ledger_path(),
+                app=app,
+                user=user,
+                now=self._clock(),
+                limits=(*settings.user_limits, *settings.app_limits),
+                monotonic=time.monotonic if self._clock is time.time else None,  # a fake clock never steps
+            )
+            if ledger.future_s > STEP_S:  # the clock went back since: those sends are counted, the safe way
+                self._log.warning("ledger_ahead_of_clock", ahead_s=round(ledger.future_s, 1))
             try:
                 client = XClient(
                     base_url=settings.base_url,
@@ -329,9 +328,11 @@ class Session:
         )
 
     async def _results(self, **call: Any) -> AsyncGenerator[Result, None]:
-        async with contextlib.aclosing(self.batches(**call)) as batches:
+        job = await self._new_job(**call)  # only results handed over count as written: a break leaves the rest owed
+        async with contextlib.aclosing(job.batches()) as batches:
             async for batch in batches:
                 for result in batch:
+                    job.handed(1)
                     yield result
 
     async def batches(
@@ -343,6 +344,7 @@ class Session:
         job = await self._new_job(undo=undo, sources=sources, feed=feed, **options)
         async with contextlib.aclosing(job.batches()) as batches:
             async for batch in batches:
+                job.handed(len(batch))
                 yield batch
 
     async def plan(
@@ -351,19 +353,17 @@ class Session:
         *,
         retry_failed: bool = False,
         on_invalid: Callable[[Result], None] | None = None,
-        output: Output | None = None,
         unlike: bool = False,
         filters: Filters | None = None,
     ) -> Plan:
-        """A dry run: read ``ids`` into the journal, send nothing, and say what a run would do.
-        Invalid inputs are passed to ``on_invalid``."""
+        """A dry run: read ``ids`` into the journal, send nothing, and say what a run would do. Invalid
+        inputs are passed to ``on_invalid``; no result is written: they stay owed to a real run's output."""
         if isinstance(ids, list) and ids and all(isinstance(s, Source) for s in ids):
             feed, sources = None, list(ids)
         else:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
-        options = {"retry_failed": retry_failed, "output": output, "unlike": unlike, "filters": filters}
-        options["results"] = on_invalid is not None  # else no Result is made: the output has the lines
+        options = {"retry_failed": retry_failed, "unlike": unlike, "filters": filters, "results": bool(on_invalid)}
         job = await self._new_job(undo=False, sources=sources, feed=feed, dry_run=True, **options)
         return await job.plan(on_invalid)
 

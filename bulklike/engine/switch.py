@@ -10,13 +10,15 @@ user set limits), the user's numeric id from ``GET /2/users/me``. The journal re
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bulklike.config import Settings
 from bulklike.logs import SILENT
 from bulklike.pacing.pacer import Pacer
 from bulklike.store.journal import Journal
-from bulklike.x.client import XClient
+
+if TYPE_CHECKING:  # the client imports aiohttp: a dry run never loads it
+    from bulklike.x.client import XClient
 
 #: journal meta key: the API this journal's run moved to (only ever ``v2``)
 META_API = "api"

@@ -39,6 +39,11 @@ from bulklike.store.sqlite import connect, sqlite_errors, transaction
 
 BATCH = 2000
 BATCH_SECONDS = 0.2
+#: batches grow to this while input keeps coming: randomly ordered IDs land on scattered pages of the
+#: ``tweet_id`` index, and a big batch writes each such page once instead of once per small commit
+MAX_BATCH = 50_000
+#: the ingest connection's page cache (KiB): the ``tweet_id`` index of a million IDs stays in memory
+CACHE_KIB = 48 * 1024
 
 #: an ID listed again keeps its row, but one a dry run only planned is queued now (store.planned); a dry
 #: run's own IDs are planned, never queued, so a later run of another list does not send them
@@ -217,6 +222,7 @@ class Ingestor:
                 conn = connect(self.path)
                 try:
                     conn.execute("PRAGMA synchronous=NORMAL")
+                    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
                     for source in self.sources:
                         if self.stop.is_set():
                             break
@@ -257,6 +263,8 @@ class Ingestor:
                 assert isinstance(record, InvalidLine)
                 invalid.append(record)
             if record is None or len(ids) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
+                if len(ids) >= size:  # the input comes faster than it is committed: fewer, bigger commits
+                    size = min(size * 2, max(MAX_BATCH, size))
                 commit(conn, ids, invalid)
                 ids, invalid = [], []
                 if self.stop.is_set():

@@ -6,118 +6,98 @@ the API confirmed, ``auth.identity``), never the raw values. Per-user limits cou
 through every app, so OAuth 1.0a and OAuth 2.0 runs of one user share one quota.
 A send is written (committed) *before* the request leaves, inside ``BEGIN IMMEDIATE``, so two
 processes for the same account or app serialize their decisions and a ``kill -9`` cannot lose a
-send. Each process keeps the rows in memory (``SendBook``) and reads only rows added since its
-last look; when the books say "wait", it reloads everything, because other processes may have
-shortened their sends' ``until`` in the meantime (which only ever frees room). A burst of
-unspaced sends may take several slots in one transaction (``try_reserve(ahead=...)``): each is
-still in the file before its request leaves, and one never used is given back.
+send. The file and its SQL are ``store.sends``; this module decides.
+
+Each process keeps the books in memory (``SendBook``): only what the limits in use can still count
+(the sends ending inside the longest window, at most as many as the largest count, and every send
+still in flight), so a file with millions of rows costs a start what a full window costs. It reads
+only rows added since its last look; when the books say "wait", it reloads them, because other
+processes may have shortened their sends' ``until`` in the meantime (which only ever frees room). A
+burst of unspaced sends may take several slots in one transaction (``try_reserve(ahead=...)``): each
+is still in the file before its request leaves, and one never used is given back.
+
+The wall clock may step (an NTP correction, a VM resumed): a forward step would make every send look
+older than it is, and the last window would be forgotten. With a ``monotonic`` clock, a process notices
+a step between two reservations and moves its sends (in memory and in the file) forward by it, so
+they are counted for as long as they really are. Across runs only the server's 429s can tell; a
+ledger whose newest send lies in the future (the clock went back) counts those sends longer than
+needed, which is safe, and says so in ``future_s``.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import random
-import sqlite3
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from bulklike.errors import JournalError
 from bulklike.pacing.limits import KEEP_S, Limit
 from bulklike.pacing.windows import SendBook, free_at, in_window, margin_for
-from bulklike.store.sqlite import connect, create_private, is_busy, sqlite_errors, transaction
+from bulklike.store.sends import PRUNE_BATCH, SendsFile
 
-LEDGER_APP_ID = 0x424C4B47  # "BLKG"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sends (
-    id INTEGER PRIMARY KEY,
-    app TEXT NOT NULL,
-    user TEXT NOT NULL,
-    sent_at REAL NOT NULL,
-    until REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sends_app_until ON sends(app, until);
-CREATE INDEX IF NOT EXISTS sends_user_until ON sends(user, until);
-"""
-_SHORTEN = "UPDATE sends SET until = ? WHERE id = ? AND until > ?"
-_INSERT = "INSERT INTO sends(app, user, sent_at, until) VALUES (?, ?, ?, ?)"
-#: rows older than this are pruned (longer than any window anyone configures in practice)
-#: how long start-up retries a lock conflict with other processes starting at the same moment
-SETUP_TIMEOUT_S = 30.0
+#: a wall clock running ahead of the monotonic one by more than this between two looks is a step
+STEP_S = 2.0
+#: look for rows past KEEP_S to prune at most this often (ledger time); more often while some are left
+PRUNE_EVERY_S = 60.0
+#: rows pruned per send transaction while a backlog of old rows is left (start-up prunes more)
+PRUNE_AS_IT_GOES = 500
+
+
+def reach(limits: Sequence[Limit]) -> tuple[int | None, float]:
+    """How much history the limits can count: the largest count (points) and the longest window
+    with its margin. No limits given: everything the file keeps (``None``, ``KEEP_S``)."""
+    if not limits:
+        return None, KEEP_S + 1.0
+    return max(lim.count for lim in limits), max(lim.window_s + margin_for(lim) for lim in limits) + 1.0
 
 
 class Ledger:
     """Reserve send slots under user and app limits; record when answers came back."""
 
-    def __init__(self, path: str, *, app: str, user: str, now: float, also: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        app: str,
+        user: str,
+        now: float,
+        limits: Sequence[Limit] = (),
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
         self.path = path
         self.app = app
         self.user = user
-        #: another key this user's older sends are under (earlier versions keyed users by their token)
-        self.also = also or user
         self.user_book = SendBook()
         self.app_book = SendBook()
-        self._untils: dict[int, float] = {}  # our own sends still on the books
-        self._later: list[tuple[float, int, float]] = []  # answers not yet written (see answer_later)
+        self._depth, self._horizon = reach(limits)
+        self._untils: dict[int, tuple[float, int]] = {}  # our own sends still on the books: (until, weight)
+        self._later: list[tuple[float, int]] = []  # answers not yet written (see answer_later): (until, id)
         self._spares: collections.deque[tuple[int, float]] = collections.deque()  # (id, usable until)
         self._last_id = 0
-        create_private(path)
-        with sqlite_errors(path):
-            self.conn = connect(path)
-            self._initialise(now)
-        self.reload()
-
-    def _initialise(self, now: float) -> None:
-        """Check the file is ours, switch it to WAL, create the schema in one IMMEDIATE transaction.
-
-        WAL comes first and once (it is stored in the file): switching after the set-up, as this
-        once did, needs an exclusive lock while another process starting at the same moment may
-        hold a shared one and wait for ours, and SQLite breaks that deadlock by answering
-        "database is locked" at once, without waiting. Such a conflict is retried from the start
-        after a short random pause, until ``SETUP_TIMEOUT_S``. The file is checked before
-        anything is written, so a foreign or corrupt file is left exactly as it was.
-        """
-        deadline = time.monotonic() + SETUP_TIMEOUT_S
-        while True:
-            try:
-                self._check_ours()
-                self.conn.execute("PRAGMA journal_mode=WAL")
-                self.conn.execute("PRAGMA synchronous=NORMAL")
-                with transaction(self.conn) as conn:
-                    self._check_ours()  # again under the lock: another process may have made it
-                    for statement in _SCHEMA.split(";"):  # IF NOT EXISTS: also adds later versions' indexes
-                        if statement.strip():
-                            conn.execute(statement)
-                    if conn.execute("PRAGMA application_id").fetchone()[0] == 0:
-                        conn.execute(f"PRAGMA application_id = {LEDGER_APP_ID}")
-                    # never the newest row: SQLite would hand its id out again, and runs already open,
-                    # which catch up by "id > last seen", would never see the sends that took it
-                    conn.execute(
-                        "DELETE FROM sends WHERE until < ? AND id < (SELECT max(id) FROM sends)", (now - KEEP_S,)
-                    )
-                return
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 -- jitter, not security
-
-    def _check_ours(self) -> None:
-        # one statement, so one snapshot: read apart, another process's set-up could commit between
-        app_id, tables = self.conn.execute(
-            "SELECT (SELECT application_id FROM pragma_application_id()), (SELECT count(*) FROM sqlite_master)"
-        ).fetchone()
-        if app_id not in (0, LEDGER_APP_ID) or (app_id == 0 and tables):
-            raise JournalError(f"{self.path}: not a bulklike send ledger; file left untouched")
+        self._now = now
+        self._monotonic = monotonic
+        self._seen = (now, monotonic()) if monotonic is not None else (now, 0.0)
+        self._next_prune = now
+        self.file = SendsFile(path)
+        try:
+            with self.file.writing():
+                self._prune(now, batch=None)
+                _, newest = self.file.newest()
+            #: how far the newest send on file lies ahead of this run's clock (the clock went back)
+            self.future_s = max(0.0, newest - now)
+            self.reload()
+        except BaseException:
+            self.file.close()
+            raise
 
     def close(self) -> None:
         try:
             self.release_spares()
             # answers and released slots only ever shorten sends: if they cannot be written (disk
             # full), the file errs on the safe side, and the error that got us here matters more
-            with contextlib.suppress(JournalError):
+            with contextlib.suppress(Exception):
                 self.flush_answers()
         finally:
-            self.conn.close()
+            self.file.close()
 
     def switch_user(self, user: str) -> None:
         """Count this user's sends under ``user`` from now on (the account, once the API confirmed it)."""
@@ -125,33 +105,68 @@ class Ledger:
             self.user = user
             self.reload()
 
+    def cover(self, limits: Sequence[Limit]) -> None:
+        """Keep enough history for ``limits`` too (``--api auto`` moved the run to other limits)."""
+        depth, horizon = reach(limits)
+        deeper = depth is None or (self._depth is not None and depth > self._depth)
+        if deeper or horizon > self._horizon:
+            self._depth = None if self._depth is None or depth is None else max(self._depth, depth)
+            self._horizon = max(self._horizon, horizon)
+            self.reload()
+
     def reload(self) -> None:
-        """Read every row of this app, and of this user through any app, from the file again."""
-        with sqlite_errors(self.path):
-            rows = self.conn.execute(
-                "SELECT id, app, user, until FROM sends WHERE app = ? OR user IN (?, ?) ORDER BY id",
-                (self.app, self.user, self.also),
-            ).fetchall()
-        # the user's limits count every app it signed with (OAuth 1.0a and OAuth 2.0 are two apps)
-        mine = (self.user, self.also)
-        self.user_book = SendBook(until for _, _, user, until in rows if user in mine)
-        self.app_book = SendBook(until for _, app, _, until in rows if app == self.app)
-        self._untils = {i: u for i, _, _, u in rows if i in self._untils}
-        self._last_id = max((row[0] for row in rows), default=self._last_id)
+        """Read this app's and this user's books from the file again (only what a limit can count)."""
+        with self.file.reading():
+            self.user_book = self._load("user", self.user)
+            self.app_book = self._load("app", self.app)
+            self._last_id = max(self._last_id, self.file.newest()[0])
+
+    def _load(self, scope: str, key: str) -> SendBook:
+        """Every send still in flight, and else the latest ``depth`` points inside the horizon: once
+        the in-flight ones are counted, older sends below the ``depth`` latest can never decide a wait."""
+        rows = self.file.latest(scope, key, self._now, None)
+        if self._depth is None or sum(weight for _, weight in rows) < self._depth:
+            rows = self.file.latest(scope, key, self._now - self._horizon, self._depth)
+        return SendBook(until for until, weight in rows for _ in range(weight))
 
     def _catch_up(self) -> None:
-        # "+app", "+user": a rowid range scan from the last id seen; SQLite would otherwise pick an
-        # index and read (and sort) every row of the app on each send
-        rows = self.conn.execute(
-            "SELECT id, app, user, until FROM sends WHERE id > ? AND (+app = ? OR +user IN (?, ?)) ORDER BY id",
-            (self._last_id, self.app, self.user, self.also),
-        ).fetchall()
-        for send_id, app, user, until in rows:
-            if user == self.user or user == self.also:
-                self.user_book.add(until)
+        for send_id, app, user, until, weight in self.file.added_since(self._last_id, self.app, self.user):
+            if user == self.user:
+                self.user_book.add(until, weight)
             if app == self.app:
-                self.app_book.add(until)
+                self.app_book.add(until, weight)
             self._last_id = send_id
+
+    def _prune(self, now: float, batch: int | None = PRUNE_AS_IT_GOES) -> None:
+        """Inside a transaction: drop rows no limit may count any more (``KEEP_S``), a batch at a time;
+        ``batch=None``: as many as start-up affords. The books in memory forget what the limits in
+        use can no longer count."""
+        if now >= self._next_prune:
+            size = batch or PRUNE_BATCH
+            full = self.file.prune(now - KEEP_S, size) >= size
+            self._next_prune = now if full else now + PRUNE_EVERY_S
+            self.user_book.prune(now - self._horizon)
+            self.app_book.prune(now - self._horizon)
+
+    def _guard(self, now: float) -> None:
+        """Inside a transaction: a forward step of the wall clock since the last look moves every send
+        that may still count forward by it (capped at the horizon), in the file and in memory."""
+        if self._monotonic is None:
+            return
+        mono = self._monotonic()
+        seen_now, seen_mono = self._seen
+        self._seen = (now, mono)
+        self._now = now
+        step = min((now - seen_now) - (mono - seen_mono), self._horizon)
+        if step <= STEP_S:
+            return
+        after = seen_now - self._horizon
+        self._write_later()
+        self.file.shift(step, after)
+        self._untils = {i: (u + step if u > after else u, w) for i, (u, w) in self._untils.items()}
+        self.user_book = self._load("user", self.user)
+        self.app_book = self._load("app", self.app)
+        self._last_id = max(self._last_id, self.file.newest()[0])
 
     def free_at(
         self,
@@ -159,9 +174,13 @@ class Ledger:
         app_limits: Sequence[Limit],
         now: float,
         caps: dict[Limit, int] | None = None,
+        weight: int = 1,
     ) -> float:
-        """When the next send may leave, by the books as they are in memory."""
-        return max(free_at(self.user_book, user_limits, now, caps), free_at(self.app_book, app_limits, now, caps))
+        """When the next send (of ``weight`` points) may leave, by the books as they are in memory."""
+        return max(
+            free_at(self.user_book, user_limits, now, caps, weight),
+            free_at(self.app_book, app_limits, now, caps, weight),
+        )
 
     def try_reserve(
         self,
@@ -173,11 +192,12 @@ class Ledger:
         *,
         ahead: int = 0,
         ahead_s: float = 0.0,
+        weight: int = 1,
     ) -> tuple[int | None, float]:
         """Take a slot now if every limit allows it: ``(send_id, now)``, else ``(None, when)``.
 
         The check and the insert happen in one IMMEDIATE transaction, so no other process can
-        take the same slot in between.
+        take the same slot in between. ``weight``: the points this send costs (1 on X).
 
         ``ahead``: up to that many more slots are taken in the same transaction while every limit
         has room for them now, and handed out by the next calls (no transaction) for ``ahead_s``
@@ -186,34 +206,38 @@ class Ledger:
         not handed out in time, or dropped by ``release_spares`` or ``close``, end at 0 (they never
         left): they stop counting at once, and no row is deleted whose id SQLite could reuse.
         """
-        spare = self._take_spare(now)
+        spare = self._take_spare(now, weight)
         if spare is not None:
             return spare, now
-        with sqlite_errors(self.path):
-            with transaction(self.conn):
-                self._write_later()
+        args = (user_limits, app_limits, now, deadline, caps, ahead, ahead_s, weight)
+        with self.file.writing():
+            self._guard(now)
+            self._now = now
+            self._write_later()
+            self._catch_up()
+            self._prune(now)
+            taken = self._insert(*args)
+        if taken is None:  # the books in memory say wait: others may have shortened their sends
+            self.reload()
+            if self.free_at(user_limits, app_limits, now, caps, weight) > now:
+                return None, self.free_at(user_limits, app_limits, now, caps, weight)
+            with self.file.writing():
                 self._catch_up()
-                taken = self._insert(user_limits, app_limits, now, deadline, caps, ahead, ahead_s)
-            if taken is None:  # the books in memory say wait: others may have shortened their sends
-                self.reload()
-                if self.free_at(user_limits, app_limits, now, caps) > now:
-                    return None, self.free_at(user_limits, app_limits, now, caps)
-                with transaction(self.conn):
-                    self._catch_up()
-                    taken = self._insert(user_limits, app_limits, now, deadline, caps, ahead, ahead_s)
-            if taken is None:
-                return None, self.free_at(user_limits, app_limits, now, caps)
+                taken = self._insert(*args)
+        if taken is None:
+            return None, self.free_at(user_limits, app_limits, now, caps, weight)
         send_id, spares = taken
         self._last_id = max(self._last_id, send_id, *spares)
-        self.user_book.add(deadline)
-        self.app_book.add(deadline)
-        self._untils[send_id] = deadline
+        self._book(send_id, deadline, weight)
         for spare_id in spares:
-            self.user_book.add(deadline + ahead_s)
-            self.app_book.add(deadline + ahead_s)
-            self._untils[spare_id] = deadline + ahead_s
+            self._book(spare_id, deadline + ahead_s, weight)
             self._spares.append((spare_id, now + ahead_s))
         return send_id, now
+
+    def _book(self, send_id: int, until: float, weight: int) -> None:
+        self.user_book.add(until, weight)
+        self.app_book.add(until, weight)
+        self._untils[send_id] = (until, weight)
 
     def _insert(
         self,
@@ -224,22 +248,20 @@ class Ledger:
         caps: dict[Limit, int] | None,
         ahead: int,
         ahead_s: float,
+        weight: int,
     ) -> tuple[int, list[int]] | None:
         """Inside a transaction: the slot (and spares) if the books allow a send now, else None."""
-        if self.free_at(user_limits, app_limits, now, caps) > now:
+        if self.free_at(user_limits, app_limits, now, caps, weight) > now:
             return None
-        extra = min(ahead, self._room(user_limits, app_limits, now, caps) - 1)
-        cur = self.conn.execute(_INSERT, (self.app, self.user, now, deadline))
-        spares = [
-            int(self.conn.execute(_INSERT, (self.app, self.user, now, deadline + ahead_s)).lastrowid or 0)
-            for _ in range(max(0, extra))
-        ]
-        return int(cur.lastrowid or 0), spares
+        extra = min(ahead, self._room(user_limits, app_limits, now, caps) // weight - 1)
+        send_id = self.file.insert(self.app, self.user, now, deadline, weight)
+        spares = [self.file.insert(self.app, self.user, now, deadline + ahead_s, weight) for _ in range(max(0, extra))]
+        return send_id, spares
 
     def _room(
         self, user_limits: Sequence[Limit], app_limits: Sequence[Limit], now: float, caps: dict[Limit, int] | None
     ) -> int:
-        """How many sends every limit allows now, by the books in memory (huge without limits)."""
+        """How many points every limit allows now, by the books in memory (huge without limits)."""
         caps = caps or {}
         rooms = [
             min(limit.count, caps.get(limit, limit.count)) - in_window(book, limit, now)
@@ -248,11 +270,12 @@ class Ledger:
         ]
         return min(rooms, default=1 << 30)
 
-    def _take_spare(self, now: float) -> int | None:
-        """A slot taken ahead and still usable at ``now``; stale ones are released on the way."""
+    def _take_spare(self, now: float, weight: int) -> int | None:
+        """A slot taken ahead (for a send of the same weight) and still usable at ``now``; stale ones
+        are released on the way."""
         while self._spares:
             send_id, usable_until = self._spares.popleft()
-            if now <= usable_until:
+            if now <= usable_until and self._untils.get(send_id, (0.0, 0))[1] == weight:
                 return send_id
             self._release(send_id)
         return None
@@ -272,22 +295,28 @@ class Ledger:
         """A slot that never left: it ends at 0 in the books now and in the file with the next write."""
         old = self._untils.pop(send_id, None)
         if old is not None:
-            self.user_book.replace(old, 0.0)
-            self.app_book.replace(old, 0.0)
-            self._later.append((0.0, send_id, 0.0))
+            until, weight = old
+            self.user_book.replace(until, 0.0, weight)
+            self.app_book.replace(until, 0.0, weight)
+            self._later.append((0.0, send_id))
 
     def answered(self, answers: Sequence[tuple[int, float]]) -> None:
         """Shorten sends to when their answers arrived (``(send_id, at)`` pairs), in one commit."""
-        updates = [(send_id, at) for send_id, at in answers if send_id in self._untils]
+        updates = [(at, send_id) for send_id, at in answers if send_id in self._untils]
         if not updates:
             return
-        with sqlite_errors(self.path), transaction(self.conn) as conn:
-            conn.executemany(_SHORTEN, [(at, i, at) for i, at in updates])
-        for send_id, at in updates:
-            old = self._untils.pop(send_id)
-            if at < old:
-                self.user_book.replace(old, at)
-                self.app_book.replace(old, at)
+        with self.file.writing():
+            self.file.shorten(updates)
+        for at, send_id in updates:
+            self._shorten(send_id, at)
+
+    def _shorten(self, send_id: int, at: float) -> bool:
+        old = self._untils.pop(send_id, None)
+        if old is None or at >= old[0]:
+            return False
+        self.user_book.replace(old[0], at, old[1])
+        self.app_book.replace(old[0], at, old[1])
+        return True
 
     def answer_later(self, send_id: int, at: float) -> None:
         """Like ``answered([(send_id, at)])`` for this process's books at once; the file is
@@ -297,28 +326,18 @@ class Ledger:
         Until then other processes read the send's deadline from the file, which only ever holds
         them back more than needed, never less; a crash loses nothing but the shortening.
         """
-        old = self._untils.pop(send_id, None)
-        if old is not None and at < old:
-            self.user_book.replace(old, at)
-            self.app_book.replace(old, at)
-            self._later.append((at, send_id, at))
+        if self._shorten(send_id, at):
+            self._later.append((at, send_id))
 
     def flush_answers(self) -> None:
         """Write the answers noted by ``answer_later`` now, in one commit."""
         if not self._later:
             return
-        with sqlite_errors(self.path), transaction(self.conn):
+        with self.file.writing():
             self._write_later()
 
     def _write_later(self) -> None:
         """Inside a transaction: write the answers noted by ``answer_later``."""
         if self._later:
             later, self._later = self._later, []
-            self.conn.executemany(_SHORTEN, later)
-
-    def prune(self, now: float, limits: Sequence[Limit]) -> None:
-        """Drop in-memory sends that no limit can count any more (the file keeps them a week)."""
-        longest = max((lim.window_s + margin_for(lim) for lim in limits), default=0.0)
-        horizon = now - longest - 1.0
-        self.user_book.prune(horizon)
-        self.app_book.prune(horizon)
+            self.file.shorten(later)

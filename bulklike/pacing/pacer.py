@@ -185,6 +185,7 @@ class Pacer:
         self.user_limits = tuple(user_limits)
         self.app_limits = tuple(app_limits)
         self._all_limits = self.user_limits + self.app_limits
+        self.ledger.cover(self._all_limits)
         self.horizon = max([86400.0, *(lim.window_s for lim in self._all_limits)])
         self._caps.clear()
         self._refused.clear()

@@ -31,7 +31,8 @@ def margin_for(limit: Limit) -> float:
 
 
 class SendBook:
-    """The ``until`` times of one scope's sends (a user's, or an app's), kept sorted."""
+    """The ``until`` times of one scope's sends (a user's, or an app's), kept sorted; a send that costs
+    N points is N entries, so every count below is in points."""
 
     __slots__ = ("untils",)
 
@@ -41,15 +42,17 @@ class SendBook:
     def __len__(self) -> int:
         return len(self.untils)
 
-    def add(self, until: float) -> None:
-        bisect.insort(self.untils, until)
+    def add(self, until: float, weight: int = 1) -> None:
+        for _ in range(weight):
+            bisect.insort(self.untils, until)
 
-    def replace(self, old: float, new: float) -> None:
+    def replace(self, old: float, new: float, weight: int = 1) -> None:
         """Move one send's ``until`` (an answer arrived before its deadline)."""
-        index = bisect.bisect_left(self.untils, old)
-        if index < len(self.untils) and self.untils[index] == old:
-            del self.untils[index]
-        bisect.insort(self.untils, new)
+        for _ in range(weight):
+            index = bisect.bisect_left(self.untils, old)
+            if index < len(self.untils) and self.untils[index] == old:
+                del self.untils[index]
+            bisect.insort(self.untils, new)
 
     def prune(self, before: float) -> None:
         """Forget sends whose ``until`` is before ``before``: they can no longer matter."""
@@ -71,14 +74,20 @@ def in_window(book: SendBook, limit: Limit, now: float) -> int:
     return book.count_after(now - limit.window_s - margin_for(limit))
 
 
-def free_at(book: SendBook, limits: Sequence[Limit], now: float, caps: Mapping[Limit, int] | None = None) -> float:
-    """The earliest time ``>= now`` at which one more send keeps every limit within its count.
+def free_at(
+    book: SendBook, limits: Sequence[Limit], now: float, caps: Mapping[Limit, int] | None = None, weight: int = 1
+) -> float:
+    """The earliest time ``>= now`` at which one more send of ``weight`` points keeps every limit within
+    its count (a book holds a send of weight N as N entries, so counts are points).
 
-    ``caps`` lowers a limit's count (learned from the server's 429s); it never raises one.
+    ``caps`` lowers a limit's count (learned from the server's 429s); it never raises one. A send
+    heavier than a limit's whole count never fits: ``inf``.
     """
     ready = now
     for limit in limits:
-        cap = min(limit.count, (caps or {}).get(limit, limit.count))
+        cap = min(limit.count, (caps or {}).get(limit, limit.count)) - (weight - 1)
+        if cap <= 0:
+            return math.inf
         margin = margin_for(limit)
         threshold = now - limit.window_s - margin
         counted = book.count_after(threshold)

@@ -109,6 +109,7 @@ class Marks:
     tweet_ids: list[str]
     seqs: list[int]
     meta: dict[str, str]
+    again: bool = False  # owed again instead (stdout's reader went away before it may have shown them)
 
     def __bool__(self) -> bool:
         return bool(self.tweet_ids or self.seqs or self.meta)
@@ -303,8 +304,9 @@ class Journal:
     def _acknowledge(conn: sqlite3.Connection, marks: Marks | None) -> None:
         if not marks:
             return
-        conn.executemany("UPDATE items SET unwritten = NULL WHERE tweet_id = ?", [(t,) for t in marks.tweet_ids])
-        conn.executemany("UPDATE items SET unwritten = NULL WHERE seq = ?", [(s,) for s in marks.seqs])
+        done = 1 if marks.again else None  # ``again``: lines a reader may never have shown, owed once more
+        conn.executemany("UPDATE items SET unwritten = ? WHERE tweet_id = ?", [(done, t) for t in marks.tweet_ids])
+        conn.executemany("UPDATE items SET unwritten = ? WHERE seq = ?", [(done, s) for s in marks.seqs])
         conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(marks.meta.items()))
 
     def owed(self, after: int, limit: int) -> list[Owed]:

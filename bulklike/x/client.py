@@ -26,6 +26,7 @@ from bulklike import __version__
 from bulklike.errors import ConfigError
 from bulklike.x import codes as apicodes
 from bulklike.x.classify import Answer
+from bulklike.x.codes import NOT_CONNECTED
 from bulklike.x.refresh import TokenRefresher
 from bulklike.x.signing import Signer
 
@@ -69,12 +70,6 @@ _TRANSPORT_ERRORS: Final[tuple[tuple[type[BaseException], str], ...]] = (
     (aiohttp.ClientError, "client error"),
     (OSError, "connection error"),
 )
-
-
-#: failures before a connection was established: the request never left the machine, so the API
-#: cannot be reached (an outage: no attempt spent, the quota slot given back). A read timeout, a
-#: reset or a disconnect after the request was sent may have reached the server and are not here.
-NOT_CONNECTED: Final = frozenset({"connect timeout", "dns failure", "connection refused", "connection failed"})
 
 
 def transport_error(exc: BaseException) -> str:

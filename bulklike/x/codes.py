@@ -87,3 +87,9 @@ RESET_PAIRS: Final = (
     (H_USER_24H_REMAINING, H_USER_24H_RESET),
     (H_APP_24H_REMAINING, H_APP_24H_RESET),
 )
+
+#: transport failures (``x.client`` names them) before a connection was established: the request
+#: never left the machine, so the API cannot be reached (an outage: no attempt spent, the quota slot
+#: given back). A read timeout, a reset or a disconnect after the request was sent may have reached
+#: the server and are not here.
+NOT_CONNECTED: Final = frozenset({"connect timeout", "dns failure", "connection refused", "connection failed"})

@@ -1,5 +1,7 @@
 """The crash harness (``tests/helpers/crash_harness.py``) in a bounded form: 10 SIGKILLs over 120 IDs
-with ``--output`` (each record exactly once in the file), and 8 with results on stdout (none missed).
+with ``--output`` shared with a second journal (each record of both exactly once in the file), 6 with
+owed backlogs paid into new files and killed half-paid (exactly once too), and 8 with results on
+stdout (none missed).
 
 The full run is ``python -m tests.helpers.crash_harness --kills 50 --ids 400`` (about 30 s on 2 cores).
 """
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 async def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> None:
-    cfg = HarnessConfig(kills=10, ids=120, repeats=1000, read_kills=3, seed=11, tear_rate=0.5)
+    cfg = HarnessConfig(kills=10, ids=120, repeats=1000, read_kills=3, seed=11, tear_rate=0.5, shared=True)
     report = await run_harness(cfg, tmp_path, log=lambda _: None)
     print(report.summary())
     assert report.problems == []
@@ -29,7 +31,18 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Pat
     assert report.invalid_records >= len(BAD_LINES)
     assert report.resume_modes["journal"] and report.resume_modes["small"] and report.resume_modes["big"]
     assert report.torn_real + report.torn_simulated >= 1  # a torn tail was cut by the next run
-    assert report.result_lines == 120 + report.invalid_records  # exactly once each
+    assert report.other_runs >= 1  # another journal appended to the same file between the kills
+    assert report.result_lines == 120 + report.invalid_records + 2 * report.other_runs  # exactly once each
+
+
+async def test_sigkill_while_an_owed_backlog_is_paid_into_a_new_file_doubles_nothing(tmp_path: Path) -> None:
+    cfg = HarnessConfig(kills=6, ids=80, repeats=100, read_kills=1, seed=13, backlog=2)
+    report = await run_harness(cfg, tmp_path, log=lambda _: None)
+    print(report.summary())
+    assert report.problems == []
+    assert report.backlogs == 2 and report.backlog_cut >= 1  # killed while the new file was being filled
+    assert sum(report.outcomes.values()) == 80 and "pending" not in report.outcomes
+    assert report.result_lines == 80 + report.invalid_records  # the last file: every record exactly once
 
 
 async def test_sigkill_with_results_on_stdout_misses_nothing(tmp_path: Path) -> None:

@@ -130,6 +130,21 @@ async def test_break_stops_the_call_and_records_what_was_in_flight(tmp_path: Pat
     assert stats["likes"] == statuses["liked"]  # every like the server applied is in the journal
 
 
+async def test_break_leaves_every_result_not_handed_over_owed(tmp_path: Path, emulator: EmulatorFactory) -> None:
+    """Only results handed to the caller count as written: the rest of the batch, and what was in
+    flight at the break, stay owed to a later CLI run's output."""
+    async with emulator(latency_ms=10) as emu:
+        async with session(emu, tmp_path, concurrency=4) as s:
+            async for result in s.like(ids(400)):
+                first = result
+                break
+    with sqlite3.connect(tmp_path / "likes.db") as conn:
+        owed = {t for (t,) in conn.execute("SELECT tweet_id FROM items WHERE unwritten IS NOT NULL")}
+        done = {t for (t,) in conn.execute("SELECT tweet_id FROM items WHERE status != 'pending'")}
+    assert first.tweet_id in done and first.tweet_id not in owed
+    assert owed == done - {first.tweet_id} and owed  # the requests in flight at the break finished
+
+
 async def test_break_then_call_again_on_the_same_session(tmp_path: Path, emulator: EmulatorFactory) -> None:
     async with emulator() as emu, session(emu, tmp_path) as s:
         async for _ in s.like(ids(50)):

@@ -12,9 +12,10 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bulklike.emulator import DEMO_ACCOUNT, RunningEmulator
-from bulklike.store.journal import ALL_STATUSES
+from bulklike.store.journal import ALL_STATUSES, OUTBOX_META
 
 TERMINAL = frozenset({"liked", "already_liked", "not_found", "forbidden", "failed"})
 
@@ -39,6 +40,10 @@ class Report:
     failed_but_applied: int = 0
     torn_real: int = 0
     torn_simulated: int = 0
+    torn_kept: int = 0  # cut short by a kill, then another journal's lines after it: kept, written again whole
+    other_runs: int = 0  # runs of a second journal sharing the results file
+    backlogs: int = 0  # times every line was owed again to a new results file
+    backlog_cut: int = 0  # of which the kill landed while the backlog was still being paid
     result_lines: int = 0
     results_missing: int = 0
     results_repeated: int = 0
@@ -65,6 +70,11 @@ class Report:
             f" without a line, {self.results_repeated} repeated (stdout only: a kill between writing and"
             " acknowledging)",
         ]
+        if self.other_runs or self.backlogs:
+            lines.append(
+                f"  shared file: {self.other_runs} runs of another journal, {self.torn_kept} cut-short lines kept"
+                f" (others' lines after them); backlogs {self.backlogs} ({self.backlog_cut} killed while paying)"
+            )
         lines += [f"  PROBLEM: {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -86,6 +96,7 @@ class JournalState:
     done: int = 0  # of which terminal
     runs: int = 0  # runs begun
     touched: int = 0  # rows the last run begun has read from its input so far
+    outbox: dict[str, Any] | None = None  # the results file's mark and intent as the journal committed them
 
 
 def journal_state(path: Path, ids: set[str], scratch: Path) -> JournalState:
@@ -113,6 +124,8 @@ def journal_state(path: Path, ids: set[str], scratch: Path) -> JournalState:
         state.touched = conn.execute(
             "SELECT count(*) FROM items WHERE last_run = ? AND tweet_id IS NOT NULL", (last,)
         ).fetchone()[0]
+        meta = conn.execute("SELECT value FROM meta WHERE key = ?", (OUTBOX_META,)).fetchone()
+        state.outbox = json.loads(meta[0]) if meta else None
     finally:
         conn.close()
     for tweet_id, status, attempts, finished_at in rows:
@@ -137,9 +150,10 @@ def _invalid_rows(journal: Path) -> Counter[tuple[str, str]]:
 
 
 def _tally(
-    lines: list[str], statuses: dict[str, str], report: Report, where: str
+    lines: list[str], statuses: dict[str, str], report: Report, where: str, *, shared: bool = False
 ) -> tuple[Counter[str], Counter[tuple[str, str]]]:
-    """Parse result lines; every one must parse and agree with the journal's final status."""
+    """Parse result lines; every one must parse and agree with the journal's final status (``shared``:
+    a line cut short may stay when another journal's lines followed it, if its record is there whole)."""
     ids: Counter[str] = Counter()
     invalid: Counter[tuple[str, str]] = Counter()
     for line in lines:
@@ -147,7 +161,11 @@ def _tally(
         try:
             record = json.loads(line)
         except ValueError:
-            report.problems.append(f"unparseable line in {where}: {line[:80]!r}")
+            if shared and any(other != line and other.startswith(line) for other in lines):
+                report.torn_kept += 1
+                report.result_lines -= 1
+            else:
+                report.problems.append(f"unparseable line in {where}: {line[:80]!r}")
             continue
         if record.get("status") == "invalid":
             invalid[(str(record.get("source")), str(record.get("input")))] += 1
@@ -159,22 +177,25 @@ def _tally(
     return ids, invalid
 
 
-def check_results(path: Path, journal: Path, statuses: dict[str, str], report: Report) -> None:
-    """``--output FILE``: every line parses; each terminal ID and each invalid line exactly once."""
+def check_results(
+    path: Path, journal: Path, statuses: dict[str, str], report: Report, also: Counter[tuple[str, str]] | None = None
+) -> None:
+    """``--output FILE``: every line parses; each terminal ID and each invalid line exactly once (``also``:
+    another journal's invalid lines, sharing the file)."""
     if not path.exists():
         report.problems.append("no results file")
         return
     text = path.read_bytes().decode("utf-8")
     if text and not text.endswith("\n"):
         report.problems.append("results file ends mid-line after the last (unkilled) run")
-    ids, invalid = _tally(text.splitlines(), statuses, report, "the results file")
+    ids, invalid = _tally(text.splitlines(), statuses, report, "the results file", shared=also is not None)
     report.problems += [f"{t} reported {n} times" for t, n in ids.items() if n > 1]
     report.problems += [f"invalid line {k} reported {n} times" for k, n in invalid.items() if n > 1]
     missing = {t for t, s in statuses.items() if s in TERMINAL and t not in ids}
     report.results_missing = len(missing)
     if missing:
         report.problems.append(f"{len(missing)} terminal IDs without a line in the results file")
-    expected = _invalid_rows(journal)
+    expected = _invalid_rows(journal) + (also or Counter())
     if set(invalid) != set(expected):
         report.problems.append(f"invalid records in the file {len(invalid)}, in the journal {len(expected)}")
 
@@ -202,24 +223,49 @@ def check_stdout(outputs: list[tuple[bytes, bool]], journal: Path, statuses: dic
         report.problems.append(f"{len(absent)} invalid lines never on stdout")
 
 
-def note_tail(path: Path, rng: random.Random, tear_rate: float, torn: set[str], report: Report) -> None:
-    """After a kill: count a torn last line; sometimes tear a clean one (a kill mid-write is rare).
+def note_tail(
+    path: Path, rng: random.Random, tear_rate: float, torn: set[str], report: Report, outbox: dict[str, Any] | None
+) -> None:
+    """After a kill: count a torn last line; sometimes tear one as a kill mid-write would (a kill
+    mid-write is rare): the line the journal's committed intent says it was writing, cut short.
     The next run must cut it: the final file may hold no torn line at all."""
-    if not path.exists() or path.stat().st_size == 0:
+    if not path.exists():
         return
     data = path.read_bytes()
-    if not data.endswith(b"\n"):
+    if data and not data.endswith(b"\n"):
         tail = data.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
         if tail not in torn:  # else: the same tail as after the last kill (that run wrote nothing)
             torn.add(tail)
             report.torn_real += 1
-    elif rng.random() < tear_rate:
-        last = data[:-1].rsplit(b"\n", 1)[-1]
-        piece = last[: max(1, len(last) // 2)]
+    elif rng.random() < tear_rate and (piece := _tear(path, data, outbox, rng)) is not None:
+        torn.add(piece)
+        report.torn_simulated += 1
+
+
+def _tear(path: Path, data: bytes, outbox: dict[str, Any] | None, rng: random.Random) -> str | None:
+    """Cut the intent's last line written whole short, or write the start of its first unwritten one."""
+    if not outbox or not isinstance(outbox.get("intent"), list) or outbox.get("length", -1) > len(data):
+        return None
+    end, lines = int(outbox["length"]), [str(text).encode() for _, text in outbox["intent"]]
+    whole: list[tuple[int, bytes]] = []  # (offset, line) of the intent's lines in the file, in order
+    for line in lines:
+        if data[end : end + len(line)] != line:
+            break
+        whole.append((end, line))
+        end += len(line)
+    if end != len(data):  # the file does not end where the intent's lines do
+        return None
+    if whole and (len(whole) == len(lines) or rng.random() < 0.5):  # cut the last whole one short
+        start, line = whole[-1]
+        with path.open("r+b") as fp:
+            fp.truncate(start + rng.randint(1, len(line) - 1))
+        return path.read_bytes()[start:].decode("utf-8", "replace")
+    if len(whole) < len(lines):  # write the start of the next one
+        piece = lines[len(whole)][: rng.randint(1, len(lines[len(whole)]) - 1)]
         with path.open("ab") as fp:
             fp.write(piece)
-        torn.add(piece.decode("utf-8", "replace"))
-        report.torn_simulated += 1
+        return piece.decode("utf-8", "replace")
+    return None
 
 
 def journal_statuses(journal: Path) -> dict[str, str]:

@@ -22,6 +22,7 @@ is opened (so the next run, not this harness, recovers the real one) and checked
   exactly one line and each invalid input line exactly one invalid record, each agreeing with the
   journal; a tail torn or written but unacknowledged by a killed run is cut by the next one (a
   kill rarely cuts a line, so after some kills the harness tears the last one itself: "simulated");
+* with ``--shared`` and ``--backlog``: see ``tests/helpers/crash_scenarios.py``;
 * with ``--stdout``: the concatenated stdout of all runs misses no terminal ID and no invalid
   line (a record may repeat only when a kill landed between writing and acknowledging it).
 
@@ -56,6 +57,7 @@ from tests.helpers.crash_checks import (
     note_tail,
     verify,
 )
+from tests.helpers.crash_scenarios import Other, backlog_moments, junk_input, kill_threshold, owe_everything
 from tests.helpers.workspace import DEMO_ENV, ROOT
 
 #: lines that hold no usable ID; each must end as one ``invalid`` record, never stop a run
@@ -95,6 +97,8 @@ class HarnessConfig:
     tear_rate: float = 0.2  # after a kill, sometimes cut the results file's last line short on purpose
     run_timeout_s: float = 180.0
     stdout: bool = False  # results on stdout (captured per run) instead of --output
+    shared: bool = False  # a second journal appends to the same --output between runs (crash_scenarios)
+    backlog: int = 0  # this many times: every line owed again, --output moved to a new file, its payment killed
 
 
 def make_inputs(folder: Path, cfg: HarnessConfig, rng: random.Random) -> Inputs:
@@ -242,6 +246,9 @@ async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Rep
     id_set = set(inputs.ids)
     torn: set[str] = set()
     outputs: list[tuple[bytes, bool]] = []  # each run's stdout, and whether it was killed
+    other = Other(folder) if cfg.shared and not cfg.stdout else None
+    junk = [str(junk_input(folder))] if cfg.backlog else []  # a backlog large enough for a kill to land in
+    backlogs = backlog_moments(cfg.kills, cfg.backlog) if cfg.backlog and not cfg.stdout else set()
     async with run_emulator(config) as emu:
         common = [
             "--journal",
@@ -276,9 +283,16 @@ async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Rep
             n += 1
             reading = report.kills < cfg.read_kills
             mode = "big" if reading else rng.choices(("journal", "small", "big"), (0.45, 0.35, 0.2))[0]
-            args = ["run", *{"journal": [], "small": [str(inputs.small)], "big": [str(inputs.big)]}[mode], *common]
+            given = {"journal": [], "small": [str(inputs.small)], "big": [str(inputs.big)]}[mode]
+            args = ["run", *(junk if given else []), *given, *common]
             report.resume_modes[mode] += n > 1
-            if reading:  # watched in the journal, not timed: a loaded machine reads at its own pace
+            if report.kills in backlogs:  # pay everything again, into a new file (never before the first kill)
+                backlogs.discard(report.kills)
+                results = folder / f"results-{n}.jsonl"
+                common[common.index("--output") + 1] = str(results)
+                args = [*args[: args.index("--output") + 1], str(results), *args[args.index("--output") + 2 :]]
+                run = await _pay_backlog(args, journal, results, folder, env, rng, cfg, report)
+            elif reading:  # watched in the journal, not timed: a loaded machine reads at its own pace
                 mid_read = reading_cut(journal, runs, rng.randint(1, len(id_set) // 2), len(id_set))
                 run = await run_once(args, folder, env, kill_when=mid_read, timeout_s=cfg.run_timeout_s)
             elif done == len(id_set):  # nothing left to send: only start-up can be cut, and a run ends soon after
@@ -309,7 +323,8 @@ async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Rep
             if run.code is None:
                 report.kills_while_reading += cut
                 if not cfg.stdout:
-                    note_tail(results, rng, cfg.tear_rate, torn, report)
+                    note_tail(results, rng, cfg.tear_rate, torn, report, state.outbox)
+            await _other_run(other, rng, common, folder, env, cfg, report)
         # finish: the whole large input once more, then a resume that must find nothing to send
         for mode in ("big", "journal"):
             before = emu.stats()["requests"]
@@ -327,9 +342,54 @@ async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Rep
     if cfg.stdout:
         check_stdout(outputs, journal, journal_statuses(journal), report)
     else:
-        check_results(results, journal, journal_statuses(journal), report)
+        also = other.invalid() if other is not None else None
+        check_results(results, journal, journal_statuses(journal), report, also=also)
     report.elapsed_s = time.monotonic() - started
     return report
+
+
+async def _pay_backlog(
+    args: list[str],
+    journal: Path,
+    results: Path,
+    folder: Path,
+    env: dict[str, str],
+    rng: random.Random,
+    cfg: HarnessConfig,
+    report: Report,
+) -> RunResult:
+    """Every line owed again, to a new file: the run paying them is killed once the file holds some bytes."""
+    owed = owe_everything(journal)
+    threshold = kill_threshold(owed, rng)
+    report.backlogs += 1
+    run = await run_once(args, folder, env, kill_when=lambda: _size(results) >= threshold, timeout_s=cfg.run_timeout_s)
+    report.backlog_cut += run.code is None and _size(results) < owed * 100
+    return run
+
+
+async def _other_run(
+    other: Other | None,
+    rng: random.Random,
+    common: list[str],
+    folder: Path,
+    env: dict[str, str],
+    cfg: HarnessConfig,
+    report: Report,
+) -> None:
+    """Sometimes, a run of the second journal, appending its records to the same results file."""
+    if other is None or rng.random() >= 0.4:
+        return
+    shared = await run_once(other.args(common), folder, env, timeout_s=cfg.run_timeout_s)
+    report.other_runs += 1
+    if shared.code not in (0, 1) or "Traceback" in shared.stderr:
+        report.problems.append(f"the other journal's run exited {shared.code}: {shared.stderr[-300:]}")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def reading_cut(journal: Path, runs_before: int, at_least: int, total: int) -> Callable[[], bool]:
@@ -404,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
     parser.add_argument("--quota", default=defaults.quota)
     parser.add_argument("--stdout", action="store_true", help="results on stdout instead of --output")
+    parser.add_argument("--shared", action="store_true", help="a second journal appends to the same --output")
+    parser.add_argument("--backlog", type=int, default=0, help="times every line is owed again to a new --output")
     parser.add_argument("--keep", action="store_true", help="keep the work folder and print its path")
     args = parser.parse_args(argv)
     cfg = HarnessConfig(**{k: v for k, v in vars(args).items() if k != "keep"})

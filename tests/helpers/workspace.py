@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bulklike.emulator import DEMO_ACCOUNT, RunningEmulator
 
@@ -78,19 +78,25 @@ class Workspace:
     async def start(
         self,
         *args: str,
-        stdin: bytes | None = None,
+        stdin: bytes | IO[Any] | None = None,
         env: dict[str, str] | None = None,
         preexec_fn: Callable[[], object] | None = None,
+        stdout: int | IO[Any] = asyncio.subprocess.PIPE,
     ) -> asyncio.subprocess.Process:
-        """Start ``python -m bulklike ARGS``; ``preexec_fn`` sets up the child (limits, umask)."""
+        """Start ``python -m bulklike ARGS``; ``preexec_fn`` sets up the child (limits, umask); ``stdin``
+        bytes to send (a pipe) or a file to read; ``stdout`` a pipe to read, or a file or descriptor."""
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bulklike",
             *args,
             cwd=self.path,
-            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
+            stdin=asyncio.subprocess.PIPE
+            if isinstance(stdin, bytes)
+            else stdin
+            if stdin is not None
+            else asyncio.subprocess.DEVNULL,
+            stdout=stdout,
             stderr=asyncio.subprocess.PIPE,
             env={**self.env, **(env or {})},
             preexec_fn=preexec_fn,

@@ -30,7 +30,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "store": ("errors",),
     "input": ("errors", "store"),
     "x": ("bulklike", "credentials", "errors"),
-    "pacing": ("errors", "store", "x.codes"),
+    "pacing": ("store", "x.codes"),
     "config": ("auth.tokens", "credentials", "errors", "pacing"),
     "auth": ("config", "credentials", "errors", "pacing", "paths", "store", "x"),
     "results": ("errors",),
@@ -64,7 +64,7 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "aiohttp": ("x.client",),
     "aiohttp.web": ("auth.listener", "emulator"),
     "structlog": ("logs",),
-    "sqlite3": ("input.ingest", "pacing.ledger", "store"),
+    "sqlite3": ("input.ingest", "store"),
 }
 
 MAX_LINES = 400

@@ -17,10 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulklike.errors import JournalError
-from bulklike.pacing.ledger import LEDGER_APP_ID, Ledger
+from bulklike.pacing.ledger import Ledger, reach
 from bulklike.pacing.limits import KEEP_S, Limit
 from bulklike.pacing.windows import free_at, margin_for
 from bulklike.paths import default_ledger_path
+from bulklike.store.sends import LEDGER_APP_ID
 from tests.helpers.pacing import DAY, NOW, limits_st, most_in_window, worst_window
 
 Ops = list[tuple[str, int, float, int]]  # (send|answer|restart|crash, which run, gap before, pick)
@@ -58,7 +59,8 @@ class Sim:
         self.path, self.users, self.timeout = path, users, timeout
         self.user_limits, self.app_limits = user_limits, app_limits
         self.now = NOW
-        self.ledgers = [Ledger(path, app="app", user=u, now=self.now) for u in users]
+        self.limits = [*user_limits, *app_limits]
+        self.ledgers = [Ledger(path, app="app", user=u, now=self.now, limits=self.limits) for u in users]
         self.inflight: list[list[Send]] = [[] for _ in users]
         self.later: list[list[Send]] = [[] for _ in users]  # answer_later, not yet in the file
         self.sends: list[Send] = []
@@ -100,9 +102,9 @@ class Sim:
             self.ledgers[who].close()  # writes what answer_later noted
             self.flushed(who)
         else:  # after a crash those in flight are never answered, those noted never written
-            self.ledgers[who].conn.close()
+            self.ledgers[who].file.conn.close()
         self.inflight[who], self.later[who] = [], []
-        self.ledgers[who] = Ledger(self.path, app="app", user=self.users[who], now=self.now)
+        self.ledgers[who] = Ledger(self.path, app="app", user=self.users[who], now=self.now, limits=self.limits)
 
     def check_file(self) -> None:
         """Every send is in the file; no until ever grew; a written answer's until is that answer."""
@@ -159,6 +161,16 @@ def check_windows(sends: list[Send], limits: list[Limit], rng: random.Random) ->
             assert most_in_window([pick(s, e) for s, e in intervals], limit.window_s) <= limit.count, limit
 
 
+def what_counts(untils: list[float], sim: Sim) -> list[float]:
+    """What a run loads: every send still in flight, else the latest ``depth`` inside the horizon."""
+    depth, horizon = reach(sim.limits)
+    assert depth is not None
+    flying = sorted(u for u in untils if u > sim.now)
+    if len(flying) >= depth:
+        return flying
+    return sorted(u for u in untils if u > sim.now - horizon)[-depth:]
+
+
 @settings(max_examples=200, deadline=None)
 @given(user_limits=limits_st, app_limits=st.one_of(st.just([]), limits_st), two_users=st.booleans(),
        ops=st.one_of(st.lists(op_st, min_size=8, max_size=80), heavy_st), timeout=st.floats(0.5, 15.0),
@@ -176,10 +188,10 @@ def test_never_over_across_restarts_crashes_and_runs(
             for user in set(sim.users):
                 check_windows([r for r in sim.sends if r.user == user], sim.user_limits, rng)
             check_windows(sim.sends, sim.app_limits, rng)
-            fresh = Ledger(sim.path, app="app", user="u1", now=sim.now)  # a new run sees them all
+            fresh = Ledger(sim.path, app="app", user="u1", now=sim.now, limits=sim.limits)  # what a new run sees
             kept = [r for r in sim.sends if r.sid in file_rows(sim.path)]
-            assert fresh.user_book.untils == sorted(r.written for r in kept if r.user == "u1")
-            assert fresh.app_book.untils == sorted(r.written for r in kept)
+            assert fresh.user_book.untils == what_counts([r.written for r in kept if r.user == "u1"], sim)
+            assert fresh.app_book.untils == what_counts([r.written for r in kept], sim)
             fresh.close()
         finally:
             sim.close()
@@ -216,11 +228,11 @@ def test_reservation_is_committed_before_it_returns(path: str) -> None:
     ledger = Ledger(path, app="a", user="u", now=NOW)
     sid, _ = ledger.try_reserve([Limit(5, 60.0)], [], NOW, NOW + 7)
     assert file_rows(path) == {sid: ("a", "u", NOW, NOW + 7)}
-    assert not ledger.conn.in_transaction
+    assert not ledger.file.conn.in_transaction
     assert (os.stat(path).st_mode & 0o777) == 0o600
     assert ledger.try_reserve([Limit(1, 60.0)], [], NOW, NOW + 7)[0] is None  # a refusal: no row, no lock
     assert len(file_rows(path)) == 1
-    assert not ledger.conn.in_transaction
+    assert not ledger.file.conn.in_transaction
     other = Ledger(path, app="a", user="u", now=NOW)  # the file is not left locked
     assert other.try_reserve([Limit(5, 60.0)], [], NOW, NOW + 7)[0] is not None
 
@@ -294,19 +306,6 @@ def test_user_and_app_scopes(path: str) -> None:
     assert len(alice_elsewhere.user_book) == 2 and len(alice_elsewhere.app_book) == 1
 
 
-def test_sends_under_an_earlier_key_still_count_for_the_user(path: str) -> None:
-    """Earlier versions keyed a user by its token; after the upgrade those sends still count."""
-    user = [Limit(2, 100.0)]
-    before = Ledger(path, app="a", user="token-fingerprint", now=NOW)
-    assert before.try_reserve(user, [], NOW, NOW + 1)[0] is not None
-    after = Ledger(path, app="a", user="account", now=NOW, also="token-fingerprint")
-    assert after.try_reserve(user, [], NOW, NOW + 1)[0] is not None
-    assert after.try_reserve(user, [], NOW, NOW + 1)[0] is None  # 2 in the window: the old one counted
-    assert before.try_reserve(user, [], NOW, NOW + 1)[0] is not None  # (the old key alone sees one)
-    after.reload()
-    assert len(after.user_book) == 3
-
-
 def test_old_rows_are_dropped_after_a_week(path: str) -> None:
     ledger = Ledger(path, app="a", user="u", now=NOW)
     ledger.try_reserve([], [], NOW, NOW + 1)
@@ -354,15 +353,14 @@ def test_new_file_is_stamped(path: str) -> None:
     Ledger(path, app="a", user="u", now=NOW).close()  # and opens again
 
 
-def test_prune_in_memory_keeps_what_counts(path: str) -> None:
+def test_books_forget_what_no_limit_counts(path: str) -> None:
     lim = Limit(2, 100.0)
-    ledger = Ledger(path, app="a", user="u", now=NOW)
+    ledger = Ledger(path, app="a", user="u", now=NOW, limits=[lim])
     for t in (NOW, NOW + 50, NOW + 150):
         ledger.try_reserve([lim], [], t, t + 1)
-    ledger.prune(NOW + 160, [lim])
-    assert ledger.user_book.untils == [NOW + 151]  # NOW + 51 stopped counting at NOW + 151.2
+    assert ledger.user_book.untils == [NOW + 51, NOW + 151]  # NOW + 1 stopped counting at NOW + 101.2
     assert ledger.free_at([lim], [], NOW + 160) == NOW + 160
-    assert len(file_rows(path)) == 3
+    assert len(file_rows(path)) == 3  # the file keeps a week, for limits other runs may have
 
 
 def test_default_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -374,7 +372,7 @@ def test_default_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 _HAMMER = textwrap.dedent("""
     import sys
-    from bulklike.pacing.ledger import Ledger
+    from bulklike.pacing.ledger import Ledger, reach
     from bulklike.pacing.limits import Limit
     path, user, now = sys.argv[1], sys.argv[2], float(sys.argv[3])
     ledger = Ledger(path, app="a", user=user, now=now)

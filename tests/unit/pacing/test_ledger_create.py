@@ -14,7 +14,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from bulklike.pacing.ledger import LEDGER_APP_ID, Ledger
+from bulklike.pacing.ledger import Ledger
+from bulklike.store.sends import LEDGER_APP_ID
 
 PROCESSES = 8
 ROUNDS = int(os.environ.get("BULKLIKE_LEDGER_RACE_ROUNDS", "200"))

@@ -25,7 +25,7 @@ from yarl import URL
 from bulklike import __version__
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
-from bulklike.x import client
+from bulklike.x import client, codes
 from bulklike.x.classify import Answer, Kind, classify
 from bulklike.x.client import MAX_BODY, XClient
 from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
@@ -276,9 +276,9 @@ async def test_transport_failures_become_answers(mock: aioresponses, exc: BaseEx
 
 def test_only_failures_before_a_connection_count_as_unreachable() -> None:
     """An outage (no attempt spent, slot given back) only when the request surely never left."""
-    assert client.NOT_CONNECTED == {"connect timeout", "dns failure", "connection refused", "connection failed"}
+    assert codes.NOT_CONNECTED == {"connect timeout", "dns failure", "connection refused", "connection failed"}
     for may_have_arrived in ("timeout", "server disconnected", "connection reset", "truncated body"):
-        assert may_have_arrived not in client.NOT_CONNECTED
+        assert may_have_arrived not in codes.NOT_CONNECTED
 
 
 def test_transport_error_names_never_echo_the_exception() -> None:

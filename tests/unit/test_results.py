@@ -1,0 +1,47 @@
+"""The results writer never raises: a reader gone is a flag, a failed write an ``OutputError`` kept for the
+outbox; and what it renders is byte for byte what it writes (the outbox's intent depends on it)."""
+
+from __future__ import annotations
+
+import errno
+import io
+
+from bulklike.errors import OutputError
+from bulklike.results import ResultWriter, result_line
+
+
+class Failing(io.StringIO):
+    def __init__(self, exc: OSError) -> None:
+        super().__init__()
+        self.exc = exc
+
+    def flush(self) -> None:
+        raise self.exc
+
+
+def test_a_full_disk_is_kept_as_one_clear_error_and_nothing_more_is_written() -> None:
+    stream = Failing(OSError(errno.ENOSPC, "No space left on device"))
+    writer = ResultWriter(stream, "jsonl", name="out.jsonl")
+    writer.write(result_line("1", "liked", 1, 200, None, None, 0.0))
+    writer.flush()  # does not raise
+    assert isinstance(writer.error, OutputError) and not writer.broken
+    assert str(writer.error).startswith("out.jsonl: cannot write results: No space left on device;")
+    writer.write(result_line("2", "liked", 1, 200, None, None, 0.0))
+    assert stream.getvalue().count("\n") == 1  # nothing written after the failure
+
+
+def test_a_closed_pipe_is_a_flag_not_an_error() -> None:
+    writer = ResultWriter(Failing(BrokenPipeError(errno.EPIPE, "Broken pipe")), "jsonl")
+    writer.write(result_line("1", "liked", 1, 200, None, None, 0.0))
+    writer.flush()
+    assert writer.broken and writer.error is None
+
+
+def test_what_is_rendered_is_what_is_written_header_included() -> None:
+    stream = io.StringIO()
+    writer = ResultWriter(stream, "csv")
+    line = {"tweet_id": None, "status": "invalid", "input": "=1+1", "source": "a:1", "message": "x, y"}
+    expected = writer.header() + writer.render(line)
+    writer.write(line)
+    assert stream.getvalue() == expected and writer.header() == ""
+    assert "'=1+1" in expected and '"x, y"' in expected  # neutralised and quoted as before
