@@ -14,7 +14,7 @@ import asyncio
 import json
 from typing import TYPE_CHECKING
 
-from bulklike.config import Settings
+from bulklike.config import Settings, has_credentials
 from bulklike.credentials import fingerprint
 from bulklike.errors import ConfigError, FatalApiError
 from bulklike.pacing.ledger import Ledger
@@ -62,8 +62,20 @@ def provisional_key(settings: Settings, journal: Journal) -> str:
     return settings.credentials.token_id
 
 
-def check_binding(journal: Journal, user_id: str | None, *, force: bool) -> None:
-    """Refuse a journal bound to another account (unless ``--force``); bind it when ``user_id`` is confirmed."""
+ANONYMOUS = "-"
+"""The ledger key of a dry run without credentials: no fingerprint, so it counts no one's sends."""
+
+
+def ledger_keys(settings: Settings, journal: Journal, user_id: str | None) -> tuple[str, str]:
+    """The (app, user) keys a run's ledger counts under: the confirmed account, else the provisional key."""
+    if not has_credentials(settings):
+        return ANONYMOUS, ANONYMOUS
+    return settings.credentials.app_id, account_key(user_id) if user_id else provisional_key(settings, journal)
+
+
+def check_binding(journal: Journal, user_id: str | None, *, force: bool, bind: bool = True) -> None:
+    """Refuse a journal bound to another account (unless ``--force``); bind it when ``user_id`` is confirmed
+    (not with ``bind=False``: a dry run sends nothing, so it claims no journal)."""
     if user_id is None:
         return
     key = account_key(user_id)
@@ -73,7 +85,7 @@ def check_binding(journal: Journal, user_id: str | None, *, force: bool) -> None
             f"{journal.path} was made with another account; use that account, "
             "another --journal, or --force to take it over"
         )
-    if saved != key:
+    if saved != key and bind:
         journal.set_meta(ACCOUNT_META, key)
 
 

@@ -25,7 +25,7 @@ import hashlib
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from bulklike.snowflake import is_id
@@ -158,6 +158,17 @@ def accounts_from_env(env: Mapping[str, str] | None = None) -> tuple[Account, ..
     if not any(values.values()):
         return ()
     given = [name for name in _OAUTH1_ENV if values[name]]
+    if given == [ENV_CONSUMER_KEY, ENV_CONSUMER_SECRET]:
+        # only the app's keys, as before `bulklike auth`: the app is served with the demo user, whose
+        # tokens the emulator's PIN flow hands out (and a bearer token, if one was set, signs for it too)
+        return (
+            replace(
+                DEMO_ACCOUNT,
+                consumer_key=values[ENV_CONSUMER_KEY],
+                consumer_secret=values[ENV_CONSUMER_SECRET],
+                bearer_token=values[ENV_BEARER_TOKEN] or DEMO_ACCOUNT.bearer_token,
+            ),
+        )
     if given and len(given) != len(_OAUTH1_ENV):
         missing = ", ".join(name for name in _OAUTH1_ENV if not values[name])
         raise AccountsError(f"incomplete OAuth 1.0a credentials in the environment: set {missing}")

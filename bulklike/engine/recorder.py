@@ -88,9 +88,11 @@ class Recorder:
         finally:
             self.outbox.close()
 
-    def report_invalid(self, lines: list[NewInvalid]) -> None:
+    def report_invalid(self, lines: list[NewInvalid], hints: list[str] | None = None) -> None:
         """Invalid input lines (and IDs ``unlike`` skipped) new to the journal, already committed by
-        the ingest thread."""
+        the ingest thread; ``hints``: inputs that look like another format, each said once."""
+        while hints:
+            self._log.warning(hints.pop(0))
         results: list[Result] = []
         for _, line in lines:
             if isinstance(line, SkippedId):

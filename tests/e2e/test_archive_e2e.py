@@ -59,9 +59,9 @@ async def test_dry_run_reports_what_each_input_gave(workspace: Workspace) -> Non
     assert f"  from:     {archive}: 7 IDs" in plan
     assert f"            {like_js}: 3 IDs" in plan
     assert f"            {pages}: 3 IDs" in plan
-    assert f"            {text}: 1 IDs, 1 invalid" in plan
+    assert f"            {text}: 1 ID, 1 invalid" in plan
     assert "  input:    15 records: 9 new, 0 already done, 0 already pending, 5 duplicate, 1 invalid" in plan
-    assert workspace.statuses() == {"pending": 9, "invalid": 1}
+    assert workspace.statuses() == {"planned": 9, "invalid": 1}  # a dry run plans, never queues
 
 
 @pytest.mark.slow

@@ -141,6 +141,7 @@ async def test_api_never_back_stops_after_offline_timeout_with_all_pending(works
     )
     assert result.code == 75, result.stderr
     assert "waiting for the API to be reachable" in result.stderr
+    assert "the API never answered this run (3 s): is --base-url right?" in result.stderr  # not an outage
     assert f"to resume: bulklike run --journal {workspace.journal}" in result.stderr
     assert workspace.statuses() == {"pending": 5}
     assert {row[1] for row in workspace.rows().values()} == {0}  # no attempt spent

@@ -132,7 +132,7 @@ async def test_usage_cap_stops_at_once_with_period_and_scope(workspace: Workspac
     _assert_account_stop(result, workspace, liked=5, total=30)
     assert "monthly product usage cap" in result.stderr
     assert "not a rate-limit window" in result.stderr
-    assert "rate_limited" not in result.stderr and "0s spent waiting" in result.stderr  # no window waited out
+    assert "rate_limited" not in result.stderr and "0 s spent waiting" in result.stderr  # no window waited out
     assert stats["account_refusals"]["usage_capped"] <= CONCURRENCY
     assert _route(stats, V2_LIKE) <= 5 + CONCURRENCY
 

@@ -56,7 +56,7 @@ async def test_archive_keep_list_and_before_unlike_exactly_the_expected_set(
         left = emu.emulator.likes.liked_set(DEMO_ACCOUNT.user_id)
         stats = emu.stats()
     assert result.code == 0, result.stderr
-    assert f"{len(expected)} pending" in plan.stderr and f"{300 - len(expected)} of the new IDs" in plan.stderr
+    assert f"{len(expected)} IDs to send" in plan.stderr and f"{300 - len(expected)} of the new IDs" in plan.stderr
     assert "shared with likes: about" in plan.stderr
     assert left == set(LIKED) - expected  # nothing else touched
     assert stats["unlikes"] == len(expected) and stats["by_route"].get("POST /1.1/favorites/create.json", 0) == 0
