@@ -25,6 +25,7 @@ from bulklike.credentials import Credentials, Secret, fingerprint
 from bulklike.errors import ConfigError
 from bulklike.pacing.limits import DAY, Limit, default_limits, parse_limit
 from bulklike.pacing.limits import KEEP_S as MAX_WINDOW_S
+from bulklike.pacing.outage import NEVER_S
 
 Api = Literal["v1.1", "v2"]
 #: ``--api`` values: ``auto`` (the default) starts on v1.1 and moves to v2 on a 453
@@ -110,6 +111,12 @@ class Settings:
             return max((lim.interval_s for lim in limits), default=self.min_interval)
         return self.min_interval
 
+    @property
+    def never_answered_s(self) -> float | None:
+        """How long a run waits for an API that has never answered it before saying so: a minute on loopback
+        (the emulator, a proxy: a wrong port), else ``None`` (the whole ``--offline-timeout``: an outage)."""
+        return NEVER_S if local_api(self.base_url) else None
+
 
 def check_base_url(url: str) -> str:
     """Accept https anywhere, plain http only to loopback; return the URL without trailing slash."""
@@ -123,7 +130,7 @@ def check_base_url(url: str) -> str:
         raise ConfigError(f"--base-url {url!r}: expected an https:// URL")
     if parts.username is not None or parts.password is not None:  # requests are signed, never user:pass@
         raise ConfigError("--base-url: must not contain a user name or password (user:pass@host)")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise ConfigError(f"--base-url {url!r}: plain http is allowed only to loopback (127.0.0.1, ::1, localhost)")
     return url.rstrip("/")
 
@@ -136,8 +143,17 @@ def _url(value: Any) -> str | None:
     return value
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
+def local_api(url: str) -> bool:
+    """Whether the API is on this machine (the emulator, a proxy): a run there that never got an answer
+    is a wrong address, not an outage to wait out."""
+    return is_loopback((urllib.parse.urlsplit(url).hostname or "").lower())
+
+
+def is_loopback(host: str) -> bool:
+    """The one loopback rule: ``localhost``, 127.0.0.0/8 or ``::1`` (as ``urlsplit(...).hostname`` gives it).
+
+    Decided by ``ipaddress``, never by a prefix: ``127.evil.example`` is a name anyone can register."""
+    if host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -327,6 +343,15 @@ def build_settings(
         auto=auto,
         given=frozenset(key for key in ("base_url", "quota", "app_quota") if merged.get(key)),
     )
+
+
+def has_credentials(settings: Settings) -> bool:
+    """Whether a usable set of credentials is present (a dry run goes on without one)."""
+    try:
+        require_credentials(settings)
+    except ConfigError:
+        return False
+    return True
 
 
 def require_credentials(settings: Settings) -> None:

@@ -63,3 +63,4 @@ class RunReport:
     elapsed_s: float
     wait_s: float
     refused: int
+    earlier: int = 0  # of the IDs this call ended, those its input did not list (left pending by earlier runs)

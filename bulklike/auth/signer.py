@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from bulklike.auth.endpoints import Endpoints
 from bulklike.auth.tokens import TokenEntry, TokenStore
-from bulklike.config import Settings
+from bulklike.config import Settings, has_credentials
 from bulklike.credentials import Secret
+from bulklike.errors import ConfigError
 from bulklike.x.refresh import TokenRefresher, Tokens
 from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
 
@@ -30,11 +31,21 @@ def again_command(profile: str | None, *, oauth2: bool) -> str:
     return f"run `{command}` again"
 
 
+class NoCredentials:
+    """The signer of a dry run without credentials: it never sends, and says why if it were asked to."""
+
+    def authorization(self, method: str, url: str, params: Sequence[tuple[str, str]] = ()) -> str:
+        raise ConfigError("no credentials: only --dry-run works without them")
+
+
 def make_signer(
     settings: Settings, *, store: TokenStore | None = None, clock: Callable[[], float] = time.time
 ) -> Signer:
-    """OAuth 1.0a when its four values are set; else the OAuth 2.0 token, refreshing when it can."""
+    """OAuth 1.0a when its four values are set; else the OAuth 2.0 token, refreshing when it can; with no
+    usable credentials at all (a dry run needs none), one that refuses to sign."""
     creds = settings.credentials
+    if not has_credentials(settings):
+        return NoCredentials()
     if creds.has_oauth1:
         return OAuth1Signer(creds)
     entry = settings.stored

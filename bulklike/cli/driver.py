@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import io
 import os
+import re
 import stat
 import sys
 import time
@@ -23,6 +24,7 @@ from typing import BinaryIO, TextIO
 
 from bulklike.cli.plan import print_plan
 from bulklike.cli.progress import LiveLine, summary_text
+from bulklike.cli.run import without_cause
 from bulklike.cli.signals import drop_stdout, forwarded
 from bulklike.config import Settings, require_credentials
 from bulklike.engine.session import Call, Output, RetryPolicy, Session
@@ -82,7 +84,23 @@ class Streams:
 
 
 def stdin_streams() -> Streams:
-    return Streams(stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr, stdin_is_tty=sys.stdin.isatty())
+    tty = sys.stdin.isatty()
+    return Streams(
+        stdin=_own_stdin(),
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+        stdin_is_tty=tty,
+    )
+
+
+def _own_stdin() -> BinaryIO:
+    """A reader of our own over stdin's descriptor (left open). A pipe is read on a daemon thread that may
+    still be blocked in a read when the run ends (a producer that never closes): on ``sys.stdin.buffer``
+    that read holds a lock the interpreter takes while shutting down, which aborts the process."""
+    try:
+        return open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115 - lives as long as the process
+    except (OSError, ValueError, AttributeError):  # no real stdin (an embedding, a test harness)
+        return sys.stdin.buffer
 
 
 async def run_command(
@@ -94,7 +112,8 @@ async def run_command(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> int:
     """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
-    require_credentials(settings)
+    if not opts.dry_run:  # a plan needs no account: a list can be checked before an app exists
+        require_credentials(settings)
     inputs = list(opts.inputs)
     if not inputs and not opts.undo and not streams.stdin_is_tty:
         inputs = ["-"]
@@ -125,8 +144,15 @@ async def run_command(
             sleep=sleep,
         )
         async with session:
-            if not (inputs or opts.undo or opts.retry_failed or session.pending() or owes_results(settings.journal)):
+            queued = session.pending() or session.counts().get("planned", 0)  # a dry run's plan: resumed now
+            if not (inputs or opts.undo or opts.retry_failed or queued or owes_results(settings.journal)):
                 raise InputError(nothing)
+            if queued and not opts.inputs and all(source.empty for source in sources):
+                close_sources(sources)  # no INPUT, and stdin gave nothing (/dev/null, cron): resume the journal
+                sources = []
+            for source in sources:
+                if source.detected is not None:
+                    get_logger().info(f"stdin: read as {source.detected}", read_as=source.detected)
             taken, sources = sources, []  # the session's call closes them from here on
             return await CliRun(session, opts, streams).execute(taken)
     finally:
@@ -236,7 +262,7 @@ class CliRun:
             raise fatal
         return code
 
-    def summarise(self, fatal: BulklikeError | None) -> int:
+    def summarise(self, fatal: BulklikeError | None = None) -> int:
         report = self.session.report
         assert report is not None
         signal_code = self.signalled[0] if self.signalled else None
@@ -245,6 +271,10 @@ class CliRun:
         if self.pipe_broken and code in (EXIT_OK, EXIT_SOME_FAILED, EXIT_LIMIT):
             code = EXIT_PIPE  # the lines the reader never took are owed: the resume command writes them
         resume = self.opts.resume_command if (pending or self.pipe_broken) and code != EXIT_OK else None
+        if resume is not None:  # never repeat the flag that stopped the run
+            until_past = self.opts.until is not None and self.opts.until <= time.time()
+            v1_refused = fatal is not None and re.search(r"\b453\b", str(fatal)) is not None
+            resume = without_cause(resume, until_past=until_past, v1_refused=v1_refused)
         self.streams.stderr.write(
             summary_text(
                 title=report.command + (" stopped" if pending else " finished"),
@@ -256,6 +286,7 @@ class CliRun:
                 resume=resume,
                 exit_code=code,
                 refused=report.refused,
+                earlier=report.earlier,
             )
         )
         self.streams.stderr.flush()

@@ -75,6 +75,7 @@ class AuthFlows:
         self._codes: dict[str, _Code] = {}
         self._access: dict[str, tuple[Account, float]] = {}  # token -> (account, expires at)
         self._refresh: dict[str, _Refresh] = {}
+        self._issued: list[str] = []  # every token ever handed out, revoked or not
 
     def routes(self) -> list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]]:
         return [
@@ -87,8 +88,8 @@ class AuthFlows:
         ]
 
     def issued(self) -> list[str]:
-        """Every access and refresh token issued so far (tests search outputs for them)."""
-        return [*self._access, *self._refresh]
+        """Every access and refresh token issued so far, revoked ones too (tests search outputs for them)."""
+        return list(self._issued)
 
     def bearer(self, token: str) -> Account | None | bool:
         """An issued OAuth 2.0 token: its account; ``False`` when expired (counted); ``None`` if unknown."""
@@ -227,11 +228,13 @@ class AuthFlows:
         access = secrets.token_urlsafe(40)
         ttl = self.config.token_ttl
         self._access[access] = (account, self.config.clock() + ttl)
+        self._issued.append(access)
         body: dict[str, object] = {"token_type": "bearer", "expires_in": int(ttl), "access_token": access}
         body["scope"] = scope
         if "offline.access" in scope.split():
             refresh = secrets.token_urlsafe(40)
             self._refresh[refresh] = _Refresh(account, client_id, scope)
+            self._issued.append(refresh)
             body["refresh_token"] = refresh
         return r.v2_json(200, r.dumps(body))
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
+from bulklike.engine.earlier import announce, carried
 from bulklike.engine.outbox import Handover, open_outbox
 from bulklike.engine.recorder import Recorder
 from bulklike.engine.runner import RetryPolicy, Runner
@@ -85,6 +86,7 @@ class Call:
     results: bool = True
     unlike: bool = False  # the queue is unliked (``bulklike unlike``)
     filters: Filters | None = None  # unlike's filters: IDs they name are skipped
+    dry_run: bool = False  # only plan: IDs are journaled ``planned``, nothing is sent
 
 
 class Job:
@@ -93,7 +95,7 @@ class Job:
     def __init__(self, parts: Parts, call: Call) -> None:
         self.feed = call.feed
         self.unlike, self.filters = call.unlike, call.filters or None  # unlike: the queue is unliked; filters skip
-        self.wants_results = call.results  # False: the CLI, whose outbox writes the lines; no Result is made
+        self.wants_results, self.dry_run = call.results, call.dry_run  # no Result for the CLI's outbox; a dry run plans
         try:
             self._setup(parts, call)
         except BaseException:
@@ -112,6 +114,7 @@ class Job:
             journal.retry_failed()
         if undo:
             journal.prepare_undo(include_already=call.include_already)
+        announce(journal, resume=not sources, log=self.log, sends=not (undo or self.dry_run))  # before any send
         # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
         self.outbox = (
             open_outbox(journal, output.path, output.format, output.stdout, on_broken=output.on_broken)
@@ -160,10 +163,17 @@ class Job:
             gate=None if settings.user_id else AccountGate(client, settings, journal, parts.ledger, force=parts.force),
             state=self.state,
         )
+        self.runner.outage.state.never_s = settings.never_answered_s  # a loopback API never answering: a wrong port
         self.loop = asyncio.get_running_loop()
         skip = self.filters.reason if self.unlike and self.filters else None
         self.ingestor = Ingestor(
-            settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread, skip=skip
+            settings.journal,
+            self.run_id,
+            sources,
+            clock=self.clock,
+            on_commit=self._from_thread,
+            skip=skip,
+            planned=self.dry_run,  # a dry run plans: its IDs wait for a run that lists them again
         )
         self.report: RunReport | None = None
         self._ready: list[Result] = []
@@ -198,7 +208,7 @@ class Job:
 
     def _on_commit(self, invalid: list[NewInvalid]) -> None:
         """On the loop, after each ingest commit: report new invalid lines, wake the dispatcher."""
-        self.recorder.report_invalid(invalid)
+        self.recorder.report_invalid(invalid, self.ingestor.stats.hints)
         self.runner.new_rows.set()
         if self.ingestor.done.is_set():
             self.runner.reading.clear()
@@ -323,6 +333,7 @@ class Job:
             elapsed_s=now - self.started,
             wait_s=self.pacer.wait_s,
             refused=self.pacer.rate_limited,
+            earlier=0 if self.undo else carried(journal, self.run_id, self.started),
         )
 
     # -- dry run and progress --------------------------------------------------------------------

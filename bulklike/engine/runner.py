@@ -32,7 +32,7 @@ from bulklike.engine.state import RunState
 from bulklike.errors import BulklikeError, TlsRefused
 from bulklike.logs import SILENT, Logger
 from bulklike.pacing.budget import Budget
-from bulklike.pacing.outage import Outage, OutageEvent, unreachable_line
+from bulklike.pacing.outage import Outage, OutageEvent
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.report import StopReason
 from bulklike.store.journal import Journal, Record
@@ -143,7 +143,7 @@ class Runner:
             self._log.warning("the API is reachable again", offline_s=round(at, 1))
             self.pacer.show_waiting(None)
         else:
-            line = unreachable_line(self.clock() - at)
+            line = self.outage.stop_message(self.clock() - at)
             self.state.stop(StopReason.OUTAGE, line)
             self._log.warning("api_unreachable", detail=line)
 

@@ -20,11 +20,10 @@ from typing import Any
 
 from bulklike.auth.identity import (
     ACCOUNT_META,
-    account_key,
     check_binding,
     confirm_user_id,
     known_user_id,
-    provisional_key,
+    ledger_keys,
 )
 from bulklike.config import CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file, require_credentials
 from bulklike.credentials import Credentials
@@ -188,19 +187,22 @@ class Session:
         if self._parts is not None or self._closed:
             raise RuntimeError("a Session can be entered once")
         settings = self.settings
-        require_credentials(settings)
+        if self._confirm:
+            require_credentials(settings)
         journal = Journal(settings.journal)
         try:
             settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
             user_id = known_user_id(settings, journal)
             if user_id is None and self._confirm and journal.get_meta(ACCOUNT_META) is not None:
                 user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
-            check_binding(journal, user_id, force=self._force)  # else at the first send (AccountGate)
+            # else at the first send (AccountGate); a dry run checks but never binds the journal
+            check_binding(journal, user_id, force=self._force, bind=self._confirm)
             self.settings = settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
+            app, user = ledger_keys(settings, journal, user_id)  # a dry run without credentials: no one's
             ledger = Ledger(
                 settings.ledger or default_ledger_path(),
-                app=settings.credentials.app_id,
-                user=account_key(user_id) if user_id else provisional_key(settings, journal),
+                app=app,
+                user=user,
                 now=self._clock(),
                 limits=(*settings.user_limits, *settings.app_limits),
                 monotonic=time.monotonic if self._clock is time.time else None,  # a fake clock never steps
@@ -362,15 +364,8 @@ class Session:
         else:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
-        call = Call(
-            sources=sources,
-            feed=feed,
-            retry_failed=retry_failed,
-            unlike=unlike,
-            filters=filters,
-            results=bool(on_invalid),
-        )
-        job = await self._new_job(call, sends=False)
+        call = Call(sources=sources, feed=feed, retry_failed=retry_failed, unlike=unlike, filters=filters, dry_run=True)
+        job = await self._new_job(dataclasses.replace(call, results=bool(on_invalid)), sends=False)
         return await job.plan(on_invalid)
 
     # -- while a call runs -----------------------------------------------------------------------

@@ -23,6 +23,8 @@ from typing import Literal
 
 FIRST_PROBE_S = 1.0
 MAX_PROBE_S = 60.0
+NEVER_S = 60.0
+"""How long a run on a loopback API that has never answered waits before it says so (a wrong port)."""
 #: how often waiting workers look again (the outage may end, the run may stop)
 _POLL_S = 1.0
 
@@ -63,12 +65,15 @@ class OutageState:
     interval: float = 0.0
     next_probe: float = 0.0
     probing: bool = False
+    never_s: float | None = None  # the timeout while no request has got through yet (None: timeout_s)
+    ever_reached: bool = False
 
     def decide(self, now: float) -> tuple[Pass | None, float]:
         """``(pass, 0)`` to go now, or ``(None, until)``: wait and ask again then."""
         if self.since is None:
             return "send", 0.0
-        if now - self.since >= self.timeout_s:
+        limit = self.limit
+        if now - self.since >= limit:
             return "stop", 0.0
         # a probe that never reports back (its worker was stopped, or its ID moved to another API)
         # is given up after another MAX_PROBE_S, so one lost probe cannot hold the run to the timeout
@@ -76,7 +81,14 @@ class OutageState:
             self.probing = True
             return "probe", 0.0
         wake = self.next_probe if not self.probing else now + _POLL_S
-        return None, min(wake, self.since + self.timeout_s)
+        return None, min(wake, self.since + limit)
+
+    @property
+    def limit(self) -> float:
+        """How long this outage may last: ``never_s`` (when set) until a first answer, then ``timeout_s``."""
+        if self.never_s is None or self.ever_reached:
+            return self.timeout_s
+        return min(self.timeout_s, self.never_s)
 
     def unreachable(self, now: float, *, probe: bool) -> bool:
         """A request found the API unreachable; True when this starts an outage."""
@@ -91,6 +103,7 @@ class OutageState:
 
     def reached(self, now: float) -> float | None:
         """A request got through: the outage (if any) is over; returns how long it lasted."""
+        self.ever_reached = True
         if self.since is None:
             return None
         lasted = now - self.since
@@ -110,8 +123,9 @@ class Outage:
         on_change: Callable[[OutageEvent, float], None] | None = None,
         first_s: float = FIRST_PROBE_S,
         max_s: float = MAX_PROBE_S,
+        never_s: float | None = None,
     ) -> None:
-        self.state = OutageState(timeout_s, first_s, max_s)
+        self.state = OutageState(timeout_s, first_s, max_s, never_s=never_s)
         self.clock = clock
         self.sleep = sleep
         self.on_change = on_change
@@ -134,6 +148,13 @@ class Outage:
             nap = max(0.0, min(until - now, _POLL_S))
             await self.sleep(nap)
 
+    def stop_message(self, waited_s: float) -> str:
+        """Why the run stops: a loopback API that never answered is a wrong address, not an outage."""
+        taken = how_long(waited_s)
+        if not self.state.ever_reached and self.state.never_s is not None:
+            return f"the API never answered this run ({taken}): is --base-url right?"
+        return unreachable_line(waited_s)
+
     def unreachable(self, *, probe: bool) -> None:
         now = self.clock()
         started = self.state.unreachable(now, probe=probe)
@@ -141,7 +162,9 @@ class Outage:
             self.on_change(OutageEvent.STARTED if started else OutageEvent.WAITING, self.state.next_probe)
 
     def reached(self) -> None:
-        if self.state.since is None:  # the hot path: one attribute test
+        if self.state.since is None:  # the hot path: an attribute test or two
+            if not self.state.ever_reached:
+                self.state.ever_reached = True
             return
         lasted = self.state.reached(self.clock())
         if lasted is not None:

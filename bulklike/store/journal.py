@@ -28,7 +28,7 @@ SCHEMA_VERSION = 4
 
 #: ``not_liked``: unlike, v1.1 answered 144 (no like, or no tweet); ``skipped``: unlike left it alone
 TERMINAL_STATUSES = tuple("liked already_liked not_found forbidden invalid failed unliked not_liked skipped".split())
-ALL_STATUSES = ("pending", *TERMINAL_STATUSES)
+ALL_STATUSES = ("pending", "planned", *TERMINAL_STATUSES)  # planned: journaled by a dry run (store.planned)
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -163,6 +163,9 @@ class Journal:
         self._lock = FileLock(f"{path}.lock") if lock and path != ":memory:" else None
         if readonly and path != ":memory:" and not os.path.exists(path):
             raise JournalError(f"{path}: no such journal")
+        parent = os.path.dirname(os.path.abspath(path))
+        if path != ":memory:" and not os.path.isdir(parent):  # a typo must not make directories (as root: anywhere)
+            raise JournalError(f"{path}: no directory {parent}; create it first if that is where the journal goes")
         if self._lock is not None:
             self._lock.acquire(what=f"{path}: the journal is in use by another bulklike process")
         try:

@@ -24,6 +24,7 @@ from yarl import URL
 
 from bulklike import __version__
 from bulklike.errors import ConfigError, TlsRefused
+from bulklike.snowflake import is_id
 from bulklike.x import codes as apicodes
 from bulklike.x.classify import Answer, TransportError
 from bulklike.x.codes import NOT_CONNECTED
@@ -80,11 +81,6 @@ def transport_error(exc: BaseException) -> TransportError:
         if any(isinstance(c, kind) for c in causes):
             return label
     return TransportError.TRANSPORT_ERROR
-
-
-def _is_id(value: str) -> bool:
-    """IDs go into URLs unquoted, so only 1 to 19 ASCII digits pass."""
-    return value.isascii() and value.isdigit() and len(value) <= 19
 
 
 class XClient:
@@ -175,8 +171,8 @@ class XClient:
 
     @user_id.setter
     def user_id(self, value: str | None) -> None:
-        if value is not None and not _is_id(value):
-            raise ConfigError("user_id must be the account's numeric id (1 to 19 digits)")
+        if value is not None and not is_id(value):
+            raise ConfigError("user_id must be the account's numeric id (1 to 19 digits, at most 2^63-1)")
         self._user_id = value
         self._v2_likes = None if value is None else f"{self._base}/2/users/{value}/likes"
 
@@ -201,8 +197,8 @@ class XClient:
 
     async def like(self, tweet_id: str) -> Answer:
         """Like one tweet (v1.1 favorites/create or v2 POST users/:id/likes)."""
-        if not _is_id(tweet_id):
-            raise ValueError("tweet_id must be 1 to 19 ASCII digits")
+        if not is_id(tweet_id):
+            raise ValueError("tweet_id must be an ID: 1 to 19 ASCII digits, no leading zero, at most 2^63-1")
         if self._api == "v1.1":
             return await self._v1_post(self._create, tweet_id)
         url = self._v2_likes_url()
@@ -211,8 +207,8 @@ class XClient:
 
     async def unlike(self, tweet_id: str) -> Answer:
         """Undo a like (v1.1 favorites/destroy or v2 DELETE users/:id/likes/:tweet_id)."""
-        if not _is_id(tweet_id):
-            raise ValueError("tweet_id must be 1 to 19 ASCII digits")
+        if not is_id(tweet_id):
+            raise ValueError("tweet_id must be an ID: 1 to 19 ASCII digits, no leading zero, at most 2^63-1")
         if self._api == "v1.1":
             return await self._v1_post(self._destroy, tweet_id)
         url = f"{self._v2_likes_url()}/{tweet_id}"

@@ -19,6 +19,7 @@ from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 pytestmark = pytest.mark.timeout(120)
 
 
+@pytest.mark.slow
 async def test_a_run_outlives_several_tokens(workspace: Workspace, emulator: EmulatorFactory) -> None:
     ws = workspace
     path = ws.write("ids.txt", "\n".join(ids(30)) + "\n")
@@ -38,6 +39,7 @@ async def test_a_run_outlives_several_tokens(workspace: Workspace, emulator: Emu
     assert entry["expires_at"] > time.time() - 2.0  # the last token is the one on disk
 
 
+@pytest.mark.slow
 async def test_killed_after_a_refresh_then_resumed(workspace: Workspace, emulator: EmulatorFactory) -> None:
     ws = workspace
     path = ws.write("ids.txt", "\n".join(ids(40)) + "\n")
@@ -63,6 +65,7 @@ async def test_killed_after_a_refresh_then_resumed(workspace: Workspace, emulato
     assert stats["liked_now"] == 40
 
 
+@pytest.mark.slow
 async def test_a_refused_refresh_stops_with_exit_3_and_everything_pending(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

@@ -57,6 +57,7 @@ def waits(result: CliResult, event: str) -> list[float]:
     return found
 
 
+@pytest.mark.slow
 async def test_every_fault_kind_forever_ends_failed_after_max_attempts(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -149,6 +150,7 @@ CASES: dict[str, tuple[Reply, list[str]]] = {
 }
 
 
+@pytest.mark.slow
 async def test_hostile_servers_end_after_bounded_waits(workspace: Workspace) -> None:
     async def one(name: str) -> tuple[str, CliResult, list[float]]:
         answer, extra = CASES[name]
@@ -222,6 +224,7 @@ async def _stopped(proc: asyncio.subprocess.Process, read: bytes) -> CliResult:
     return CliResult(proc.returncode, out.decode(), (read + err).decode())
 
 
+@pytest.mark.slow
 async def test_quota_spent_for_an_hour_waits_without_spinning(workspace: Workspace, emulator: EmulatorFactory) -> None:
     """Each run waits on the event it is about (its own ``waiting`` line), never on a time window, so
     load cannot starve it; a failing case cancels the others and every process is ended."""

@@ -197,6 +197,7 @@ async def test_undo_unlikes_what_was_liked(tmp_path: Path, emulator: EmulatorFac
     assert {r.status for r in undone} == {"unliked"}
 
 
+@pytest.mark.slow
 async def test_the_api_prints_nothing(
     tmp_path: Path, emulator: EmulatorFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -254,6 +255,7 @@ async def test_an_iterable_that_raises_ends_the_call_with_its_error(tmp_path: Pa
         assert engine_tasks() == []
 
 
+@pytest.mark.slow
 async def test_results_handed_to_the_caller_are_not_printed_by_a_later_cli_run(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

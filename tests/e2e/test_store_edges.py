@@ -84,18 +84,28 @@ async def test_status_reads_a_journal_on_read_only_media(workspace: Workspace, e
     assert "3 records" in result.stdout and "liked" in result.stdout
 
 
-async def test_directories_made_for_the_journal_and_ledger_are_private_under_umask_000(
+async def test_directories_made_for_the_ledger_are_private_under_umask_000_and_a_journal_makes_none(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
-    journal = workspace.path / "new" / "deeper" / "journal.db"
+    """The ledger's default home is made 0700 whatever the umask; a journal in a missing directory is a
+    typo until proven otherwise (exit 2, nothing made), so its parents are never created at all."""
+    missing = workspace.path / "new" / "deeper" / "journal.db"
+    journal = workspace.path / "journal.db"
     path = workspace.write("ids.txt", "\n".join(ids(2)) + "\n")
     async with emulator() as emu:
-        args = ["--base-url", emu.base_url, "--journal", str(journal), "--min-interval", "0", "--no-progress"]
-        proc = await workspace.start("run", str(path), *args, preexec_fn=lambda: os.umask(0))
+        base = ["--base-url", emu.base_url, "--min-interval", "0", "--no-progress"]
+        refused = await workspace.start(
+            "run", str(path), *base, "--journal", str(missing), preexec_fn=lambda: os.umask(0)
+        )
+        _, err = await refused.communicate()
+        proc = await workspace.start("run", str(path), *base, "--journal", str(journal), preexec_fn=lambda: os.umask(0))
         await proc.communicate()
-    assert proc.returncode == 0
+        likes = emu.stats()["likes"]
+    assert refused.returncode == 2 and b"no directory" in err, err
+    assert not (workspace.path / "new").exists()
+    assert proc.returncode == 0 and likes == 2
     state = workspace.path / "state"  # XDG_STATE_HOME: the default ledger's home, made by the run
-    for directory in (journal.parent, journal.parent.parent, state, state / "bulklike"):
+    for directory in (state, state / "bulklike"):
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700, (directory, oct(directory.stat().st_mode))
 
 

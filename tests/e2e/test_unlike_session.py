@@ -13,7 +13,7 @@ import pytest
 import bulklike
 from bulklike.emulator import DEMO_ACCOUNT, RunningEmulator
 from bulklike.emulator.config import generated_likes
-from bulklike.input.filters import created_at
+from bulklike.snowflake import created_at
 from tests.helpers.workspace import EmulatorFactory, Workspace
 
 GOOD = bulklike.Credentials(

@@ -27,12 +27,13 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "credentials": (),
     "paths": (),
     "logs": (),
+    "snowflake": (),
     "store": ("errors",),
-    "input": ("errors", "store"),
-    "x": ("bulklike", "credentials", "errors"),
+    "input": ("errors", "snowflake", "store"),
+    "x": ("bulklike", "credentials", "errors", "snowflake"),
     "pacing": ("store", "x.codes"),
     "config": ("auth.tokens", "credentials", "errors", "pacing"),
-    "auth": ("config", "credentials", "errors", "pacing", "paths", "store", "x"),
+    "auth": ("config", "credentials", "errors", "pacing", "paths", "snowflake", "store", "x"),
     "results": ("errors",),
     "report": ("pacing",),
     "plan": ("config", "input", "pacing", "store"),
@@ -56,7 +57,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "__main__": ("cli",),
     # the emulator shares vocabulary with the client, never its code; ``errors`` for ConfigError, so that
     # ``bulklike emulate``'s bad flags exit like every other command's
-    "emulator": ("errors", "pacing.limits", "x.codes"),
+    "emulator": ("errors", "pacing.limits", "snowflake", "x.codes"),
 }
 
 #: a third-party module -> the only places that may import it (``aiohttp`` alone is its client)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bulklike.pacing import pacer as pacer_module
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import (
@@ -25,6 +26,7 @@ from bulklike.pacing.pacer import (
 )
 from bulklike.pacing.windows import ServerWait, margin_for, server_wait
 from tests.helpers.clock import FakeClock
+from tests.helpers.examples import examples
 from tests.helpers.pacing import DAY, NOW, A, R, U, most_in_window
 
 
@@ -361,6 +363,7 @@ async def test_min_interval_spaces_sends_in_real_time(make: Callable[..., Pacer]
     assert loop.time() - start >= 0.09
 
 
+@pytest.mark.slow
 async def test_fully_used_with_a_server_that_agrees(make: Callable[..., Pacer], clock: FakeClock) -> None:
     """300/150s, answers after 0.2 s, ten windows: no 429 from a strict server, >= 99% of each window used."""
     lim = Limit(300, 150.0)
@@ -396,19 +399,25 @@ _events = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=_events)
 async def test_no_send_before_the_servers_reset(
     tmp_path: Path, events: list[tuple[bool, dict[str, str], float]]
 ) -> None:
     """Whatever the headers of 429s and successes: the next send waits for every reset they name,
     a bare 429 backs off, and only the 13th refusal in a row with a reset, or a bare one after a
-    day of them, gives up."""
+    day of them, gives up.
+
+    The pacer re-checks a pause every second (for stop requests and the progress line, which this
+    test has none of); bare 429s back off for hours, so it naps an hour at a time here, else each
+    example would cost thousands of event-loop turns and say nothing more."""
     clock = FakeClock(NOW + 0.37)
     folder = tempfile.mkdtemp(dir=tmp_path)
     ledger = Ledger(f"{folder}/l.sqlite3", app="a", user="u", now=clock())
     pacer = Pacer(ledger, (Limit(30, 60.0),), (), timeout=5.0, clock=clock, sleep=clock.sleep)
     not_before, in_a_row, streak_since = clock(), 0, clock()
+    patch = pytest.MonkeyPatch()
+    patch.setattr(pacer_module, "_POLL_S", 3600.0)
     try:
         for refused, headers, gap in events:
             clock.now += gap
@@ -437,4 +446,5 @@ async def test_no_send_before_the_servers_reset(
                 assert pacer.waiting is not None and pacer.waiting.until >= not_before - 1e-6
         assert await pacer.acquire() is not None and clock() >= not_before
     finally:
+        patch.undo()
         pacer.ledger.close()
