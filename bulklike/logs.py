@@ -126,6 +126,9 @@ class SilentLogger:
     def _drop(self, event: str, /, **values: Any) -> None:
         return None
 
+    def is_enabled_for(self, _level: int) -> bool:
+        return False
+
     debug = info = warning = error = critical = exception = _drop
 
 

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from bulklike.auth.endpoints import Endpoints
 from bulklike.auth.tokens import TokenEntry, TokenStore
@@ -14,6 +15,9 @@ from bulklike.credentials import Secret
 from bulklike.errors import ConfigError
 from bulklike.x.refresh import TokenRefresher, Tokens
 from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
+
+if TYPE_CHECKING:
+    from bulklike.x.client import XClient
 
 
 def stored_tokens(profile: str | None) -> TokenEntry | None:
@@ -63,6 +67,20 @@ def make_signer(
         timeout=settings.timeout,
         load=_loader(store, settings.profile),
         hold=holder.hold,
+    )
+
+
+def make_client(settings: Settings) -> XClient:
+    """The HTTP client of a call that sends; imported here, so a dry run never loads the network stack."""
+    from bulklike.x.client import XClient
+
+    return XClient(
+        base_url=settings.base_url,
+        api=settings.api,
+        signer=make_signer(settings),
+        timeout=settings.timeout,
+        concurrency=settings.concurrency,
+        user_id=settings.user_id,
     )
 
 

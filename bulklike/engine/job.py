@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
@@ -48,7 +48,7 @@ class Parts:
     settings: Settings
     journal: Journal
     ledger: Ledger
-    client: XClient
+    client: XClient | None  # None until a call sends: a dry run never opens it
     retry: RetryPolicy
     force: bool  # take over a journal bound to another account
     log: Logger
@@ -135,10 +135,11 @@ class Job:
         deliver = self._deliver if self.wants_results else None
         self.recorder = Recorder(journal, self.outbox, deliver=deliver, undo=undo, log=self.log)
         retry = parts.retry
+        client = cast("XClient", parts.client)  # None only in a dry run, whose runner never starts
         self.runner = Runner(
             journal,
             self.pacer,
-            parts.client,
+            client,
             self.recorder,
             concurrency=settings.concurrency,
             retry=RetryPolicy(
@@ -155,13 +156,11 @@ class Job:
             sleep=parts.sleep,
             log=self.log,
             switch=(
-                SwitchToV2(settings, parts.client, self.pacer, journal, resolve_user_id, log=self.log)
+                SwitchToV2(settings, client, self.pacer, journal, resolve_user_id, log=self.log)
                 if settings.auto
                 else None
             ),
-            gate=None
-            if settings.user_id
-            else AccountGate(parts.client, settings, journal, parts.ledger, force=parts.force),
+            gate=None if settings.user_id else AccountGate(client, settings, journal, parts.ledger, force=parts.force),
             state=self.state,
         )
         self.runner.outage.state.never_s = settings.never_answered_s  # a loopback API never answering: a wrong port

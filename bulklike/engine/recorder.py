@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -49,6 +50,10 @@ class Recorder:
         # bound once: the lazy proxy structlog.get_logger() returns rebuilds a logger on every call,
         # which cost more than the log line itself on the per-like path; SILENT for the library
         self._log = (log if log is not None else SILENT).bind()
+        # one `outcome` event per like is a debug event (the summary and progress carry the counts): at
+        # the default level not even its fields are gathered; a failure is always a warning
+        enabled = getattr(self._log, "is_enabled_for", None)
+        self._per_like = enabled(logging.DEBUG) if callable(enabled) else True
 
     def add(self, record: Record) -> None:
         self._buffer.append(record)
@@ -123,18 +128,20 @@ class Recorder:
             return
         self.counts[record.status] += 1
         self.outbox.write_record(record)
-        event: dict[str, Any] = {
-            "tweet_id": record.tweet_id,
-            "status": record.status,
-            "attempts": record.attempts,
-            "http_status": record.http_status,
-        }
-        if record.error_code is not None:
-            event["error_code"] = record.error_code
-        if record.status == "failed":
-            self._log.warning("outcome", message=record.message, **event)
-        else:
-            self._log.info("outcome", **event)
+        failed = record.status == "failed"
+        if failed or self._per_like:
+            event: dict[str, Any] = {
+                "tweet_id": record.tweet_id,
+                "status": record.status,
+                "attempts": record.attempts,
+                "http_status": record.http_status,
+            }
+            if record.error_code is not None:
+                event["error_code"] = record.error_code
+            if failed:
+                self._log.warning("outcome", message=record.message, **event)
+            else:
+                self._log.debug("outcome", **event)
 
     async def run(self) -> None:
         """Flush shortly after records arrive, until cancelled (the owner flushes once more)."""

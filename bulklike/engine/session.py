@@ -25,7 +25,6 @@ from bulklike.auth.identity import (
     known_user_id,
     ledger_keys,
 )
-from bulklike.auth.signer import make_signer, stored_tokens
 from bulklike.config import CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file, require_credentials
 from bulklike.credentials import Credentials
 from bulklike.engine.job import Call, Job, Output, Parts
@@ -41,7 +40,6 @@ from bulklike.plan import Plan
 from bulklike.report import Progress, RunReport
 from bulklike.results import Result
 from bulklike.store.journal import Journal
-from bulklike.x.client import XClient
 
 __all__ = ["Call", "Output", "RetryPolicy", "Session"]
 
@@ -51,6 +49,9 @@ async def confirm_account(settings: Settings, journal: Journal) -> str:
     known = known_user_id(settings, journal)
     if known is not None:
         return known
+    from bulklike.auth.signer import make_signer  # the signer and the client load oauthlib and aiohttp: by need
+    from bulklike.x.client import XClient
+
     signer = make_signer(settings)  # not a refreshing one: stored tokens come with their user id
     # --api auto on an app without v1.1 access: verify_credentials answers 453, users/me knows
     tries = [settings, settings.as_v2()] if settings.auto else [settings]
@@ -171,6 +172,8 @@ class Session:
                 name: {k: v for k, v in table.items() if k not in CREDENTIAL_KEYS} if isinstance(table, dict) else table
                 for name, table in data.get("profiles", {}).items()
             }
+        from bulklike.auth.signer import stored_tokens
+
         # without given credentials, the user's tokens may come from the token store (`bulklike auth`), last
         return build_settings(flags, env, data, None if credentials is not None else stored_tokens)
 
@@ -206,19 +209,6 @@ class Session:
             )
             if ledger.future_s > STEP_S:  # the clock went back since: those sends are counted, the safe way
                 self._log.warning("ledger_ahead_of_clock", ahead_s=round(ledger.future_s, 1))
-            try:
-                client = XClient(
-                    base_url=settings.base_url,
-                    api=settings.api,
-                    signer=make_signer(settings),
-                    timeout=settings.timeout,
-                    concurrency=settings.concurrency,
-                    user_id=settings.user_id,
-                )
-                await client.__aenter__()
-            except BaseException:
-                ledger.close()
-                raise
         except BaseException:
             journal.close()
             raise
@@ -226,7 +216,7 @@ class Session:
             settings=settings,
             journal=journal,
             ledger=ledger,
-            client=client,
+            client=None,
             retry=self._retry,
             force=self._force,
             log=self._log,
@@ -250,7 +240,8 @@ class Session:
                 await self._job.close()
         finally:
             try:
-                await parts.client.__aexit__(None, None, None)
+                if parts.client is not None:
+                    await parts.client.__aexit__(None, None, None)
             finally:
                 parts.ledger.close()
                 parts.journal.close()
@@ -260,9 +251,20 @@ class Session:
             raise RuntimeError("use the Session inside 'async with' (it is not open)")
         return self._parts
 
-    async def _new_job(self, call: Call) -> Job:
-        """One call at a time: a call still running (a loop left with ``break``) is stopped first."""
+    async def _open_client(self) -> Parts:
+        """The HTTP client, opened by the first call that sends: a dry run never imports the network stack."""
         parts = self._open_parts()
+        if parts.client is None:
+            from bulklike.auth.signer import make_client
+
+            client = make_client(parts.settings)
+            await client.__aenter__()
+            self._parts = parts = dataclasses.replace(parts, client=client)
+        return parts
+
+    async def _new_job(self, call: Call, *, sends: bool = True) -> Job:
+        """One call at a time: a call still running (a loop left with ``break``) is stopped first."""
+        parts = await self._open_client() if sends else self._open_parts()
         if self._job is not None:
             await self._job.close()
         self._job = job = Job(parts, call)
@@ -363,7 +365,7 @@ class Session:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
         call = Call(sources=sources, feed=feed, retry_failed=retry_failed, unlike=unlike, filters=filters, dry_run=True)
-        job = await self._new_job(dataclasses.replace(call, results=bool(on_invalid)))
+        job = await self._new_job(dataclasses.replace(call, results=bool(on_invalid)), sends=False)
         return await job.plan(on_invalid)
 
     # -- while a call runs -----------------------------------------------------------------------

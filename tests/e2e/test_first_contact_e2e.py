@@ -92,7 +92,7 @@ async def test_what_an_interrupted_run_left_is_named_before_the_first_send(
     workspace.write("b.txt", "\n".join(ids(2, start=2_000_000)) + "\n")
     async with emulator() as emu:
         first = await workspace.cli("run", "a.txt", "--max-likes", "2", *workspace.base_args(emu))
-        second = await workspace.cli("run", "b.txt", *workspace.base_args(emu))
+        second = await workspace.cli("run", "b.txt", *workspace.base_args(emu), "--log-level", "debug")
     assert first.code == 75, first.stderr
     assert second.code == 0, second.stderr
     err = second.stderr

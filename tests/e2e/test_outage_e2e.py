@@ -84,6 +84,8 @@ async def test_api_gone_longer_than_the_retry_budget_and_back(workspace: Workspa
         "3",
         "--log-format",
         "json",
+        "--log-level",
+        "debug",  # the per-like `outcome` events say how far the run is
         "--no-progress",
     ]
     run = await workspace.start(*args)

@@ -271,7 +271,7 @@ async def run_harness(cfg: HarnessConfig, folder: Path, log: Any = print) -> Rep
             "--log-format",
             "json",
             "--log-level",
-            "info",
+            "debug",  # the per-like `outcome` events count the kill's moment
             "--no-progress",
         ]
         start_s, read_s = await calibrate(inputs, folder, env)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulklike.x.classify import Answer, Kind, TransportError, classify, fatal_hint
+from bulklike.emulator.tweets import tweet_object
+from bulklike.x.classify import Answer, Kind, TransportError, _tweet_at_a_glance, classify, fatal_hint
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -63,6 +64,7 @@ def test_recorded_v1_successes(uri: str, status: int, body: bytes) -> None:
     action = "unlike" if "destroy" in uri else "like"
     outcome = classify(Answer(status, body), action)
     assert outcome.kind is Kind.DONE and outcome.status == ("unliked" if action == "unlike" else "liked")
+    assert _tweet_at_a_glance(body)  # X's own answers take the quick look, not the full parse
 
 
 @pytest.mark.parametrize(
@@ -168,3 +170,27 @@ def test_an_unlike_answered_144_is_not_liked_and_other_missing_codes_stay_not_fo
     gone = json.dumps({"errors": [{"code": 421, "message": "This Tweet is no longer available."}]}).encode()
     assert classify(Answer(404, gone), "unlike").status == "not_found"
     assert classify(Answer(200, b'{"data":{"liked":false}}'), "unlike").status == "unliked"  # v2: either way
+
+
+def _emulated_tweet(text: str = "") -> bytes:
+    obj = tweet_object("1072250532645998596", favorited=True, favorite_count=5)
+    if text:
+        obj["text"] = text
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def test_a_like_answer_cut_anywhere_is_never_a_success() -> None:
+    """The quick look at a tweet object (no full parse) still refuses every prefix of one, also those
+    that end with a nested object's ``}``."""
+    body = _emulated_tweet()
+    assert classify(Answer(200, body)).status == "liked"
+    assert any(body[:cut].endswith(b"}") for cut in range(1, len(body)))  # such cuts exist
+    assert all(classify(Answer(200, body[:cut])).kind is Kind.RETRYABLE for cut in range(1, len(body)))
+
+
+@pytest.mark.parametrize("text", ["unbalanced { brace", "two }} closers", "{[]}", 'quoted \\" and }'])
+def test_a_tweet_whose_text_holds_braces_is_parsed_and_still_a_success(text: str) -> None:
+    body = _emulated_tweet(text)
+    assert classify(Answer(200, body)).status == "liked"
+    assert classify(Answer(200, body), "unlike").status == "unliked"
+    assert all(classify(Answer(200, body[:cut])).kind is Kind.RETRYABLE for cut in range(1, len(body)))
