@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from bulklike.engine.session import Session
     from bulklike.errors import ApiError, BulklikeError, ConfigError, FatalApiError, InputError, JournalError
     from bulklike.plan import Plan
-    from bulklike.report import Progress, RunReport
+    from bulklike.report import Progress, RunReport, StopReason
     from bulklike.results import Result, Status
 
     __version__: str
@@ -43,6 +43,7 @@ _HOMES = {
     "RunReport": "bulklike.report",
     "Session": "bulklike.engine.session",
     "Status": "bulklike.results",
+    "StopReason": "bulklike.report",
 }
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "RunReport",
     "Session",
     "Status",
+    "StopReason",
     "__version__",
 ]
 

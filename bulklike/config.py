@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import os
 import stat
 import tomllib
@@ -22,8 +23,9 @@ from typing import Any, Literal
 from bulklike.auth.tokens import TokenEntry
 from bulklike.credentials import Credentials, Secret, fingerprint
 from bulklike.errors import ConfigError
+from bulklike.pacing.limits import DAY, Limit, default_limits, parse_limit
 from bulklike.pacing.limits import KEEP_S as MAX_WINDOW_S
-from bulklike.pacing.limits import Limit, default_limits, parse_limit
+from bulklike.pacing.outage import NEVER_S
 
 Api = Literal["v1.1", "v2"]
 #: ``--api`` values: ``auto`` (the default) starts on v1.1 and moves to v2 on a 453
@@ -35,6 +37,9 @@ DEFAULT_CONCURRENCY = 4
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_MIN_INTERVAL_S = 1.0
+#: upper bounds: past these a value is a typo (100000000 workers, a timeout past any timer's range)
+MAX_CONCURRENCY = 1000
+MAX_TIMEOUT_S = 3600.0
 #: X's documented roots for both versions (``https://api.twitter.com`` still answers and is accepted as ``--base-url``)
 BASE_URLS: dict[str, str] = {"v1.1": "https://api.x.com", "v2": "https://api.x.com"}
 #: the hosts of X's real API, where a dry run notes that likes need an Enterprise plan
@@ -106,20 +111,49 @@ class Settings:
             return max((lim.interval_s for lim in limits), default=self.min_interval)
         return self.min_interval
 
+    @property
+    def never_answered_s(self) -> float | None:
+        """How long a run waits for an API that has never answered it before saying so: a minute on loopback
+        (the emulator, a proxy: a wrong port), else ``None`` (the whole ``--offline-timeout``: an outage)."""
+        return NEVER_S if local_api(self.base_url) else None
+
 
 def check_base_url(url: str) -> str:
     """Accept https anywhere, plain http only to loopback; return the URL without trailing slash."""
-    parts = urllib.parse.urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise ConfigError(f"--base-url {url!r}: not a valid URL") from None
     if parts.scheme not in ("http", "https") or not host:
         raise ConfigError(f"--base-url {url!r}: expected an https:// URL")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.username is not None or parts.password is not None:  # requests are signed, never user:pass@
+        raise ConfigError("--base-url: must not contain a user name or password (user:pass@host)")
+    if parts.scheme == "http" and not is_loopback(host):
         raise ConfigError(f"--base-url {url!r}: plain http is allowed only to loopback (127.0.0.1, ::1, localhost)")
     return url.rstrip("/")
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
+def _url(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"base_url: expected a URL (a string), got {value!r}")
+    return value
+
+
+def local_api(url: str) -> bool:
+    """Whether the API is on this machine (the emulator, a proxy): a run there that never got an answer
+    is a wrong address, not an outage to wait out."""
+    return is_loopback((urllib.parse.urlsplit(url).hostname or "").lower())
+
+
+def is_loopback(host: str) -> bool:
+    """The one loopback rule: ``localhost``, 127.0.0.0/8 or ``::1`` (as ``urlsplit(...).hostname`` gives it).
+
+    Decided by ``ipaddress``, never by a prefix: ``127.evil.example`` is a name anyone can register."""
+    if host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -142,6 +176,11 @@ def read_config_file(path: str | None, *, warn: list[str]) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
+    try:
+        _table(data, "credentials")
+        _table(data, "profiles")
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     # POSIX mode bits only: Windows reports every file as 0o666 and guards files with ACLs instead
     if os.name == "posix" and _holds_secrets(data) and os.stat(path).st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         warn.append(f"{path} holds credentials and can be read by other users; run: chmod 600 {path}")
@@ -149,7 +188,7 @@ def read_config_file(path: str | None, *, warn: list[str]) -> dict[str, Any]:
 
 
 def _holds_secrets(data: Mapping[str, Any]) -> bool:
-    tables = [data.get("credentials", {})] + list(data.get("profiles", {}).values())
+    tables = [_table(data, "credentials"), *_table(data, "profiles").values()]
     return any(isinstance(t, dict) and any(t.get(k) for k in (*CREDENTIAL_KEYS, "client_secret")) for t in tables)
 
 
@@ -183,14 +222,41 @@ def _limits(values: Any, key: str) -> tuple[Limit, ...] | None:
     return limits
 
 
-def _typed(key: str, value: Any, kind: type) -> Any:
+def _typed(key: str, value: Any, kind: type, *, most: float | None = None) -> Any:
+    """A number from a flag, the environment or TOML: ``true`` is not 1, 4.5 is not 4, and
+    ``inf``/``nan`` are refused here rather than deep in a timer or a journal constraint."""
+    name = "a whole number" if kind is int else "a number"
+    if isinstance(value, bool) or (kind is int and isinstance(value, float)):
+        raise ConfigError(f"{key}: expected {name}, got {value!r}")
     try:
         result = kind(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{key}: expected {kind.__name__}, got {value!r}") from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ConfigError(f"{key}: expected {name}, got {value!r}") from exc
+    if kind is float and not math.isfinite(result):
+        raise ConfigError(f"{key}: expected a finite number, got {value!r}")
     if kind in (int, float) and result < 0:
         raise ConfigError(f"{key}: must not be negative")
+    if most is not None and result > most:
+        raise ConfigError(f"{key}: at most {most:g}, got {value!r}")
     return result
+
+
+def _path(merged: Mapping[str, Any], key: str) -> str | None:
+    """A file path setting: a non-empty string (``journal = []`` once became a file named "[]")."""
+    value = merged.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{key}: expected a file path (a string), got {value!r}")
+    return value
+
+
+def _table(data: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """``credentials`` / ``profiles`` must be TOML tables (``[credentials]``, ``[profiles.NAME]``)."""
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: expected a table ([{key}]), got {type(value).__name__}")
+    return value
 
 
 def _from_store(creds: dict[str, Any], entry: TokenEntry, profile: str | None) -> None:
@@ -224,7 +290,7 @@ def build_settings(
 
     creds: dict[str, Any] = {}
     keys = (*CREDENTIAL_KEYS, *APP_KEYS)
-    file_creds = {**data.get("credentials", {}), **{k: v for k, v in profile.items() if k in keys}}
+    file_creds = {**_table(data, "credentials"), **{k: v for k, v in profile.items() if k in keys}}
     for key in keys:
         value = env.get(ENV_NAMES[key]) or file_creds.get(key) or ""
         creds[key] = Secret(str(value))
@@ -249,34 +315,43 @@ def build_settings(
     user_default, app_default = default_limits(api)
     user_limits = _limits(merged.get("quota"), "quota")
     app_limits = _limits(merged.get("app_quota"), "app_quota")
-    concurrency = _typed("concurrency", merged.get("concurrency", DEFAULT_CONCURRENCY), int)
+    concurrency = _typed("concurrency", merged.get("concurrency", DEFAULT_CONCURRENCY), int, most=MAX_CONCURRENCY)
     if concurrency < 1:
         raise ConfigError("concurrency: must be at least 1")
     max_attempts = _typed("max_attempts", merged.get("max_attempts", DEFAULT_MAX_ATTEMPTS), int)
     if max_attempts < 1:
         raise ConfigError("max_attempts: must be at least 1")
-    timeout = _typed("timeout", merged.get("timeout", DEFAULT_TIMEOUT_S), float)
+    timeout = _typed("timeout", merged.get("timeout", DEFAULT_TIMEOUT_S), float, most=MAX_TIMEOUT_S)
     if timeout <= 0:
         raise ConfigError("timeout: must be positive")
     return Settings(
         credentials=credentials,
         api=api,  # type: ignore[arg-type]
-        base_url=check_base_url(str(merged.get("base_url") or BASE_URLS[api])),
+        base_url=check_base_url(_url(merged.get("base_url")) or BASE_URLS[api]),
         concurrency=concurrency,
         timeout=timeout,
         max_attempts=max_attempts,
-        min_interval=_typed("min_interval", merged.get("min_interval", DEFAULT_MIN_INTERVAL_S), float),
+        min_interval=_typed("min_interval", merged.get("min_interval", DEFAULT_MIN_INTERVAL_S), float, most=DAY),
         spread=bool(merged.get("spread", False)),
         user_limits=user_default if user_limits is None else user_limits,
         app_limits=app_default if app_limits is None else app_limits,
-        journal=str(merged.get("journal", DEFAULT_JOURNAL)),
-        ledger=str(merged["ledger"]) if merged.get("ledger") else None,
+        journal=_path(merged, "journal") or DEFAULT_JOURNAL,
+        ledger=_path(merged, "ledger"),
         user_id=str(merged["user_id"]) if merged.get("user_id") else None,
         profile=profile_name,
         stored=entry,
         auto=auto,
         given=frozenset(key for key in ("base_url", "quota", "app_quota") if merged.get(key)),
     )
+
+
+def has_credentials(settings: Settings) -> bool:
+    """Whether a usable set of credentials is present (a dry run goes on without one)."""
+    try:
+        require_credentials(settings)
+    except ConfigError:
+        return False
+    return True
 
 
 def require_credentials(settings: Settings) -> None:

@@ -9,7 +9,8 @@
     ├── OutputError                  the results output cannot be written (a full disk; the CLI's only)
     └── ApiError                     an answer from the API that ends the run
         └── FatalApiError            exit 3: credentials, suspension, lock, automation flag
-            └── AuthExpired          exit 3: stored tokens can no longer be renewed (run `auth`)
+            ├── AuthExpired          exit 3: stored tokens can no longer be renewed (run `auth`)
+            └── TlsRefused           exit 3: the server's certificate failed verification
 
 ``Session.like()`` and ``undo()`` raise these (a fatal answer after the last result, the unsent
 IDs left pending); misuse of the API itself (a Session not entered, one string instead of an
@@ -65,3 +66,7 @@ class FatalApiError(ApiError):
 
 class AuthExpired(FatalApiError):
     """The OAuth 2.0 token cannot be renewed (refresh refused or impossible): ``bulklike auth`` again."""
+
+
+class TlsRefused(FatalApiError):
+    """The server's TLS certificate failed verification: nothing was sent, and waiting will not fix it."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Iterable, MutableMapping
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import structlog
 
@@ -96,19 +96,34 @@ def configure(
     )
 
 
-def get_logger() -> Any:
+class Logger(Protocol):
+    """What the engine needs of a logger: events with keys. structlog's bound loggers fit, so does ``SILENT``."""
+
+    def bind(self, **values: Any) -> Logger: ...
+
+    def debug(self, event: str, /, **values: Any) -> Any: ...
+
+    def info(self, event: str, /, **values: Any) -> Any: ...
+
+    def warning(self, event: str, /, **values: Any) -> Any: ...
+
+    def error(self, event: str, /, **values: Any) -> Any: ...
+
+
+def get_logger() -> Logger:
     """The CLI's logger, as ``configure`` set it up."""
-    return structlog.get_logger("bulklike")
+    logger: Logger = structlog.get_logger("bulklike")
+    return logger
 
 
 class SilentLogger:
     """Drops every event, without touching structlog's global configuration: what the engine logs
     to when it is used as a library (the Python API prints nothing)."""
 
-    def bind(self, **_values: Any) -> SilentLogger:
+    def bind(self, **values: Any) -> SilentLogger:
         return self
 
-    def _drop(self, _event: str, **_values: Any) -> None:
+    def _drop(self, event: str, /, **values: Any) -> None:
         return None
 
     debug = info = warning = error = critical = exception = _drop

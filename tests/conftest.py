@@ -13,7 +13,19 @@ import pytest
 
 from bulklike.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from tests.helpers.clock import FakeClock
+from tests.helpers.examples import load_profile
 from tests.helpers.workspace import DEMO_ENV, ROOT, EmulatorFactory, Workspace
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The hypothesis profile: ``HYPOTHESIS_PROFILE=dev`` for the fast loop (README, Development)."""
+    load_profile()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (stable otherwise): under ``-n 4`` the longest runs then overlap with the rest,
+    instead of one of them starting last and leaving three workers idle until it ends."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ one-shot loopback server for the redirect), ``tokens`` (the token store of ``bul
 ``signer`` (settings -> the request signer, with refresh for stored OAuth 2.0 tokens) and ``identity``
 (the account is the numeric user id the API confirmed: ledger keys and journal binding).
 
-May import ``x``, ``credentials``, ``errors``, ``config``, ``store``, ``paths`` (the token store's place)
-and ``pacing`` (the ledger's account key); never the engine or the CLI (ARCHITECTURE.md).
+May import ``x``, ``credentials``, ``errors``, ``config`` (also for the one loopback rule), ``store``,
+``paths`` (the token store's place), ``pacing`` (the ledger's account key) and ``snowflake`` (the ID
+rule); never the engine or the CLI (ARCHITECTURE.md).
 """

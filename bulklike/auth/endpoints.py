@@ -10,15 +10,10 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Final
 
-from bulklike.config import check_base_url
+from bulklike.config import check_base_url, is_loopback
 
 DEFAULT_API: Final = "https://api.x.com"
 DEFAULT_WEB: Final = "https://x.com"
-
-
-def _is_loopback(url: str) -> bool:
-    host = (urllib.parse.urlsplit(url).hostname or "").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +24,8 @@ class Endpoints:
     @classmethod
     def for_base(cls, base_url: str | None) -> Endpoints:
         api = check_base_url(base_url) if base_url else DEFAULT_API
-        return cls(api=api, web=api if _is_loopback(api) else DEFAULT_WEB)
+        loopback = is_loopback(urllib.parse.urlsplit(api).hostname or "")
+        return cls(api=api, web=api if loopback else DEFAULT_WEB)
 
     @property
     def request_token(self) -> str:
@@ -54,7 +50,3 @@ class Endpoints:
     @property
     def revoke(self) -> str:
         return f"{self.api}/2/oauth2/revoke"
-
-    @property
-    def users_me(self) -> str:
-        return f"{self.api}/2/users/me"

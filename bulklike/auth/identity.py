@@ -14,10 +14,11 @@ import asyncio
 import json
 from typing import TYPE_CHECKING
 
-from bulklike.config import Settings
+from bulklike.config import Settings, has_credentials
 from bulklike.credentials import fingerprint
 from bulklike.errors import ConfigError, FatalApiError
 from bulklike.pacing.ledger import Ledger
+from bulklike.snowflake import is_id
 from bulklike.store.journal import Journal
 from bulklike.x.account import Problem
 from bulklike.x.classify import Kind, classify, fatal_hint
@@ -56,24 +57,35 @@ def provisional_key(settings: Settings, journal: Journal) -> str:
     if known:
         return account_key(known)
     prefix = settings.credentials.access_token.reveal().split("-", 1)[0]
-    if prefix.isdigit() and len(prefix) <= 19:
+    if is_id(prefix):
         return account_key(prefix)
     return settings.credentials.token_id
 
 
-def check_binding(journal: Journal, user_id: str | None, *, force: bool) -> None:
-    """Refuse a journal bound to another account (unless ``--force``); bind it when ``user_id`` is confirmed."""
+ANONYMOUS = "-"
+"""The ledger key of a dry run without credentials: no fingerprint, so it counts no one's sends."""
+
+
+def ledger_keys(settings: Settings, journal: Journal, user_id: str | None) -> tuple[str, str]:
+    """The (app, user) keys a run's ledger counts under: the confirmed account, else the provisional key."""
+    if not has_credentials(settings):
+        return ANONYMOUS, ANONYMOUS
+    return settings.credentials.app_id, account_key(user_id) if user_id else provisional_key(settings, journal)
+
+
+def check_binding(journal: Journal, user_id: str | None, *, force: bool, bind: bool = True) -> None:
+    """Refuse a journal bound to another account (unless ``--force``); bind it when ``user_id`` is confirmed
+    (not with ``bind=False``: a dry run sends nothing, so it claims no journal)."""
     if user_id is None:
         return
     key = account_key(user_id)
     saved = journal.get_meta(ACCOUNT_META)
-    # a key with ":" was written by versions that named an account by its token: not comparable
-    if saved is not None and saved != key and ":" not in saved and not force:
+    if saved is not None and saved != key and not force:
         raise ConfigError(
             f"{journal.path} was made with another account; use that account, "
             "another --journal, or --force to take it over"
         )
-    if saved != key:
+    if saved != key and bind:
         journal.set_meta(ACCOUNT_META, key)
 
 

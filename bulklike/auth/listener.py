@@ -8,13 +8,13 @@ only, so commands other than ``auth --oauth2`` never load it.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import urllib.parse
 from types import TracebackType
 from typing import Final
 
 from aiohttp import web
 
+from bulklike.config import is_loopback
 from bulklike.errors import ConfigError
 
 DEFAULT_REDIRECT_URI: Final = "http://127.0.0.1:8976/callback"
@@ -30,11 +30,10 @@ def loopback_address(redirect_uri: str) -> tuple[str, int, str]:
     parts = urllib.parse.urlsplit(redirect_uri)
     host = parts.hostname or ""
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
         port = parts.port
     except ValueError:
-        loopback, port = False, None
-    if parts.scheme != "http" or not loopback or port is None:
+        port = None
+    if parts.scheme != "http" or not is_loopback(host) or port is None:
         raise ConfigError(
             f"--redirect-uri {redirect_uri!r}: bulklike can listen only on http://127.0.0.1:PORT/PATH; "
             "for another redirect URI use --paste"

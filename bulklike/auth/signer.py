@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 from bulklike.auth.endpoints import Endpoints
 from bulklike.auth.tokens import TokenEntry, TokenStore
-from bulklike.config import Settings
+from bulklike.config import Settings, has_credentials
 from bulklike.credentials import Secret
+from bulklike.errors import ConfigError
 from bulklike.x.refresh import TokenRefresher, Tokens
 from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
 
@@ -25,16 +27,28 @@ def again_command(profile: str | None, *, oauth2: bool) -> str:
     return f"run `{command}` again"
 
 
+class NoCredentials:
+    """The signer of a dry run without credentials: it never sends, and says why if it were asked to."""
+
+    def authorization(self, method: str, url: str, params: Sequence[tuple[str, str]] = ()) -> str:
+        raise ConfigError("no credentials: only --dry-run works without them")
+
+
 def make_signer(
     settings: Settings, *, store: TokenStore | None = None, clock: Callable[[], float] = time.time
 ) -> Signer:
-    """OAuth 1.0a when its four values are set; else the OAuth 2.0 token, refreshing when it can."""
+    """OAuth 1.0a when its four values are set; else the OAuth 2.0 token, refreshing when it can; with no
+    usable credentials at all (a dry run needs none), one that refuses to sign."""
     creds = settings.credentials
+    if not has_credentials(settings):
+        return NoCredentials()
     if creds.has_oauth1:
         return OAuth1Signer(creds)
     entry = settings.stored
     if entry is None or entry.kind != "oauth2" or creds.bearer_token != entry.access_token:
         return BearerSigner(creds.bearer_token)  # from the environment or the config: used as it is
+    store = store or TokenStore()
+    holder = _Holder(store, settings.profile, entry)
     return TokenRefresher(
         access_token=entry.access_token,
         refresh_token=entry.refresh_token,
@@ -43,11 +57,12 @@ def make_signer(
         client_id=creds.client_id or entry.client_id,
         client_secret=creds.client_secret,
         token_url=Endpoints.for_base(settings.base_url).token,
-        save=_saver(store or TokenStore(), settings.profile, entry),
+        save=holder.save,
         again=again_command(settings.profile, oauth2=True),
         clock=clock,
         timeout=settings.timeout,
-        load=_loader(store or TokenStore(), settings.profile),
+        load=_loader(store, settings.profile),
+        hold=holder.hold,
     )
 
 
@@ -61,14 +76,30 @@ def _loader(store: TokenStore, profile: str | None) -> Callable[[], Tokens | Non
     return load
 
 
-def _saver(
-    store: TokenStore, profile: str | None, entry: TokenEntry
-) -> Callable[[Secret, Secret, float | None, float], None]:
-    def save(access: Secret, refresh: Secret, lifetime: float | None, now: float) -> None:
+class _Holder:
+    """The token store held across one refresh: ``hold()`` takes its lock and proves it writable
+    before the request; ``save`` writes the new tokens under that same lock (taking it again from
+    this process would wait on itself)."""
+
+    def __init__(self, store: TokenStore, profile: str | None, entry: TokenEntry) -> None:
+        self.store, self.profile, self.entry = store, profile, entry
+        self._put: Callable[[str | None, TokenEntry, float], None] | None = None
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        with self.store.holding() as put:
+            self._put = put
+            try:
+                yield
+            finally:
+                self._put = None
+
+    def save(self, access: Secret, refresh: Secret, lifetime: float | None, now: float) -> None:
         expires_at = None if lifetime is None else now + lifetime
         updated = dataclasses.replace(
-            entry, access_token=access, refresh_token=refresh, expires_at=expires_at, lifetime=lifetime
+            self.entry, access_token=access, refresh_token=refresh, expires_at=expires_at, lifetime=lifetime
         )
-        store.put(profile, updated, now=now)
-
-    return save
+        if self._put is not None:
+            self._put(self.profile, updated, now)
+        else:
+            self.store.put(self.profile, updated, now=now)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -88,7 +89,7 @@ class TokenEntry:
         if not all(isinstance(v, str) for v in texts.values()) or not texts["access_token"]:
             raise ValueError("entry with a missing or malformed token")
         numbers = {name: data.get(name) for name in ("expires_at", "lifetime", "saved_at")}
-        if not all(v is None or isinstance(v, int | float) for v in numbers.values()):
+        if not all(v is None or (isinstance(v, int | float) and math.isfinite(v)) for v in numbers.values()):
             raise ValueError("entry with a malformed time")
         scopes = data.get("scopes", [])
         if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
@@ -137,19 +138,19 @@ class TokenStore:
     def load(self) -> dict[str, TokenEntry]:
         """Every profile's entry; ``{}`` when there is no file. Raises ``ConfigError`` when unreadable."""
         try:
-            with open(self.path, encoding="utf-8") as fp:
+            with open(self.path, "rb") as fp:
                 raw = fp.read()
         except FileNotFoundError:
             return {}
         except OSError as exc:
             raise ConfigError(f"{self.path}: cannot read the token store: {exc.strerror}") from exc
-        try:
-            data = json.loads(raw)
+        try:  # UTF-8 only (json.loads would guess UTF-16 from bytes); nesting past the stack is damage too
+            data = json.loads(raw.decode("utf-8"))
             profiles = data["profiles"] if isinstance(data, dict) else None
             if not isinstance(profiles, dict):
                 raise ValueError("no profiles")
             return {str(name): TokenEntry.from_json(entry) for name, entry in profiles.items()}
-        except (ValueError, KeyError) as exc:  # never the exception text: it may quote a token
+        except (ValueError, KeyError, RecursionError) as exc:  # never the exception text: it may quote a token
             raise ConfigError(
                 f"{self.path}: the token store is damaged; delete it and run `bulklike auth` again"
             ) from exc
@@ -164,6 +165,45 @@ class TokenStore:
             entries = self.load()
             entries[profile or DEFAULT_PROFILE] = stamped
             self._write(entries)
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[Callable[[str | None, TokenEntry, float], None]]:
+        """The lock held, and the store proven writable, around a change that must not fail halfway.
+
+        An OAuth 2.0 refresh spends the old refresh token the moment the server answers, so the
+        new one must be savable *before* the request: a store locked by another process past
+        ``lock_wait_s``, a read-only or full directory raise ``ConfigError`` here, with nothing
+        sent. Yields ``put(profile, entry, now)``, which writes under the lock already held."""
+        with self._locked():
+            self._prove_writable()
+
+            def put(profile: str | None, entry: TokenEntry, now: float) -> None:
+                entries = self.load()
+                entries[profile or DEFAULT_PROFILE] = replace(entry, saved_at=now)
+                self._write(entries)
+
+            yield put
+
+    def _prove_writable(self) -> None:
+        """Write, fsync and remove a file as large as the store will be (plus room to grow)."""
+        directory = os.path.dirname(os.path.abspath(self.path))
+        try:
+            size = os.path.getsize(self.path) + 4096
+        except OSError:
+            size = 4096
+        probe = os.path.join(directory, f".{STORE_NAME}.{os.getpid()}.{secrets.token_hex(4)}.probe")
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, b"\0" * size)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: cannot write the token store: {exc.strerror}") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
 
     def remove(self, profile: str | None) -> TokenEntry | None:
         """Forget one profile's entry; returns it (for revoking) or ``None`` when there was none."""
@@ -182,7 +222,9 @@ class TokenStore:
         directory = os.path.dirname(os.path.abspath(self.path))
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
-            lock = filelock.FileLock(self.path + ".lock", timeout=self.lock_wait_s, mode=0o600, fallback_to_soft=False)
+            lock = filelock.FileLock(
+                self.path + ".lock", timeout=self.lock_wait_s, mode=0o600, fallback_to_soft=False, thread_local=False
+            )
             lock.acquire()
         except filelock.Timeout as exc:
             raise ConfigError(

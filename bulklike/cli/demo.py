@@ -29,7 +29,7 @@ from bulklike.config import Settings
 from bulklike.credentials import Credentials, Secret
 from bulklike.emulator import DEMO_ACCOUNT, EmulatorConfig, run_emulator
 from bulklike.emulator.server import RunningEmulator
-from bulklike.engine.runner import RetryPolicy
+from bulklike.engine.session import RetryPolicy
 from bulklike.errors import EXIT_USAGE
 from bulklike.input.filters import Filters, parse_date
 from bulklike.pacing.limits import Limit

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import io
 import os
+import re
 import stat
 import sys
 import time
@@ -23,16 +24,17 @@ from typing import BinaryIO, TextIO
 
 from bulklike.cli.plan import print_plan
 from bulklike.cli.progress import LiveLine, summary_text
+from bulklike.cli.run import without_cause
 from bulklike.cli.signals import drop_stdout, forwarded
 from bulklike.config import Settings, require_credentials
-from bulklike.engine.job import Output
-from bulklike.engine.runner import RetryPolicy
-from bulklike.engine.session import Session
+from bulklike.engine.session import Call, Output, RetryPolicy, Session
 from bulklike.errors import (
+    EXIT_FATAL,
     EXIT_LIMIT,
     EXIT_OK,
     EXIT_PIPE,
     EXIT_SOME_FAILED,
+    EXIT_USAGE,
     BulklikeError,
     ConfigError,
     InputError,
@@ -41,6 +43,7 @@ from bulklike.input.filters import Filters
 from bulklike.input.ingest import Source, close_sources, open_sources
 from bulklike.input.readers import ArchiveKind, InputFormat
 from bulklike.logs import STDERR, get_logger
+from bulklike.report import RunReport, StopReason
 from bulklike.results import Format, check_results_file
 from bulklike.store.journal import Journal
 
@@ -81,7 +84,23 @@ class Streams:
 
 
 def stdin_streams() -> Streams:
-    return Streams(stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr, stdin_is_tty=sys.stdin.isatty())
+    tty = sys.stdin.isatty()
+    return Streams(
+        stdin=_own_stdin(),
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+        stdin_is_tty=tty,
+    )
+
+
+def _own_stdin() -> BinaryIO:
+    """A reader of our own over stdin's descriptor (left open). A pipe is read on a daemon thread that may
+    still be blocked in a read when the run ends (a producer that never closes): on ``sys.stdin.buffer``
+    that read holds a lock the interpreter takes while shutting down, which aborts the process."""
+    try:
+        return open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115 - lives as long as the process
+    except (OSError, ValueError, AttributeError):  # no real stdin (an embedding, a test harness)
+        return sys.stdin.buffer
 
 
 async def run_command(
@@ -93,7 +112,8 @@ async def run_command(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> int:
     """One ``run`` (or ``undo``): returns the exit code; raises BulklikeError for exit 2/3."""
-    require_credentials(settings)
+    if not opts.dry_run:  # a plan needs no account: a list can be checked before an app exists
+        require_credentials(settings)
     inputs = list(opts.inputs)
     if not inputs and not opts.undo and not streams.stdin_is_tty:
         inputs = ["-"]
@@ -114,8 +134,8 @@ async def run_command(
         partial=opts.partial,
     )
     try:
-        session = Session.from_settings(
-            settings,
+        session = Session(
+            settings=settings,
             force=opts.force,
             confirm=not opts.dry_run,
             retry=opts.retry,
@@ -124,8 +144,15 @@ async def run_command(
             sleep=sleep,
         )
         async with session:
-            if not (inputs or opts.undo or opts.retry_failed or session.pending() or owes_results(settings.journal)):
+            queued = session.pending() or session.counts().get("planned", 0)  # a dry run's plan: resumed now
+            if not (inputs or opts.undo or opts.retry_failed or queued or owes_results(settings.journal)):
                 raise InputError(nothing)
+            if queued and not opts.inputs and all(source.empty for source in sources):
+                close_sources(sources)  # no INPUT, and stdin gave nothing (/dev/null, cron): resume the journal
+                sources = []
+            for source in sources:
+                if source.detected is not None:
+                    get_logger().info(f"stdin: read as {source.detected}", read_as=source.detected)
             taken, sources = sources, []  # the session's call closes them from here on
             return await CliRun(session, opts, streams).execute(taken)
     finally:
@@ -169,16 +196,16 @@ class CliRun:
         """stdout's reader went away (``| head``): stop as for a signal; the lines it never took stay owed."""
         self.pipe_broken = True
         self.log.warning("stopping", reason="stdout closed by its reader", detail="unread results stay owed")
-        self.session.stop(exit_code=EXIT_PIPE)
+        self.session.stop()  # the summary says EXIT_PIPE
         drop_stdout(self.streams.stdout)  # no "Exception ignored ... BrokenPipeError" at exit
 
     def on_signal(self, code: int) -> None:
         self.signalled.append(code)
         if len(self.signalled) == 1:
             self.log.warning("stopping", signal=code, detail="finishing requests in flight; again to stop now")
-            self.session.stop(exit_code=code)
+            self.session.stop()
         else:
-            self.session.stop(exit_code=code, now=True)
+            self.session.stop(now=True)
 
     async def execute(self, sources: list[Source]) -> int:
         with forwarded(asyncio.get_running_loop(), self.on_signal, self.opts.install_signals):
@@ -204,7 +231,7 @@ class CliRun:
         drawer = asyncio.create_task(live.run())
         fatal: BulklikeError | None = None
         try:
-            calls = self.session.batches(
+            call = Call(
                 undo=opts.undo,
                 unlike=opts.unlike,
                 filters=opts.filters,
@@ -217,6 +244,7 @@ class CliRun:
                 offline_timeout_s=opts.offline_timeout_s,
                 results=False,  # the outbox writes the lines: no Result objects on the per-like path
             )
+            calls = self.session.batches(call)
             async with contextlib.aclosing(calls) as batches:
                 async for _ in batches:  # nothing comes: this drives the call to its end
                     pass
@@ -229,18 +257,24 @@ class CliRun:
             await asyncio.gather(drawer, return_exceptions=True)
             live.clear()
             STDERR.before_write = STDERR.after_write = None
-        code = self.summarise()
+        code = self.summarise(fatal)
         if fatal is not None:
             raise fatal
         return code
 
-    def summarise(self) -> int:
+    def summarise(self, fatal: BulklikeError | None = None) -> int:
         report = self.session.report
         assert report is not None
-        code, pending = report.exit_code, report.pending
+        signal_code = self.signalled[0] if self.signalled else None
+        code = fatal.exit_code if fatal is not None else exit_code(report, signal_code)
+        pending = report.pending
         if self.pipe_broken and code in (EXIT_OK, EXIT_SOME_FAILED, EXIT_LIMIT):
             code = EXIT_PIPE  # the lines the reader never took are owed: the resume command writes them
         resume = self.opts.resume_command if (pending or self.pipe_broken) and code != EXIT_OK else None
+        if resume is not None:  # never repeat the flag that stopped the run
+            until_past = self.opts.until is not None and self.opts.until <= time.time()
+            v1_refused = fatal is not None and re.search(r"\b453\b", str(fatal)) is not None
+            resume = without_cause(resume, until_past=until_past, v1_refused=v1_refused)
         self.streams.stderr.write(
             summary_text(
                 title=report.command + (" stopped" if pending else " finished"),
@@ -252,7 +286,28 @@ class CliRun:
                 resume=resume,
                 exit_code=code,
                 refused=report.refused,
+                earlier=report.earlier,
             )
         )
         self.streams.stderr.flush()
         return code
+
+
+def exit_code(report: RunReport, signal_code: int | None = None) -> int:
+    """The process exit code of a call that ended with ``report`` (the README's "Exit codes"): the
+    engine says why it stopped, only the CLI speaks in exit codes. ``signal_code``: the signal's code
+    (130, 143) when a signal stopped it."""
+    reason = report.reason
+    if reason is StopReason.STOPPED:
+        return signal_code if signal_code is not None else EXIT_LIMIT
+    if reason in (StopReason.FATAL_ANSWER, StopReason.RATE_LIMITED):
+        return EXIT_FATAL
+    if reason in (StopReason.AUTHORIZATION, StopReason.BAD_INPUT):  # raised as errors, with their codes
+        return EXIT_USAGE
+    if reason is not None and reason.resumable_later and report.pending:
+        return EXIT_LIMIT
+    if report.command == "undo":
+        return EXIT_SOME_FAILED if report.counts.get("failed") else EXIT_OK
+    journal = report.journal_counts
+    some = journal.get("failed") or journal.get("invalid") or report.counts.get("invalid")
+    return EXIT_SOME_FAILED if some else EXIT_OK

@@ -9,11 +9,12 @@ layout and redraws during waits, which is a page of code and no dependency.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from bulklike.cli.timefmt import clock_time, duration
+from bulklike.cli.timefmt import clock_time, duration, plural
 from bulklike.report import Progress as Snapshot
 
 __all__ = ["LiveLine", "Snapshot", "clock_time", "duration", "render", "summary_text"]
@@ -30,21 +31,36 @@ _SHOWN = (
 )
 
 
-def render(snap: Snapshot, width: int = 160) -> str:
-    parts = [f"{snap.done}/{snap.total}{'+' if snap.reading else ''}"]
-    parts.append(
-        " ".join(
-            f"{label} {snap.counts.get(key, 0)}" for key, label in _SHOWN if snap.counts.get(key, 0) or key == "failed"
+def render(snap: Snapshot, width: int = 160, now: float | None = None) -> str:
+    """One frame. Before the first answer it says what is going on (reading, sending) rather than
+    counting zeros: no ``0/0+``, no rate of ``0/h``."""
+    if snap.total == 0 and snap.reading:
+        parts = ["reading the input"]
+    else:
+        parts = [f"{snap.done}/{snap.total}{'+' if snap.reading else ''}"]
+    if snap.done == 0:
+        if snap.total and snap.waiting is None:
+            parts.append("sending, no answer yet")
+    else:
+        parts.append(
+            " ".join(
+                f"{label} {snap.counts.get(key, 0)}"
+                for key, label in _SHOWN
+                if snap.counts.get(key, 0) or key == "failed"
+            )
         )
-    )
-    parts.append(f"{snap.rate_per_s * 3600:.0f}/h" if snap.rate_per_s < 1 else f"{snap.rate_per_s:.1f}/s")
+    if snap.rate_per_s > 0:
+        parts.append(f"{snap.rate_per_s * 3600:.0f}/h" if snap.rate_per_s < 1 else f"{snap.rate_per_s:.1f}/s")
     if snap.quota is not None:
         scope, limit, left = snap.quota
         parts.append(f"{scope} quota {left} left of {limit}")
     if snap.eta is not None:
         parts.append(f"ETA {clock_time(snap.eta)}")
     if snap.waiting is not None:
-        parts.append(f"waiting for {snap.waiting.reason} until {clock_time(snap.waiting.until)}")
+        wait_s = snap.waiting.until - (time.time() if now is None else now)
+        parts.append(
+            f"waiting for {snap.waiting.reason} until {clock_time(snap.waiting.until)} (in {duration(wait_s)})"
+        )
     line = " | ".join(parts)
     return line if len(line) <= width else line[: width - 1] + "…"
 
@@ -92,6 +108,7 @@ def summary_text(
     resume: str | None,
     exit_code: int,
     refused: int = 0,
+    earlier: int = 0,
 ) -> str:
     """The end-of-run summary for stderr."""
     order = (
@@ -105,8 +122,11 @@ def summary_text(
         "failed",
         "invalid",
         "pending",
+        "planned",
     )
     this_run = ", ".join(f"{k} {run_counts[k]}" for k in order if run_counts.get(k))
+    if earlier:  # sent although this run's input did not list them: counted apart, never a surprise
+        this_run += f" ({earlier} of them left pending by earlier runs)"
     overall = ", ".join(f"{k} {journal_counts[k]}" for k in order if journal_counts.get(k))
     likes = run_counts.get("liked", 0) + run_counts.get("unliked", 0)
     per_s = likes / elapsed if elapsed > 0 else 0.0
@@ -120,6 +140,11 @@ def summary_text(
         + (f"; {refused} refused with 429" if refused else ""),
         f"  journal file: {journal}",
     ]
+    if journal_counts.get("planned"):
+        lines.append(
+            f"  planned:  {plural(journal_counts['planned'], 'ID')} from a dry run, not sent:"
+            " a run with no input sends them"
+        )
     if resume:
         lines.append(f"  to resume: {resume}")
     return "\n".join(lines) + "\n"

@@ -32,6 +32,27 @@ def resume_command(argv: Sequence[str], args: argparse.Namespace, settings: Sett
     return "bulklike " + shlex.join(kept)
 
 
+def without_cause(command: str, *, until_past: bool, v1_refused: bool) -> str:
+    """The resume command without the flag that stopped the run: an ``--until`` already past would stop
+    the resume at once; ``--api v1.1`` after a 453 (no v1.1 likes for the app) becomes ``--api v2``."""
+    words = shlex.split(command)
+    out: list[str] = []
+    skip = False
+    for i, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if until_past and (word == "--until" or word.startswith("--until=")):
+            skip = word == "--until"
+            continue
+        if v1_refused and word == "--api" and i + 1 < len(words) and words[i + 1] == "v1.1":
+            out += ["--api", "v2"]
+            skip = True
+            continue
+        out.append("--api=v2" if v1_refused and word == "--api=v1.1" else word)
+    return shlex.join(out)
+
+
 def run_options(args: argparse.Namespace, argv: Sequence[str], settings: Settings, **extra: Any) -> RunOptions:
     """The flags ``run`` and ``undo`` share, as the engine's ``RunOptions``."""
     from bulklike.cli.driver import RunOptions

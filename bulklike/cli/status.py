@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bulklike.cli.settings import settings_from
+from bulklike.cli.timefmt import plural
 from bulklike.results import iso
 from bulklike.store.journal import Journal
 
@@ -30,16 +31,10 @@ def cmd_status(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.json:
         sys.stdout.write(json.dumps(report) + "\n")
     else:
-        lines = [
-            f"journal: {settings.journal} ({_plural(report['total'], 'record')}, {_plural(report['runs'], 'run')})"
-        ]
+        lines = [f"journal: {settings.journal} ({plural(report['total'], 'record')}, {plural(report['runs'], 'run')})"]
         lines += [f"  {status:<14} {n}" for status, n in sorted(counts.items())]
         lines.append(f"  attempts       {report['attempts']}")
         lines.append(f"  first activity {report['first_activity'] or '-'}")
         lines.append(f"  last activity  {report['last_activity'] or '-'}")
         sys.stdout.write("\n".join(lines) + "\n")
     return 0
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"

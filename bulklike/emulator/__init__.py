@@ -1,6 +1,7 @@
 """A local X API emulator: likes, quotas, faults and stats on a real socket, for tests and demos.
 
-It shares only the vocabulary (``bulklike.x.codes``, ``bulklike.pacing.limits``) with the client and
+It shares only the vocabulary (``bulklike.x.codes``, ``bulklike.pacing.limits``, the ID rule of
+``bulklike.snowflake``) with the client and
 verifies OAuth itself with oauthlib's primitives, so a bug in the client's signing or pacing
 cannot hide behind the same bug here. Besides those it may import only ``bulklike.errors`` (its flags
 raise ``ConfigError`` like every command's); nothing but the CLI imports it (ARCHITECTURE.md).

@@ -25,8 +25,10 @@ import hashlib
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
+
+from bulklike.snowflake import is_id
 
 ENV_CONSUMER_KEY = "BULKLIKE_CONSUMER_KEY"
 ENV_CONSUMER_SECRET = "BULKLIKE_CONSUMER_SECRET"
@@ -102,8 +104,8 @@ def _user_from_toml(app: Mapping[str, Any], user: Mapping[str, Any], where: str)
         raise AccountsError(f"{where}: give both access_token and access_token_secret, or neither")
     if not account.access_token and not account.bearer_token:
         raise AccountsError(f"{where}: a user needs an access token or a bearer token")
-    if not account.user_id.isdigit():
-        raise AccountsError(f"{where}: user_id must be decimal digits")
+    if not is_id(account.user_id):
+        raise AccountsError(f"{where}: user_id must be an X ID (1 to 19 digits, no leading zero, at most 2^63-1)")
     return account
 
 
@@ -143,7 +145,7 @@ def check_unique(accounts: Iterable[Account]) -> None:
 def _user_id_for(token: str) -> str:
     """X access tokens start with the user id (``12345-abc``); otherwise derive a stable one."""
     prefix = token.split("-", 1)[0]
-    if prefix.isdigit() and 0 < len(prefix) <= 19:
+    if is_id(prefix):
         return prefix
     digest = hashlib.sha256(token.encode()).digest()
     return str(10**17 + int.from_bytes(digest[:8], "big") % (9 * 10**17))
@@ -156,6 +158,17 @@ def accounts_from_env(env: Mapping[str, str] | None = None) -> tuple[Account, ..
     if not any(values.values()):
         return ()
     given = [name for name in _OAUTH1_ENV if values[name]]
+    if given == [ENV_CONSUMER_KEY, ENV_CONSUMER_SECRET]:
+        # only the app's keys, as before `bulklike auth`: the app is served with the demo user, whose
+        # tokens the emulator's PIN flow hands out (and a bearer token, if one was set, signs for it too)
+        return (
+            replace(
+                DEMO_ACCOUNT,
+                consumer_key=values[ENV_CONSUMER_KEY],
+                consumer_secret=values[ENV_CONSUMER_SECRET],
+                bearer_token=values[ENV_BEARER_TOKEN] or DEMO_ACCOUNT.bearer_token,
+            ),
+        )
     if given and len(given) != len(_OAUTH1_ENV):
         missing = ", ".join(name for name in _OAUTH1_ENV if not values[name])
         raise AccountsError(f"incomplete OAuth 1.0a credentials in the environment: set {missing}")

@@ -14,6 +14,7 @@ from typing import Final, Literal
 
 from bulklike.emulator.accounts import DEMO_ACCOUNT, Account
 from bulklike.pacing.limits import DAY, Limit, default_limits
+from bulklike.snowflake import id_at
 
 WindowMode = Literal["rolling", "fixed"]
 V1RateLimitStyle = Literal["bare", "code88"]
@@ -153,7 +154,6 @@ class EmulatorConfig:
 #: generated likes span 2012-01-01 to 2020-12-31 (epoch ms), so a ``--before`` date can split them
 _GENERATED_FROM_MS: Final = 1325376000000
 _GENERATED_TO_MS: Final = 1609459200000
-_TWEPOCH_MS: Final = 1288834974657
 
 
 def generated_likes(count: int, seed: int = DEFAULT_SEED) -> list[str]:
@@ -161,7 +161,4 @@ def generated_likes(count: int, seed: int = DEFAULT_SEED) -> list[str]:
     if count <= 0:
         return []
     step = (_GENERATED_TO_MS - _GENERATED_FROM_MS) // count
-    return [
-        str(((_GENERATED_FROM_MS + i * step - _TWEPOCH_MS) << 22) | ((seed * 7919 + i * 104729) % (1 << 22)))
-        for i in range(count)
-    ]
+    return [str(id_at(_GENERATED_FROM_MS + i * step, seed * 7919 + i * 104729)) for i in range(count)]

@@ -14,11 +14,10 @@ import time
 from functools import lru_cache
 from typing import Any, Final
 
+from bulklike.snowflake import MAX_DIGITS, created_at, fits
+
 _DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-#: Snowflake IDs (from November 2010) carry their creation time in milliseconds after this epoch.
-_TWEPOCH_MS: Final = 1288834974657
-_FIRST_SNOWFLAKE: Final = 1 << 52
 #: Sequential IDs before snowflake, as (id, epoch seconds): tweet 20 (March 2006), two recorded
 #: tweets (tests/data/cassettes), and the last one before snowflake (November 2010).
 _SEQUENTIAL: Final = ((20, 1142974214), (145344012, 1184186921), (4901062372, 1255648136), (29_700_000_000, 1288834974))
@@ -45,8 +44,9 @@ def unit_hash(*parts: object) -> float:
 
 
 def is_valid_id(text: str) -> bool:
-    """X's IDs are 1 to 19 decimal digits."""
-    return 0 < len(text) <= 19 and text.isascii() and text.isdigit()
+    """An ID as X takes it: 1 to 19 decimal digits, at most 2^63-1; leading zeros are tolerated
+    (``0077`` is tweet 77)."""
+    return 0 < len(text) <= MAX_DIGITS and text.isascii() and text.isdigit() and fits(text.lstrip("0"))
 
 
 def fate(seed: int, tweet_id: str, missing: float, protected: float, blocked: float) -> Fate:
@@ -74,8 +74,9 @@ def format_created_at(epoch_s: float) -> str:
 
 def created_at_for(tweet_id: int) -> float:
     """When a tweet was created: decoded from a snowflake ID, interpolated for older ones."""
-    if tweet_id >= _FIRST_SNOWFLAKE:
-        return ((tweet_id >> 22) + _TWEPOCH_MS) / 1000.0
+    made = created_at(tweet_id)
+    if made is not None:
+        return made
     for (id0, t0), (id1, t1) in zip(_SEQUENTIAL, _SEQUENTIAL[1:], strict=False):
         if tweet_id <= id1:
             return t0 + (t1 - t0) * max(tweet_id - id0, 0) / (id1 - id0)

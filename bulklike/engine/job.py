@@ -13,23 +13,26 @@ import contextlib
 import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TextIO
 
 from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
+from bulklike.engine.earlier import announce, carried
 from bulklike.engine.outbox import Handover, open_outbox
 from bulklike.engine.recorder import Recorder
 from bulklike.engine.runner import RetryPolicy, Runner
+from bulklike.engine.state import RunState
 from bulklike.engine.switch import SwitchToV2
-from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, FatalApiError
+from bulklike.errors import FatalApiError
 from bulklike.input.feed import Feed
 from bulklike.input.filters import Filters
 from bulklike.input.ingest import Ingestor, NewInvalid, SkippedId, Source, close_sources
+from bulklike.logs import Logger
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.plan import Plan, make_plan
-from bulklike.report import Progress, RunReport
+from bulklike.report import Progress, RunReport, StopReason
 from bulklike.results import Format, Result, iso
 from bulklike.store.journal import Journal
 from bulklike.store.unlikes import claim_action, skip_pending
@@ -48,7 +51,7 @@ class Parts:
     client: XClient
     retry: RetryPolicy
     force: bool  # take over a journal bound to another account
-    log: Any
+    log: Logger
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -63,58 +66,55 @@ class Output:
     on_broken: Callable[[], None] | None = None  # stdout's reader went away: the caller stops the call
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Call:
+    """One ``like()`` or ``undo()`` call's options, typed: what ``Session.batches`` takes.
+
+    ``sources`` are inputs already open (``input.ingest.open_sources``, as the CLI does) or a
+    ``feed``'s; ``output`` writes result lines (the CLI); ``results=False`` makes no ``Result``
+    objects (a caller whose ``output`` writes them)."""
+
+    undo: bool = False
+    sources: list[Source] = field(default_factory=list)
+    feed: Feed | None = None
+    retry_failed: bool = False
+    include_already: bool = False
+    max_likes: int | None = None
+    until: float | None = None
+    output: Output | None = None
+    offline_timeout_s: float = 1800.0
+    results: bool = True
+    unlike: bool = False  # the queue is unliked (``bulklike unlike``)
+    filters: Filters | None = None  # unlike's filters: IDs they name are skipped
+    dry_run: bool = False  # only plan: IDs are journaled ``planned``, nothing is sent
+
+
 class Job:
     """Drives one call; ``batches()`` yields its results as they are committed."""
 
-    def __init__(
-        self,
-        parts: Parts,
-        *,
-        undo: bool,
-        sources: list[Source],
-        feed: Feed | None = None,
-        retry_failed: bool = False,
-        include_already: bool = False,
-        max_likes: int | None = None,
-        until: float | None = None,
-        output: Output | None = None,
-        offline_timeout_s: float = 1800.0,
-        results: bool = True,
-        unlike: bool = False,
-        filters: Filters | None = None,
-    ) -> None:
-        self.feed = feed
-        self.unlike, self.filters = unlike, filters or None  # unlike: the queue is unliked; filters skip IDs
-        self.wants_results = results  # False: the CLI, whose outbox writes the lines; no Result is made
+    def __init__(self, parts: Parts, call: Call) -> None:
+        self.feed = call.feed
+        self.unlike, self.filters = call.unlike, call.filters or None  # unlike: the queue is unliked; filters skip
+        self.wants_results, self.dry_run = call.results, call.dry_run  # no Result for the CLI's outbox; a dry run plans
         try:
-            self._setup(
-                parts, undo, sources, retry_failed, include_already, max_likes, until, output, offline_timeout_s
-            )
+            self._setup(parts, call)
         except BaseException:
-            close_sources(sources)
+            close_sources(call.sources)
             raise
 
-    def _setup(
-        self,
-        parts: Parts,
-        undo: bool,
-        sources: list[Source],
-        retry_failed: bool,
-        include_already: bool,
-        max_likes: int | None,
-        until: float | None,
-        output: Output | None,
-        offline_timeout_s: float,
-    ) -> None:
+    def _setup(self, parts: Parts, call: Call) -> None:
+        undo, sources, until, output = call.undo, call.sources, call.until, call.output
         settings, journal, self.clock, self.log = parts.settings, parts.journal, parts.clock, parts.log
+        self.state = RunState()  # why the call stops, if it stops early: the one place
         self.parts, self.undo, self.command = parts, undo, "undo" if undo else "unlike" if self.unlike else "run"
         claim_action(journal, "unlike" if self.unlike else "like", self.command)
         self.started = self.clock()
         self.run_id = journal.begin_run(self.command, self.started)
-        if retry_failed:
+        if call.retry_failed:
             journal.retry_failed()
         if undo:
-            journal.prepare_undo(include_already=include_already)
+            journal.prepare_undo(include_already=call.include_already)
+        announce(journal, resume=not sources, log=self.log, sends=not (undo or self.dry_run))  # before any send
         # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
         self.outbox = (
             open_outbox(journal, output.path, output.format, output.stdout, on_broken=output.on_broken)
@@ -149,8 +149,8 @@ class Job:
             ),
             undo=undo,
             unlike=self.unlike,
-            max_likes=max_likes,
-            offline_timeout_s=offline_timeout_s,
+            max_likes=call.max_likes,
+            offline_timeout_s=call.offline_timeout_s,
             clock=self.clock,
             sleep=parts.sleep,
             log=self.log,
@@ -162,13 +162,20 @@ class Job:
             gate=None
             if settings.user_id
             else AccountGate(parts.client, settings, journal, parts.ledger, force=parts.force),
+            state=self.state,
         )
+        self.runner.outage.state.never_s = settings.never_answered_s  # a loopback API never answering: a wrong port
         self.loop = asyncio.get_running_loop()
         skip = self.filters.reason if self.unlike and self.filters else None
         self.ingestor = Ingestor(
-            settings.journal, self.run_id, sources, clock=self.clock, on_commit=self._from_thread, skip=skip
+            settings.journal,
+            self.run_id,
+            sources,
+            clock=self.clock,
+            on_commit=self._from_thread,
+            skip=skip,
+            planned=self.dry_run,  # a dry run plans: its IDs wait for a run that lists them again
         )
-        self.stopped_with: int | None = None
         self.report: RunReport | None = None
         self._ready: list[Result] = []
         self._wake = asyncio.Event()
@@ -202,12 +209,12 @@ class Job:
 
     def _on_commit(self, invalid: list[NewInvalid]) -> None:
         """On the loop, after each ingest commit: report new invalid lines, wake the dispatcher."""
-        self.recorder.report_invalid(invalid)
+        self.recorder.report_invalid(invalid, self.ingestor.stats.hints)
         self.runner.new_rows.set()
         if self.ingestor.done.is_set():
             self.runner.reading.clear()
-            if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now, exit 2
-                self.runner.request_stop(EXIT_USAGE)
+            if self.ingestor.stats.error is not None:  # an unusable input (a cut archive): stop now
+                self.state.stop(StopReason.BAD_INPUT, str(self.ingestor.stats.error))
 
     def handed(self, count: int) -> None:
         """The next ``count`` results reached the caller: only those count as written (acknowledged)."""
@@ -216,14 +223,12 @@ class Job:
 
     # -- stopping --------------------------------------------------------------------------------
 
-    def stop(self, code: int = EXIT_LIMIT, *, now: bool = False) -> None:
+    def stop(self, *, now: bool = False) -> None:
         """Send nothing more; in-flight requests finish and are recorded, or with ``now`` are cancelled."""
-        if self.stopped_with is None:
-            self.stopped_with = code
         self.ingestor.stop.set()
         self.runner.reading.clear()
         self.runner.new_rows.set()
-        self.runner.request_stop(code)
+        self.state.stop(StopReason.STOPPED)
         if now:
             self.runner.hard_stop()
 
@@ -259,7 +264,7 @@ class Job:
         finally:
             await self._stop_reading()
             self.recorder.close()  # commit what is buffered, acknowledge every line written
-        if self.ingestor.stats.error is not None and self.runner.stop_code in (None, EXIT_USAGE):
+        if self.ingestor.stats.error is not None and self.state.reason in (None, StopReason.BAD_INPUT):
             raise self.ingestor.stats.error
 
     async def batches(self) -> AsyncGenerator[list[Result], None]:
@@ -287,10 +292,11 @@ class Job:
             raise
         await self._settle()
         task.result()
-        if self.runner.stop_error is not None:  # the account check or the token refresh
-            raise self.runner.stop_error
-        if self.runner.stop_code == EXIT_FATAL:
-            raise FatalApiError(self.runner.stop_message or "stopped by the API")
+        state = self.state
+        if state.error is not None:  # the account check or the token refresh
+            raise state.error
+        if state.reason in (StopReason.FATAL_ANSWER, StopReason.RATE_LIMITED):
+            raise FatalApiError(state.message or "stopped by the API")
 
     async def _settle(self) -> None:
         """Wait for the task (a cancellation meanwhile turns the stop into a hard one), then report."""
@@ -312,9 +318,9 @@ class Job:
         journal = self.parts.journal
         pending = journal.count_pending(undo=self.undo)
         counts = journal.counts()  # counted once: on a large journal each is a scan
-        code = self._exit_code(pending, counts)
+        reason = self.state.reason
         now = self.clock()
-        journal.finish_run(self.run_id, code, now)
+        journal.finish_run(self.run_id, reason.value if reason is not None else None, now)
         run_counts = dict(self.recorder.counts)
         if self.recorder.invalid:
             run_counts["invalid"] = self.recorder.invalid
@@ -323,26 +329,13 @@ class Job:
             counts=run_counts,
             pending=pending,
             journal_counts=counts,
-            exit_code=code,
-            message=self.runner.stop_message if self.runner.stop_code == EXIT_FATAL else None,
+            reason=reason,
+            message=self.state.message,
             elapsed_s=now - self.started,
             wait_s=self.pacer.wait_s,
             refused=self.pacer.rate_limited,
+            earlier=0 if self.undo else carried(journal, self.run_id, self.started),
         )
-
-    def _exit_code(self, pending: int, counts: dict[str, int]) -> int:
-        runner = self.runner
-        if runner.stop_error is not None:
-            return runner.stop_error.exit_code
-        if runner.stop_code == EXIT_FATAL:
-            return EXIT_FATAL
-        if self.stopped_with is not None:
-            return self.stopped_with
-        if pending and (runner.limit_reached or runner.stop_code == EXIT_LIMIT):
-            return EXIT_LIMIT
-        if self.undo:
-            return EXIT_SOME_FAILED if self.recorder.counts.get("failed") else EXIT_OK
-        return EXIT_SOME_FAILED if counts.get("failed") or counts.get("invalid") or self.recorder.invalid else EXIT_OK
 
     # -- dry run and progress --------------------------------------------------------------------
 
@@ -366,7 +359,7 @@ class Job:
         plan = make_plan(
             self.parts.journal, self.run_id, self.ingestor.stats, self.pacer, self.parts.settings, now, self.unlike
         )
-        self.parts.journal.finish_run(self.run_id, EXIT_SOME_FAILED if plan.invalid else EXIT_OK, now)
+        self.parts.journal.finish_run(self.run_id, None, now)
         self.recorder.close()
         return plan
 

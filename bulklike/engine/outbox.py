@@ -3,8 +3,8 @@
 The journal owes a result line for every terminal record and every new invalid line (the row's
 ``unwritten`` mark is set in the same commit as the outcome). Lines are written only after that
 commit; the acknowledgement (the rows no longer owed and, for a file, the file's new length) is
-committed with the next group commit, or by ``commit()`` at the end: one transaction per batch,
-as before. A run first pays what an earlier run still owed, in input order:
+committed in the next group commit's transaction, or by ``commit()`` at the end. A run first
+pays what an earlier run still owed, in input order:
 
 * ``--output FILE``: the journal keeps the file's identity, its acknowledged length and, in the
   commit before any line is written, the lines it is about to write (the intent). After a kill,
@@ -70,10 +70,6 @@ class Outbox:
         # stdout: the last groups acknowledged, owed again if the reader goes away (it may have read
         # them without showing them, as ``head`` reads ahead, or they may still sit in the pipe)
         self._recent: collections.deque[Marks] = collections.deque(maxlen=_RECENT)
-
-    @property
-    def count(self) -> int:
-        return self.writer.count
 
     def write_record(self, record: Record) -> None:
         """The result line of a record just committed (terminal); a file's was planned by ``take()``."""

@@ -35,7 +35,6 @@ class Recorder:
         outbox: Outbox,
         *,
         undo: bool = False,
-        on_reported: Callable[[Record], None] | None = None,
         deliver: Callable[[list[Result]], None] | None = None,
         log: Any = None,
     ) -> None:
@@ -43,7 +42,6 @@ class Recorder:
         self.outbox = outbox
         self.invalid = 0  # invalid lines new to the journal, reported in this run
         self.undo = undo
-        self.on_reported = on_reported
         self.deliver = deliver  # the Session's hand-over of Results, after each commit
         self.counts: collections.Counter[str] = collections.Counter()
         self._buffer: list[Record] = []
@@ -90,9 +88,11 @@ class Recorder:
         finally:
             self.outbox.close()
 
-    def report_invalid(self, lines: list[NewInvalid]) -> None:
+    def report_invalid(self, lines: list[NewInvalid], hints: list[str] | None = None) -> None:
         """Invalid input lines (and IDs ``unlike`` skipped) new to the journal, already committed by
-        the ingest thread."""
+        the ingest thread; ``hints``: inputs that look like another format, each said once."""
+        while hints:
+            self._log.warning(hints.pop(0))
         results: list[Result] = []
         for _, line in lines:
             if isinstance(line, SkippedId):
@@ -135,8 +135,6 @@ class Recorder:
             self._log.warning("outcome", message=record.message, **event)
         else:
             self._log.info("outcome", **event)
-        if self.on_reported is not None:
-            self.on_reported(record)
 
     async def run(self) -> None:
         """Flush shortly after records arrive, until cancelled (the owner flushes once more)."""

@@ -20,23 +20,21 @@ from typing import Any
 
 from bulklike.auth.identity import (
     ACCOUNT_META,
-    account_key,
     check_binding,
     confirm_user_id,
     known_user_id,
-    provisional_key,
+    ledger_keys,
 )
 from bulklike.auth.signer import make_signer, stored_tokens
 from bulklike.config import CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file, require_credentials
 from bulklike.credentials import Credentials
-from bulklike.engine.job import Job, Parts
+from bulklike.engine.job import Call, Job, Output, Parts
 from bulklike.engine.runner import RetryPolicy
 from bulklike.engine.switch import starting_settings
-from bulklike.errors import EXIT_LIMIT
 from bulklike.input.feed import Feed, Ids
 from bulklike.input.filters import Filters, When, keep_refs, to_epoch
 from bulklike.input.ingest import Source
-from bulklike.logs import SILENT
+from bulklike.logs import SILENT, Logger
 from bulklike.pacing.ledger import STEP_S, Ledger
 from bulklike.paths import default_ledger_path
 from bulklike.plan import Plan
@@ -45,7 +43,7 @@ from bulklike.results import Result
 from bulklike.store.journal import Journal
 from bulklike.x.client import XClient
 
-__all__ = ["Session"]
+__all__ = ["Call", "Output", "RetryPolicy", "Session"]
 
 
 async def confirm_account(settings: Settings, journal: Journal) -> str:
@@ -74,6 +72,12 @@ class Session:
     ``[profiles.NAME]`` table for ``profile``), then the defaults. Credentials come from
     ``credentials`` when given, else from the ``BULKLIKE_*`` environment variables and the config
     file, as for the CLI. Nothing is opened until ``async with``.
+
+    ``settings`` instead gives every setting at once, already merged (the CLI's way in; then no
+    config key may be given beside it). ``force`` takes over a journal made with another account;
+    ``confirm=False`` (a dry run) asks the API nothing on opening; ``retry`` is how transient
+    answers are retried; ``log`` a structlog-like logger for the run's events (silent by default);
+    ``clock`` and ``sleep`` replace the wall clock (for tests).
     """
 
     def __init__(
@@ -94,12 +98,20 @@ class Session:
         journal: str | os.PathLike[str] | None = None,
         ledger: str | os.PathLike[str] | None = None,
         user_id: str | None = None,
+        settings: Settings | None = None,
+        force: bool = False,
+        confirm: bool = True,
+        retry: RetryPolicy | None = None,
+        log: Logger | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         #: what reading the config file had to say (for example: it holds secrets others can read)
         self.warnings: list[str] = []
-        data = read_config_file(config, warn=self.warnings)
-        flags: dict[str, Any] = {
+        keys: dict[str, Any] = {
+            "credentials": credentials,
             "profile": profile,
+            "config": config,
             "base_url": base_url,
             "api": api,
             "concurrency": concurrency,
@@ -107,11 +119,49 @@ class Session:
             "max_attempts": max_attempts,
             "min_interval": min_interval,
             "spread": spread,
+            "quota": quota,
+            "app_quota": app_quota,
+            "journal": journal,
+            "ledger": ledger,
+            "user_id": user_id,
+        }
+        if settings is not None and (beside := sorted(k for k, v in keys.items() if v is not None)):
+            raise TypeError(f"Session(settings=...) takes no config keys beside it: {', '.join(beside)}")
+        self.settings = settings if settings is not None else self._merge(keys)
+        self._force, self._confirm = force, confirm
+        self._retry = retry or RetryPolicy()
+        self._log = log if log is not None else SILENT
+        self._clock, self._sleep = clock, sleep
+        self._parts: Parts | None = None
+        self._job: Job | None = None
+        self._stop_asked: bool | None = None  # a stop (now?) that came before its call started
+        self._closed = False
+
+    def _merge(self, given: dict[str, Any]) -> Settings:
+        """The config keys given, the config file, the environment and the token store, merged."""
+        credentials: Credentials | None = given["credentials"]
+        quota, app_quota = given["quota"], given["app_quota"]
+        journal, ledger = given["journal"], given["ledger"]
+        data = read_config_file(given["config"], warn=self.warnings)
+        flags: dict[str, Any] = {
+            key: given[key]
+            for key in (
+                "profile",
+                "base_url",
+                "api",
+                "concurrency",
+                "timeout",
+                "max_attempts",
+                "min_interval",
+                "spread",
+                "user_id",
+            )
+        }
+        flags |= {
             "quota": [quota] if isinstance(quota, str) else None if quota is None else list(quota),
             "app_quota": [app_quota] if isinstance(app_quota, str) else None if app_quota is None else list(app_quota),
             "journal": None if journal is None else os.fspath(journal),
             "ledger": None if ledger is None else os.fspath(ledger),
-            "user_id": user_id,
         }
         env: Mapping[str, str] = os.environ
         if credentials is not None:  # given credentials stand alone: no variable or config value mixes in
@@ -122,50 +172,7 @@ class Session:
                 for name, table in data.get("profiles", {}).items()
             }
         # without given credentials, the user's tokens may come from the token store (`bulklike auth`), last
-        settings = build_settings(flags, env, data, None if credentials is not None else stored_tokens)
-        self._setup(settings)
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        force: bool = False,
-        confirm: bool = True,
-        retry: RetryPolicy | None = None,
-        log: Any = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> Session:
-        """A Session over settings already merged (the CLI's way in): ``force`` takes over a journal
-        made with another account; ``confirm=False`` (a dry run) asks the API nothing on opening;
-        ``log`` is a structlog logger for the run's events."""
-        session = cls.__new__(cls)
-        session.warnings = []
-        session._setup(settings, force=force, retry=retry, log=log, clock=clock, sleep=sleep)
-        session._confirm = confirm
-        return session
-
-    def _setup(
-        self,
-        settings: Settings,
-        *,
-        force: bool = False,
-        retry: RetryPolicy | None = None,
-        log: Any = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.settings = settings
-        self._force = force
-        self._confirm = True
-        self._retry = retry or RetryPolicy()
-        self._log = log if log is not None else SILENT
-        self._clock, self._sleep = clock, sleep
-        self._parts: Parts | None = None
-        self._job: Job | None = None
-        self._stop_asked: tuple[int, bool] | None = None  # a stop that came before its call started
-        self._closed = False
+        return build_settings(flags, env, data, None if credentials is not None else stored_tokens)
 
     def __repr__(self) -> str:
         state = "open" if self._parts is not None else "closed" if self._closed else "new"
@@ -177,19 +184,22 @@ class Session:
         if self._parts is not None or self._closed:
             raise RuntimeError("a Session can be entered once")
         settings = self.settings
-        require_credentials(settings)
+        if self._confirm:
+            require_credentials(settings)
         journal = Journal(settings.journal)
         try:
             settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
             user_id = known_user_id(settings, journal)
             if user_id is None and self._confirm and journal.get_meta(ACCOUNT_META) is not None:
                 user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
-            check_binding(journal, user_id, force=self._force)  # else at the first send (AccountGate)
+            # else at the first send (AccountGate); a dry run checks but never binds the journal
+            check_binding(journal, user_id, force=self._force, bind=self._confirm)
             self.settings = settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
+            app, user = ledger_keys(settings, journal, user_id)  # a dry run without credentials: no one's
             ledger = Ledger(
                 settings.ledger or default_ledger_path(),
-                app=settings.credentials.app_id,
-                user=account_key(user_id) if user_id else provisional_key(settings, journal),
+                app=app,
+                user=user,
                 now=self._clock(),
                 limits=(*settings.user_limits, *settings.app_limits),
                 monotonic=time.monotonic if self._clock is time.time else None,  # a fake clock never steps
@@ -250,15 +260,15 @@ class Session:
             raise RuntimeError("use the Session inside 'async with' (it is not open)")
         return self._parts
 
-    async def _new_job(self, *, undo: bool, sources: list[Source], feed: Feed | None, **options: Any) -> Job:
+    async def _new_job(self, call: Call) -> Job:
         """One call at a time: a call still running (a loop left with ``break``) is stopped first."""
         parts = self._open_parts()
         if self._job is not None:
             await self._job.close()
-        self._job = job = Job(parts, undo=undo, sources=sources, feed=feed, **options)
+        self._job = job = Job(parts, call)
         if self._stop_asked is not None:
-            (code, now), self._stop_asked = self._stop_asked, None
-            job.stop(code, now=now)
+            now, self._stop_asked = self._stop_asked, None
+            job.stop(now=now)
         return job
 
     # -- the calls -------------------------------------------------------------------------------
@@ -281,12 +291,7 @@ class Session:
         """
         feed = Feed(ids)
         return self._results(
-            undo=False,
-            sources=[feed.source],
-            feed=feed,
-            retry_failed=retry_failed,
-            max_likes=max_likes,
-            until=until,
+            Call(sources=[feed.source], feed=feed, retry_failed=retry_failed, max_likes=max_likes, until=until)
         )
 
     def undo(
@@ -294,9 +299,7 @@ class Session:
     ) -> AsyncGenerator[Result, None]:
         """Unlike every tweet this journal liked (``include_already``: also those found already
         liked); yields a ``Result`` (``unliked``, ``not_found``, ...) per tweet, as ``like()`` does."""
-        return self._results(
-            undo=True, sources=[], feed=None, include_already=include_already, max_likes=max_likes, until=until
-        )
+        return self._results(Call(undo=True, include_already=include_already, max_likes=max_likes, until=until))
 
     def unlike(
         self,
@@ -314,8 +317,7 @@ class Session:
         are ``skipped``; yields ``Result``s as ``like()`` does. The journal must be an unlike one."""
         filters = Filters(before=to_epoch(before, "before"), after=to_epoch(after, "after"), keep=keep_refs(keep))
         feed = Feed(ids)
-        return self._results(
-            undo=False,
+        call = Call(
             unlike=True,
             filters=filters,
             sources=[feed.source],
@@ -324,22 +326,21 @@ class Session:
             max_likes=max_unlikes,
             until=until,
         )
+        return self._results(call)
 
-    async def _results(self, **call: Any) -> AsyncGenerator[Result, None]:
-        job = await self._new_job(**call)  # only results handed over count as written: a break leaves the rest owed
+    async def _results(self, call: Call) -> AsyncGenerator[Result, None]:
+        job = await self._new_job(call)  # only results handed over count as written: a break leaves the rest owed
         async with contextlib.aclosing(job.batches()) as batches:
             async for batch in batches:
                 for result in batch:
                     job.handed(1)
                     yield result
 
-    async def batches(
-        self, *, undo: bool, sources: list[Source], feed: Feed | None = None, **options: Any
-    ) -> AsyncGenerator[list[Result], None]:
+    async def batches(self, call: Call) -> AsyncGenerator[list[Result], None]:
         """The calls' common form, for callers that open their own inputs (``input.ingest.open_sources``,
         as the CLI does): results in lists, one per group commit (none with ``results=False``, for a
         caller whose ``output`` writes them). The sources are closed when read."""
-        job = await self._new_job(undo=undo, sources=sources, feed=feed, **options)
+        job = await self._new_job(call)
         async with contextlib.aclosing(job.batches()) as batches:
             async for batch in batches:
                 job.handed(len(batch))
@@ -361,20 +362,20 @@ class Session:
         else:
             feed = Feed(ids)  # type: ignore[arg-type]
             sources = [feed.source]
-        options = {"retry_failed": retry_failed, "unlike": unlike, "filters": filters, "results": bool(on_invalid)}
-        job = await self._new_job(undo=False, sources=sources, feed=feed, **options)
+        call = Call(sources=sources, feed=feed, retry_failed=retry_failed, unlike=unlike, filters=filters, dry_run=True)
+        job = await self._new_job(dataclasses.replace(call, results=bool(on_invalid)))
         return await job.plan(on_invalid)
 
     # -- while a call runs -----------------------------------------------------------------------
 
-    def stop(self, *, now: bool = False, exit_code: int = EXIT_LIMIT) -> None:
+    def stop(self, *, now: bool = False) -> None:
         """Stop the running call from anywhere on the loop (a signal handler, another task):
         nothing more is sent and its loop ends once what is in flight is recorded; ``now``
-        cancels what is in flight too. ``exit_code`` is what the call's report will say."""
+        cancels what is in flight too. The call's report says ``StopReason.STOPPED``."""
         if self._job is not None and self._job.running:
-            self._job.stop(exit_code, now=now)
+            self._job.stop(now=now)
         elif self._parts is not None:
-            self._stop_asked = (exit_code, now)  # a signal just before the call started: it stops at once
+            self._stop_asked = now  # a signal just before the call started: it stops at once
 
     def progress(self) -> Progress | None:
         """Where the running (or last) call stands; None before the first call."""

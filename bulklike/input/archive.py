@@ -26,6 +26,7 @@ from bulklike.errors import InputError
 from bulklike.input.ids import InvalidTweetRef, parse_tweet_ref
 from bulklike.input.jsonstream import JsonStream, JsonStreamError, NoMatch
 from bulklike.input.lines import InputRecord, InvalidLine, ParsedId, printable
+from bulklike.snowflake import is_id
 
 __all__ = ["ArchiveKind", "looks_like_data_file", "looks_like_zip", "read_data_file", "read_zip"]
 
@@ -72,8 +73,7 @@ def read_data_file(
         pick = _like_id if kind == "likes" else _tweet_id
         for line, entry in stream.values():
             value = pick(entry)
-            # Fast path: 1-19 ASCII digits, no leading zero, at most 2^63-1 (else the full diagnosis).
-            if type(value) is str and value.isascii() and value.isdigit() and value[0] != "0" and _fits(value):
+            if type(value) is str and is_id(value):  # fast path; anything else gets the full diagnosis
                 yield ParsedId(value, f"{name}:{line}")
             else:
                 yield _record(value, entry, f"{name}:{line}", kind)
@@ -86,10 +86,6 @@ def read_data_file(
         yield _broken(exc, Break(name, count, partial, whole or name))
     except _ZIP_ERRORS as exc:
         yield _broken(stream.error(f"unreadable ({exc})"), Break(name, count, partial, whole or name))
-
-
-def _fits(digits: str) -> bool:
-    return len(digits) < 19 or (len(digits) == 19 and digits <= "9223372036854775807")
 
 
 def _check_type(data_type: str, kind: ArchiveKind, name: str) -> None:

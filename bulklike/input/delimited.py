@@ -17,7 +17,8 @@ from bulklike.input.ids import InvalidTweetRef, parse_tweet_ref
 from bulklike.input.lines import MAX_LINE, InputRecord, InvalidLine, ParsedId, TooLong, long_line, printable
 
 _MAX_RECORD = 4 * MAX_LINE  # a CSV record spanning lines (a quoted field with newlines) is cut here
-_CSV_COLUMNS = ("tweet_id", "id", "id_str", "tweet_url", "url")
+ID_COLUMNS = ("tweet_id", "id", "id_str", "tweet_url", "tweet url", "url")
+"""Header cells that name the ID column, first present wins (compared stripped and lower-cased)."""
 
 
 def read_table(lines: Iterator[bytes], name: str, delimiter: str, column: str | None) -> Iterator[InputRecord]:
@@ -44,17 +45,38 @@ def read_table(lines: Iterator[bytes], name: str, delimiter: str, column: str | 
 def _id_column(cells: list[str], column: str | None, name: str) -> int:
     """Index of the ID column: ``--column``, else the first known name, else the only column."""
     names = [cell.strip().lower() for cell in cells]
-    wanted = (column.strip().lower(),) if column is not None else _CSV_COLUMNS
+    wanted = (column.strip().lower(),) if column is not None else ID_COLUMNS
     for candidate in wanted:
         if candidate in names:
             return names.index(candidate)
+    if len(cells) == 1 and ";" in cells[0] and any(c.strip().lower() in wanted for c in cells[0].split(";")):
+        raise InputError(
+            f"{name}: the header {printable(cells[0].strip())[:80]!r} is separated by semicolons; bulklike reads"
+            " comma-separated CSV: save the file with commas (or tabs, as .tsv)"
+        )
     if column is None and len(cells) == 1:
         return 0
     found = ", ".join(printable(cell.strip())[:40] or '""' for cell in cells[:20])
     found += ", …" if len(cells) > 20 else ""
+    if column is None and _looks_like_data(cells):
+        raise InputError(
+            f"{name}: the first row ({found}) holds a tweet ID, so the file has no header; add a first line naming"
+            " the columns, with the ID column called tweet_id"
+        )
     if column is not None:
         raise InputError(f"{name}: no column {column.strip()!r}; found: {found}")
     raise InputError(f"{name}: no tweet ID column; found: {found} (use --column)")
+
+
+def _looks_like_data(cells: list[str]) -> bool:
+    """A first row with a tweet ID or status URL in it is data: the file has no header."""
+    for cell in cells:
+        try:
+            parse_tweet_ref(cell.strip())
+        except InvalidTweetRef:
+            continue
+        return True
+    return False
 
 
 _Row = tuple[str, list[str], bytes, bool]  # source, cells, first line, whether it is invalid UTF-8

@@ -16,12 +16,12 @@ from typing import Final
 from bulklike.input.ids import InvalidTweetRef, parse_tweet_ref
 from bulklike.input.ingest import Record, Source
 from bulklike.input.lines import InvalidLine, ParsedId, printable
+from bulklike.snowflake import is_id
 
 NAME: Final = "<python>"
 IDLE_S: Final = 0.1  # the thread commits what it has after this long without a new item
 MAX_QUEUED: Final = 20_000  # the pump waits while the thread is this far behind
 _END: Final = object()
-_MAX_ID: Final = "9223372036854775807"  # 2^63-1; same-length digit strings compare like the numbers
 
 Ids = Iterable[str] | AsyncIterable[str]
 
@@ -36,13 +36,7 @@ class _Failed:
 def parse_item(item: object, n: int) -> Record:
     """One item of a feed: an ID or URL (an int is taken as an ID), else an invalid record."""
     source = f"{NAME}:{n}"
-    if (  # the common case, without the parser: 1-19 ASCII digits, no leading zero, at most 2^63-1
-        type(item) is str
-        and item.isdigit()
-        and item.isascii()
-        and item[0] != "0"
-        and (len(item) < 19 or (len(item) == 19 and item <= _MAX_ID))
-    ):
+    if type(item) is str and is_id(item):  # the common case, without the parser
         return ParsedId(item, source)
     if isinstance(item, int) and not isinstance(item, bool):
         text = str(item)

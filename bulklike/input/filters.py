@@ -3,7 +3,7 @@
 X's tweet IDs since 2010-11-04 are snowflakes: the bits above the lowest 22 hold the milliseconds
 since X's epoch (1288834974657, 2010-11-04T01:42:54.657Z), so a tweet's creation time is known
 without asking the API. IDs from before were sequential and carry no time; all of them are below
-``FIRST_SNOWFLAKE`` and all were created before X's epoch. An old ID is therefore "before" every
+``bulklike.snowflake.FIRST_SNOWFLAKE`` and all were created before X's epoch. An old ID is therefore "before" every
 date from the epoch on and never "after" one; against an earlier date its time is unknown, and
 it is skipped rather than guessed (unliking is not undone by a later run).
 """
@@ -19,26 +19,12 @@ from bulklike.errors import ConfigError, InputError
 from bulklike.input.ids import InvalidTweetRef, parse_tweet_ref
 from bulklike.input.lines import InvalidLine, ParsedId
 from bulklike.input.readers import detect_format, open_input, peek_head, read_records
-
-#: X's snowflake epoch, in milliseconds since 1970 (2010-11-04T01:42:54.657Z)
-TWEPOCH_MS: Final = 1288834974657
-#: every sequential (pre-snowflake) ID is below this: they ended near 29.7 billion, and a snowflake
-#: ID this small would have been made in the epoch's first 8 seconds (2^35 >> 22 = 8192 ms)
-FIRST_SNOWFLAKE: Final = 1 << 35
-TWEPOCH_S: Final = TWEPOCH_MS / 1000.0
+from bulklike.snowflake import TWEPOCH_S, created_at
 
 REASON_KEEP: Final = "in the keep-list"
 REASON_NOT_BEFORE: Final = "not created before --before"
 REASON_NOT_AFTER: Final = "not created at or after --after"
 REASON_UNKNOWN: Final = "created before 2010-11-04, when IDs carried no time: not known to be in the date range"
-
-
-def created_at(tweet_id: str | int) -> float | None:
-    """When a tweet was created (epoch seconds, millisecond precision) from its ID; None before snowflake."""
-    number = int(tweet_id)
-    if number < FIRST_SNOWFLAKE:
-        return None
-    return ((number >> 22) + TWEPOCH_MS) / 1000.0
 
 
 def parse_date(text: str, flag: str) -> float:
@@ -73,13 +59,13 @@ class Filters:
             return REASON_KEEP
         if self.before is None and self.after is None:
             return None
-        if number < FIRST_SNOWFLAKE:  # created before the epoch, exactly when unknown
+        at = created_at(number)
+        if at is None:  # created before the epoch, exactly when unknown
             if self.after is not None and self.after >= TWEPOCH_S:
                 return REASON_NOT_AFTER
             if self.after is not None or (self.before is not None and self.before < TWEPOCH_S):
                 return REASON_UNKNOWN
             return None
-        at = ((number >> 22) + TWEPOCH_MS) / 1000.0
         if self.before is not None and not at < self.before:
             return REASON_NOT_BEFORE
         if self.after is not None and not at >= self.after:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
+from bulklike.snowflake import MAX_ID, fits
+
 __all__ = ["MAX_TWEET_ID", "InvalidTweetRef", "parse_tweet_ref"]
 
-MAX_TWEET_ID = 2**63 - 1
-"""Tweet IDs are signed 64-bit snowflakes; anything larger cannot be one."""
-
-_MAX_ID_DIGITS = str(MAX_TWEET_ID)  # same-length digit strings compare like the numbers
+MAX_TWEET_ID = MAX_ID
+"""Tweet IDs are signed 64-bit snowflakes (``bulklike.snowflake``); anything larger cannot be one."""
 
 _HOSTS = frozenset({"twitter.com", "www.twitter.com", "mobile.twitter.com", "x.com", "www.x.com", "mobile.x.com"})
 
@@ -71,7 +71,7 @@ def _check_digits(digits: str) -> str:
     """Validate a string of ASCII digits as an ID; it is returned as is, being already canonical."""
     if digits[0] == "0":
         raise InvalidTweetRef("ID is zero" if digits.count("0") == len(digits) else "ID has a leading zero")
-    if len(digits) > 19 or (len(digits) == 19 and digits > _MAX_ID_DIGITS):
+    if not fits(digits):
         raise InvalidTweetRef("ID exceeds 2^63-1")
     return digits
 

@@ -24,16 +24,17 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from bulklike.errors import BulklikeError, JournalError
+from bulklike.input.pipe import Prefetch, is_pipe
 from bulklike.input.readers import (
     ArchiveKind,
     InputFormat,
     InvalidLine,
     ParsedId,
-    detect_format,
     open_input,
-    peek_head,
     read_records,
 )
+from bulklike.input.sniff import choose_format, watch
+from bulklike.store.planned import queue_planned
 from bulklike.store.sqlite import connect, sqlite_errors, transaction
 
 BATCH = 2000
@@ -44,10 +45,16 @@ MAX_BATCH = 50_000
 #: the ingest connection's page cache (KiB): the ``tweet_id`` index of a million IDs stays in memory
 CACHE_KIB = 48 * 1024
 
-_INSERT_ID = (
-    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, 'pending', ?, ?, ?, ?)"
-    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+#: an ID listed again keeps its row, but one a dry run only planned is queued now (store.planned); a dry
+#: run's own IDs are planned, never queued, so a later run of another list does not send them
+_UPSERT_ID = (
+    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, '{}', ?, ?, ?, ?)"
+    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run{} WHERE last_run != excluded.last_run"
 )
+_INSERT_ID = _UPSERT_ID.format("pending", "," + queue_planned("1"))
+_QUEUE_STAGED = queue_planned("?6 = 'pending'")  # ?6: the status this publish gives (planned in a dry run)
+_QUEUE_FILTERED = queue_planned("excluded.status = 'pending'")
+_PLAN_ID = _UPSERT_ID.format("planned", "")
 #: an invalid line is a record once per (source, line) per journal, owed to the results output once
 _INSERT_INVALID = (
     "INSERT OR IGNORE INTO items(tweet_id, status, source, input, message, first_seen, finished_at, added_run,"
@@ -62,17 +69,19 @@ _STAGED_INVALID = (
 #: a staged ID with a reason is one ``unlike`` skips (a filter or the keep-list): terminal at once
 _PUBLISH = (
     "INSERT INTO items(tweet_id, status, source, message, first_seen, finished_at, added_run, last_run, unwritten)"
-    " SELECT tweet_id, CASE WHEN reason IS NULL THEN 'pending' ELSE 'skipped' END, source, reason, ?1,"
+    " SELECT tweet_id, CASE WHEN reason IS NULL THEN ?6 ELSE 'skipped' END, source, reason, ?1,"
     " CASE WHEN reason IS NULL THEN NULL ELSE ?1 END, ?2, ?3, CASE WHEN reason IS NULL THEN NULL ELSE 1 END"
     " FROM temp.staged WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
-    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+    f" ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,{_QUEUE_STAGED}"
+    " WHERE last_run != excluded.last_run"
 )
 #: ``unlike``'s rows: pending, or skipped with the reason (owed a result line); an ID already in the
 #: journal keeps its row, so a resume never reconsiders what an earlier run decided
 _INSERT_FILTERED = (
     "INSERT INTO items(tweet_id, status, source, message, first_seen, finished_at, added_run, last_run, unwritten)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run WHERE last_run != excluded.last_run"
+    f" ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,{_QUEUE_FILTERED}"
+    " WHERE last_run != excluded.last_run"
 )
 _NEW_SKIPPED = (
     "SELECT seq, tweet_id, source, message, finished_at FROM items WHERE seq > ? AND status = 'skipped' ORDER BY seq"
@@ -115,6 +124,7 @@ class IngestStats:
     error: BaseException | None = None
     invalid_lines: list[InvalidLine] = field(default_factory=list)
     inputs: list[InputCount] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)  # an input that looks like another format (sniff.hint)
 
 
 @dataclass(slots=True)
@@ -126,6 +136,8 @@ class Source:
     records: Iterator[Record | None]
     stream: BinaryIO | None
     staged: bool = False
+    detected: str | None = None  # stdin: the format its content was read as ("JSON Lines (twarc2 pages)")
+    empty: bool = False  # it ended before its first record (/dev/null, a closed pipe)
 
 
 def open_sources(
@@ -144,13 +156,18 @@ def open_sources(
         for path in paths:
             stream, name = open_input(path, stdin)
             sources.append(Source(name, iter(()), stream))
-            found = detect_format(name if path != "-" else "", fmt, peek_head(stream))
+            pipe = is_pipe(stream)
+            stream, found, detected = choose_format(stream, name, fmt, stdin=path == "-")
+            sources[-1] = Source(name, iter(()), stream)
             records = read_records(
                 stream, name=name, fmt=found, column=column, archive_kind=archive_kind, partial=partial
             )
             first = list(itertools.islice(records, 1))
             staged = found in ("js", "zip") and not partial
-            sources[-1] = Source(name, itertools.chain(first, records), stream, staged)
+            chained: Iterator[Record | None] = itertools.chain(first, records)
+            if not staged and pipe:  # what arrived is journaled while the producer pauses
+                chained = iter(Prefetch(chained))
+            sources[-1] = Source(name, chained, stream, staged, detected, empty=not first)
     except BaseException:
         close_sources(sources)  # an unusable input stops the run: close what was opened
         raise
@@ -176,6 +193,7 @@ class Ingestor:
         on_commit: Callable[[list[NewInvalid]], None],
         clock: Callable[[], float] = time.time,
         skip: Callable[[str], str | None] | None = None,
+        planned: bool = False,
     ) -> None:
         self.path = path
         self.skip = skip  # unlike: why an ID is left alone (input.filters), None to queue it
@@ -183,6 +201,8 @@ class Ingestor:
         self.sources = sources
         self.on_commit = on_commit
         self.clock = clock
+        self.status = "planned" if planned else "pending"  # a dry run plans; only a run queues
+        self._insert = _PLAN_ID if planned else _INSERT_ID
         self.stats = IngestStats()
         self.stop = threading.Event()
         self.done = threading.Event()
@@ -230,11 +250,14 @@ class Ingestor:
         invalid: list[InvalidLine] = []
         run = self.run_id
         deadline = time.monotonic() + BATCH_SECONDS
-        now = self.clock()
+        now = 0.0
         if self.skip is not None:
             return self._drain_filtered(conn, source, self.skip)
-        for record in source.records:
+        records = iter(source.records)  # the first HINT_LINES looked at: is it in another format?
+        for record in itertools.chain(watch(source.name, records, self.stats.hints), records):
             if type(record) is ParsedId:
+                if not ids:  # a batch's time is when its first ID was read (a pipe may have been quiet since)
+                    now = self.clock()
                 ids.append((record.tweet_id, record.source, now, run, run))
             elif record is not None:
                 assert isinstance(record, InvalidLine)
@@ -247,7 +270,6 @@ class Ingestor:
                 if self.stop.is_set():
                     return
                 deadline = time.monotonic() + BATCH_SECONDS
-                now = self.clock()
         commit(conn, ids, invalid)
         if source.staged:
             self._publish(conn)
@@ -302,7 +324,7 @@ class Ingestor:
             conn.executemany(
                 _INSERT_FILTERED,
                 [
-                    (tweet_id, "pending", src, None, now, None, run, run, None)
+                    (tweet_id, self.status, src, None, now, None, run, run, None)
                     if why is None
                     else (tweet_id, "skipped", src, why, now, now, run, run, 1)
                     for (tweet_id, why), src in zip(rows, sources, strict=True)
@@ -333,7 +355,7 @@ class Ingestor:
             now = self.clock()
             with transaction(conn):
                 before = conn.execute(_LAST_SEQ).fetchone()[0] if self.skip is not None else None
-                conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto))
+                conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto, self.status))
                 new = self._insert_invalid(conn, invalid, now)
                 if before is not None:
                     new += _new_skipped(conn, before)
@@ -348,7 +370,7 @@ class Ingestor:
             return
         now = self.clock()
         with transaction(conn):
-            conn.executemany(_INSERT_ID, ids)
+            conn.executemany(self._insert, ids)
             new = self._insert_invalid(conn, invalid, now)
         self._committed(len(ids), invalid, new)
 

@@ -27,6 +27,7 @@ from bulklike.input.lines import (
     physical_lines,
     printable,
 )
+from bulklike.snowflake import is_id
 
 __all__ = [
     "MAX_LINE",
@@ -44,7 +45,6 @@ __all__ = [
 InputFormat = Literal["text", "csv", "tsv", "jsonl", "js", "zip"]
 
 
-_MAX_ID_BYTES = b"9223372036854775807"  # 2^63-1; same-length digit strings compare like the numbers
 _EXTENSIONS: dict[str, InputFormat] = {
     ".txt": "text",
     ".csv": "csv",
@@ -131,13 +131,9 @@ def _read_text(lines: Iterator[bytes], name: str) -> Iterator[InputRecord]:
     """One ID or URL per line; blank lines and ``#`` comments are skipped."""
     for lineno, raw in enumerate(lines, 1):
         stripped = raw.strip()
-        # Fast path, on bytes: 1-19 ASCII digits, no leading zero, at most 2^63-1.
-        if (
-            stripped.isdigit()
-            and stripped[0] != 48  # b"0"
-            and (len(stripped) < 19 or (len(stripped) == 19 and stripped <= _MAX_ID_BYTES))
-        ):
-            yield ParsedId(stripped.decode("ascii"), f"{name}:{lineno}")
+        # Fast path: a plain ID (bytes.isdigit is ASCII only); anything else gets the full diagnosis
+        if stripped.isdigit() and is_id(digits := stripped.decode("ascii")):
+            yield ParsedId(digits, f"{name}:{lineno}")
             continue
         if stripped[:1] == b"#" or not (stripped or isinstance(raw, TooLong)):
             continue

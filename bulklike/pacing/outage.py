@@ -15,6 +15,7 @@ with an injectable clock and sleep.
 from __future__ import annotations
 
 import asyncio
+import enum
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,10 +23,35 @@ from typing import Literal
 
 FIRST_PROBE_S = 1.0
 MAX_PROBE_S = 60.0
+NEVER_S = 60.0
+"""How long a run on a loopback API that has never answered waits before it says so (a wrong port)."""
 #: how often waiting workers look again (the outage may end, the run may stop)
 _POLL_S = 1.0
 
 Pass = Literal["send", "probe", "stop"]
+
+
+def how_long(seconds: float) -> str:
+    """A span for the stop line: seconds under two minutes ("for 0 min" said nothing), then
+    minutes, then hours and minutes."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def unreachable_line(offline_s: float) -> str:
+    """What a run stopped by ``--offline-timeout`` says."""
+    return f"the API could not be reached for {how_long(offline_s)} (--offline-timeout)"
+
+
+class OutageEvent(enum.Enum):
+    """What ``Outage.on_change`` is told, with a time: see ``Outage.__init__``."""
+
+    STARTED = "started"  # the first unreachable send; at: the next probe
+    WAITING = "waiting"  # a probe found it still unreachable; at: the next probe
+    REACHED = "reached"  # an answer came; at: how long the outage lasted (seconds)
+    STOP = "stop"  # it outlasted --offline-timeout; at: when it began
 
 
 @dataclass(slots=True)
@@ -39,12 +65,15 @@ class OutageState:
     interval: float = 0.0
     next_probe: float = 0.0
     probing: bool = False
+    never_s: float | None = None  # the timeout while no request has got through yet (None: timeout_s)
+    ever_reached: bool = False
 
     def decide(self, now: float) -> tuple[Pass | None, float]:
         """``(pass, 0)`` to go now, or ``(None, until)``: wait and ask again then."""
         if self.since is None:
             return "send", 0.0
-        if now - self.since >= self.timeout_s:
+        limit = self.limit
+        if now - self.since >= limit:
             return "stop", 0.0
         # a probe that never reports back (its worker was stopped, or its ID moved to another API)
         # is given up after another MAX_PROBE_S, so one lost probe cannot hold the run to the timeout
@@ -52,7 +81,14 @@ class OutageState:
             self.probing = True
             return "probe", 0.0
         wake = self.next_probe if not self.probing else now + _POLL_S
-        return None, min(wake, self.since + self.timeout_s)
+        return None, min(wake, self.since + limit)
+
+    @property
+    def limit(self) -> float:
+        """How long this outage may last: ``never_s`` (when set) until a first answer, then ``timeout_s``."""
+        if self.never_s is None or self.ever_reached:
+            return self.timeout_s
+        return min(self.timeout_s, self.never_s)
 
     def unreachable(self, now: float, *, probe: bool) -> bool:
         """A request found the API unreachable; True when this starts an outage."""
@@ -67,6 +103,7 @@ class OutageState:
 
     def reached(self, now: float) -> float | None:
         """A request got through: the outage (if any) is over; returns how long it lasted."""
+        self.ever_reached = True
         if self.since is None:
             return None
         lasted = now - self.since
@@ -83,14 +120,14 @@ class Outage:
         timeout_s: float,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        on_change: Callable[[str, float], None] | None = None,
+        on_change: Callable[[OutageEvent, float], None] | None = None,
         first_s: float = FIRST_PROBE_S,
         max_s: float = MAX_PROBE_S,
+        never_s: float | None = None,
     ) -> None:
-        self.state = OutageState(timeout_s, first_s, max_s)
+        self.state = OutageState(timeout_s, first_s, max_s, never_s=never_s)
         self.clock = clock
         self.sleep = sleep
-        # ("started" or "waiting", next probe) / ("reached", seconds offline) / ("stop", since)
         self.on_change = on_change
         self.offline_s = 0.0  # total time spent waiting for the API
 
@@ -106,22 +143,31 @@ class Outage:
             go, until = self.state.decide(now)
             if go is not None:
                 if go == "stop" and self.on_change is not None:
-                    self.on_change("stop", self.state.since or now)
+                    self.on_change(OutageEvent.STOP, self.state.since or now)
                 return go
             nap = max(0.0, min(until - now, _POLL_S))
             await self.sleep(nap)
+
+    def stop_message(self, waited_s: float) -> str:
+        """Why the run stops: a loopback API that never answered is a wrong address, not an outage."""
+        taken = how_long(waited_s)
+        if not self.state.ever_reached and self.state.never_s is not None:
+            return f"the API never answered this run ({taken}): is --base-url right?"
+        return unreachable_line(waited_s)
 
     def unreachable(self, *, probe: bool) -> None:
         now = self.clock()
         started = self.state.unreachable(now, probe=probe)
         if (started or probe) and self.on_change is not None:
-            self.on_change("started" if started else "waiting", self.state.next_probe)
+            self.on_change(OutageEvent.STARTED if started else OutageEvent.WAITING, self.state.next_probe)
 
     def reached(self) -> None:
-        if self.state.since is None:  # the hot path: one attribute test
+        if self.state.since is None:  # the hot path: an attribute test or two
+            if not self.state.ever_reached:
+                self.state.ever_reached = True
             return
         lasted = self.state.reached(self.clock())
         if lasted is not None:
             self.offline_s += lasted
             if self.on_change is not None:
-                self.on_change("reached", lasted)
+                self.on_change(OutageEvent.REACHED, lasted)

@@ -5,13 +5,19 @@ even ``--spread``); the ledger keeps every quota window within its count across 
 restarts; a pause set by a 429 or exhausted rate-limit headers holds every worker until the
 server's reset. The server wins: a bare 429 (v1.1 names no reset) lowers our idea of the limit
 to what the ledger shows in the window, so the window counts as full until its oldest send
-expires, and repeated refusals back off further.
+expires, and repeated refusals back off further. That is learnt only for a limit whose window is
+at most ``PROBE_MAX_S``: a bare 429 may be a daily cap or a shorter limit of the server's, and
+blaming a 24-hour window once meant waiting until tomorrow for a server free again in 5 s. When no
+such limit takes the blame, the pacer probes: one request after 2 s, 4 s, 8 s … at most an hour
+apart, the others waiting for its answer, until the server says yes or the refusals have lasted
+the whole horizon (24 hours: any daily cap would have reset).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import enum
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -28,8 +34,12 @@ Sleep = Callable[[float], Awaitable[None]]
 
 #: first pause after a 429 that names no reset, doubled on each refusal after it
 BARE_429_BACKOFF_S = 2.0
-#: refusals in a row (each after a pause) before the run gives up as the server's word
+#: refusals in a row (each after a pause) before the run gives up as the server's word, when the
+#: server names its resets; bare 429s give up only after probing for the whole horizon
 MAX_429_EPISODES = 12
+#: the longest pause between two probes, and the longest window a bare 429 is blamed on
+PROBE_MAX_S = 3600.0
+PROBING = "429 with no reset: one probe request at a time"
 #: re-check at least this often while waiting (other processes, a stop request, the progress line)
 _POLL_S = 1.0
 #: unspaced sends (no --min-interval): one ledger transaction may take slots for the sends expected
@@ -44,6 +54,15 @@ class Waiting:
 
     reason: str
     until: float
+
+
+class SlotEnd(enum.Enum):
+    """How a send's slot ends; ``Pacer.settle`` does the bookkeeping each one needs."""
+
+    GIVEN_BACK = "given_back"  # counted toward no limit: never connected, or the answer says so (453)
+    UNANSWERED = "unanswered"  # no answer (timeout, reset): it may have arrived, so it keeps its deadline
+    ANSWERED = "answered"  # an answer: its place in the windows ends now; exhausted headers pause
+    REFUSED = "refused"  # a 429: answered, and every worker pauses until the server's reset
 
 
 class RateLimitGiveUp(Exception):
@@ -84,6 +103,9 @@ class Pacer:
         self._pause_started = 0.0
         self._pause_reason = ""
         self._episodes = 0
+        self._streak_since = 0.0  # when the current run of refusals began
+        self._probing = False  # after a bare 429 no limit took the blame for: one request at a time
+        self._probe_id: int | None = None  # the probe on the wire
         self._caps: dict[Limit, int] = {}
         self._refused: collections.deque[float] = collections.deque()
         self._sent_at: dict[int, float] = {}
@@ -104,7 +126,9 @@ class Pacer:
                     return None
                 wait_until = self._paused_until
                 reason = self._pause_reason
-                if wait_until <= now:
+                if self._probe_id is not None:  # the probe's answer decides what comes next
+                    wait_until, reason = now + _POLL_S, PROBING
+                elif wait_until <= now:
                     send_id, when = self.ledger.try_reserve(
                         self.user_limits,
                         self.app_limits,
@@ -115,6 +139,8 @@ class Pacer:
                         ahead_s=AHEAD_S,
                     )
                     if send_id is not None:
+                        if self._probing:
+                            self._probe_id = send_id
                         self._set_waiting(None)
                         self._sent_at[send_id] = now
                         self._recent.append(now)
@@ -163,6 +189,20 @@ class Pacer:
         else:
             self.waiting = waiting
 
+    def settle(self, send_id: int, end: SlotEnd, at: float, headers: Mapping[str, str]) -> None:
+        """The one call after each send (``at``: when its answer came): the slot's bookkeeping.
+
+        Raises ``RateLimitGiveUp`` when a refusal comes after ``MAX_429_EPISODES`` waits in a row."""
+        if end is SlotEnd.GIVEN_BACK:
+            self.given_back(send_id)
+        elif end is SlotEnd.UNANSWERED:
+            self.unanswered(send_id)
+        elif end is SlotEnd.REFUSED:
+            self.refused(self.answered(send_id, at), headers)
+        else:
+            self.answered(send_id, at)
+            self.succeeded(headers)
+
     def answered(self, send_id: int, at: float) -> float:
         """The answer to ``send_id`` arrived: its place in the windows ends now (plus margin).
 
@@ -173,6 +213,7 @@ class Pacer:
     def given_back(self, send_id: int) -> None:
         """The send counted toward none of our limits (its connection was never established, or the
         answer says so): it leaves the windows."""
+        self._probe_done(send_id)
         self._sent_at.pop(send_id, None)
         self.ledger.release(send_id)
 
@@ -190,6 +231,7 @@ class Pacer:
         self._caps.clear()
         self._refused.clear()
         self._episodes = 0
+        self._probing = False
         if min_interval != self.interval:
             self.interval = min_interval
             self._limiter = AsyncLimiter(1, min_interval) if min_interval > 0 else None
@@ -197,15 +239,23 @@ class Pacer:
     def unanswered(self, send_id: int) -> None:
         """No answer came (timeout, reset): the request may still reach the server, so the send
         keeps its place in the windows until its deadline."""
+        self._probe_done(send_id)
         self._sent_at.pop(send_id, None)
+
+    def _probe_done(self, send_id: int) -> None:
+        """The probe came back without a word on the limit: the next request is the next probe."""
+        if send_id == self._probe_id:
+            self._probe_id = None
 
     def show_waiting(self, waiting: Waiting | None) -> None:
         """Something other than quota holds the run (the API unreachable): say so in the live line."""
         self._set_waiting(waiting)
 
     def succeeded(self, headers: Mapping[str, str]) -> None:
-        """A request went through: reset the 429 back-off, and heed exhausted-limit headers."""
+        """A request went through: reset the 429 back-off, end probing, and heed exhausted-limit headers."""
         self._episodes = 0
+        self._probing = False
+        self._probe_id = None
         if headers:
             now = self.clock()
             wait = server_wait(headers, now, self.horizon, rate_limited=False)
@@ -220,16 +270,22 @@ class Pacer:
         self.rate_limited += 1
         self.ledger.release_spares()  # the limits may change below, and nothing leaves while paused
         self._refused.append(now)
+        self._probe_id = None  # a refused probe: the next one after the pause below
         same_episode = sent_at < self._pause_started
-        if not same_episode:
-            self._episodes += 1
-            if self._episodes > MAX_429_EPISODES:
-                raise RateLimitGiveUp(f"the API answered 429 after {MAX_429_EPISODES} waits in a row")
         wait = server_wait(headers, now, self.horizon, rate_limited=True)
+        if not same_episode:
+            if self._episodes == 0:
+                self._streak_since = now
+            self._episodes += 1
+            if wait is not None and self._episodes > MAX_429_EPISODES:
+                raise RateLimitGiveUp(f"the API answered 429 after {MAX_429_EPISODES} waits in a row")
+            if wait is None and now - self._streak_since >= self.horizon:
+                hours = self.horizon / 3600
+                raise RateLimitGiveUp(f"the API answered 429 to every probe for {hours:.0f} hours")
         if wait is None:
-            self._learn_caps(now)
-            backoff = min(BARE_429_BACKOFF_S * 2 ** max(0, self._episodes - 1), self.horizon)
-            wait = ServerWait(now + backoff, "429 with no reset")
+            self._probing = not self._learn_caps(now)
+            backoff = min(BARE_429_BACKOFF_S * 2 ** max(0, self._episodes - 1), PROBE_MAX_S)
+            wait = ServerWait(now + backoff, PROBING if self._probing else "429 with no reset")
         self._pause(wait, now)
 
     def _pause(self, wait: ServerWait, now: float) -> None:
@@ -240,12 +296,13 @@ class Pacer:
             self._pause_reason = wait.reason
             self._set_waiting(Waiting(wait.reason, wait.until))
 
-    def _learn_caps(self, now: float) -> None:
+    def _learn_caps(self, now: float) -> bool:
         """Take the server's count as the truth: the window is full at what the ledger holds.
 
         A bare 429 does not say which limit it hit, so the one closest to full takes the blame
         (the sends the server refused do not count); if that was the wrong one, the next refusal
-        comes after its window has moved on, and blames the next fullest.
+        comes after its window has moved on, and blames the next fullest. A limit whose window is
+        longer than ``PROBE_MAX_S`` is never blamed (``False``: probe instead).
         """
         horizon = now - self.horizon - 1.0
         while self._refused and self._refused[0] < horizon:
@@ -258,9 +315,11 @@ class Pacer:
                 fullness = accepted / min(limit.count, self._caps.get(limit, limit.count))
                 if best is None or fullness > best[0]:
                     best = (fullness, limit, max(1, accepted))
-        if best is not None:
-            _, limit, cap = best
-            self._caps[limit] = min(cap, self._caps.get(limit, limit.count))
+        if best is None or best[1].window_s > PROBE_MAX_S:
+            return False
+        _, limit, cap = best
+        self._caps[limit] = min(cap, self._caps.get(limit, limit.count))
+        return True
 
     def quota_left(self) -> list[tuple[str, Limit, int]]:
         now = self.clock()

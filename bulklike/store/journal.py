@@ -21,24 +21,14 @@ from typing import Any
 
 from bulklike.errors import JournalError
 from bulklike.store.lock import FileLock
-from bulklike.store.sqlite import connect, create_private, sqlite_errors, transaction
+from bulklike.store.sqlite import check_integrity, connect, connect_readonly, create_private, sqlite_errors, transaction
 
 APPLICATION_ID = 0x424C4B4C  # "BLKL"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: ``not_liked``: unlike, v1.1 answered 144 (no like, or no tweet); ``skipped``: unlike left it alone
-TERMINAL_STATUSES = (
-    "liked",
-    "already_liked",
-    "not_found",
-    "forbidden",
-    "invalid",
-    "failed",
-    "unliked",
-    "not_liked",
-    "skipped",
-)
-ALL_STATUSES = ("pending", *TERMINAL_STATUSES)
+TERMINAL_STATUSES = tuple("liked already_liked not_found forbidden invalid failed unliked not_liked skipped".split())
+ALL_STATUSES = ("pending", "planned", *TERMINAL_STATUSES)  # planned: journaled by a dry run (store.planned)
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,7 +73,8 @@ ALTER TABLE items ADD COLUMN unwritten INTEGER;
 CREATE INDEX items_unwritten ON items(seq) WHERE unwritten IS NOT NULL;
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _MIGRATION_V2, 3: _MIGRATION_V3}
+_MIGRATION_V4 = "ALTER TABLE runs ADD COLUMN stop_reason TEXT;"  # v4: NULL ran to its end; exit_code: older rows
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _MIGRATION_V2, 3: _MIGRATION_V3, 4: _MIGRATION_V4}
 #: the meta key under which the outbox keeps the results file's identity and committed length
 OUTBOX_META = "outbox_file"
 
@@ -172,17 +163,22 @@ class Journal:
         self._lock = FileLock(f"{path}.lock") if lock and path != ":memory:" else None
         if readonly and path != ":memory:" and not os.path.exists(path):
             raise JournalError(f"{path}: no such journal")
+        parent = os.path.dirname(os.path.abspath(path))
+        if path != ":memory:" and not os.path.isdir(parent):  # a typo must not make directories (as root: anywhere)
+            raise JournalError(f"{path}: no directory {parent}; create it first if that is where the journal goes")
         if self._lock is not None:
             self._lock.acquire(what=f"{path}: the journal is in use by another bulklike process")
         try:
             if not readonly:
                 create_private(path)
             with sqlite_errors(path):
-                self.conn = connect(path)
+                self.conn = connect_readonly(path) if readonly and path != ":memory:" else connect(path)
                 version = _check_identity(self.conn, path)
                 if version == 0 and readonly:
                     raise JournalError(f"{path}: not a bulklike journal (empty)")
                 if not readonly:
+                    if version:
+                        check_integrity(self.conn, path)
                     self.conn.execute("PRAGMA journal_mode=WAL")
                     self.conn.execute("PRAGMA synchronous=NORMAL")
                     self._migrate(version)
@@ -237,9 +233,10 @@ class Journal:
             cur = conn.execute("INSERT INTO runs(command, started_at) VALUES (?, ?)", (command, now))
         return int(cur.lastrowid or 0)
 
-    def finish_run(self, run_id: int, exit_code: int, now: float) -> None:
+    def finish_run(self, run_id: int, stop_reason: str | None, now: float) -> None:
+        sql = "UPDATE runs SET finished_at = ?, stop_reason = ? WHERE run_id = ?"  # a StopReason value, or NULL
         with self.atomic() as conn:
-            conn.execute("UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?", (now, exit_code, run_id))
+            conn.execute(sql, (now, stop_reason, run_id))
 
     # -- the queue -----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING
 
 from bulklike.errors import JournalError
+from bulklike.store.sqlite import make_private_dirs
 
 if TYPE_CHECKING:
     import filelock
@@ -28,7 +29,7 @@ class FileLock:
         import filelock  # here, not at import time: status and export never lock
 
         try:
-            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            make_private_dirs(os.path.dirname(os.path.abspath(self.path)))
             lock = filelock.FileLock(self.path, timeout=0, mode=0o600, fallback_to_soft=False)
             lock.acquire()
         except filelock.Timeout as exc:

@@ -21,6 +21,8 @@ from bulklike.errors import JournalError
 from bulklike.store.sqlite import connect, create_private, is_busy, sqlite_errors, transaction
 
 LEDGER_APP_ID = 0x424C4B47  # "BLKG"
+#: how its errors name the file (not "the journal": the user would look at the wrong one)
+LEDGER = "send ledger"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sends (
     id INTEGER PRIMARY KEY,
@@ -52,7 +54,7 @@ class SendsFile:
     def __init__(self, path: str) -> None:
         self.path = path
         create_private(path)
-        with sqlite_errors(path):
+        with sqlite_errors(path, LEDGER):
             self.conn = connect(path)
             self._initialise()
 
@@ -101,13 +103,13 @@ class SendsFile:
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """One IMMEDIATE transaction, errors named after the file: a decision and its rows, atomically."""
-        with sqlite_errors(self.path), transaction(self.conn):
+        with sqlite_errors(self.path, LEDGER), transaction(self.conn):
             yield
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
         """Errors named after the file, for reads outside a transaction."""
-        with sqlite_errors(self.path):
+        with sqlite_errors(self.path, LEDGER):
             yield
 
     def prune(self, before: float, batch: int = PRUNE_BATCH) -> int:

@@ -5,6 +5,7 @@ request in, one raw ``Answer`` out), ``codes`` (the error vocabulary shared with
 ``classify`` (pure: an ``Answer`` becomes an ``Outcome``), ``oauth`` (the OAuth 1.0a and 2.0 protocol
 messages, built and read with oauthlib) and ``refresh`` (an OAuth 2.0 token that renews itself, shared by
 every worker). Also ``account`` (answers about the whole account) and ``breaker`` (unknown answers).
-May import ``errors``, ``credentials`` and the ``bulklike`` package (its ``__version__``); never the
+May import ``errors``, ``credentials``, ``snowflake`` (the ID rule) and the ``bulklike`` package (its
+``__version__``); never the
 journal, pacing or the CLI (ARCHITECTURE.md).
 """

@@ -7,8 +7,8 @@ what a self-serve app gets), ``oauth1-permissions`` (a Read-only app), ``unsuppo
 (an app-only bearer token), 402 (the pay-per-use credits are spent) and 429 ``usage-capped`` (a
 daily or monthly cap). Each means that nothing else will succeed either, so a run stops and leaves
 every ID ``pending``; this module names the problem, builds the one line that says what to do, with
-the details the body gives (the enrollment, the registration URL, the cap's period and scope), and
-says how the stop ends (``stop_exit_code``: a daily cap is exit 75, resume tomorrow; the rest 3).
+the details the body gives (the enrollment, the registration URL, the cap's period and scope); a
+daily cap (``Problem.DAILY_CAP``) is the one such stop that a run tomorrow simply resumes.
 Problem types are matched on their last path segment, so ``api.twitter.com`` and ``api.x.com``
 types are one.
 """
@@ -19,7 +19,6 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from bulklike.errors import EXIT_FATAL, EXIT_LIMIT
 from bulklike.x import codes as apicodes
 
 #: the day X removed likes and unlikes from every self-serve package (its changelog of 2026-04-16)
@@ -120,11 +119,6 @@ def account_problem(
             "or the cap is raised; resume then"
         )
     return None
-
-
-def stop_exit_code(problem: Problem | None) -> int:
-    """How a stop on ``problem`` ends: 75 (run again later) for a daily cap, else 3."""
-    return EXIT_LIMIT if problem is Problem.DAILY_CAP else EXIT_FATAL
 
 
 def on_neither_api(advice: str) -> str:

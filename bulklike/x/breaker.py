@@ -80,7 +80,3 @@ class Breaker(Generic[T]):
         held, self._held = self._held, []
         self._tweets.clear()
         return held
-
-    @property
-    def holding(self) -> int:
-        return len(self._held)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bulklike.x import codes as apicodes
-from bulklike.x.account import Problem, account_problem
+from bulklike.x.account import Problem, account_problem, on_neither_api
 
 
 class Kind(enum.Enum):
@@ -32,6 +32,27 @@ class Kind(enum.Enum):
     FATAL = "fatal"  # about the account, not the tweet: stop the whole run (the ID stays pending)
 
 
+class TransportError(enum.StrEnum):
+    """Why no HTTP answer came (``Answer.transport_error``): short, stable, secret-free names, which
+    the journal and the results keep as the message of a failure."""
+
+    CONNECT_TIMEOUT = "connect timeout"
+    TIMEOUT = "timeout"
+    TRUNCATED_BODY = "truncated body"
+    SERVER_DISCONNECTED = "server disconnected"
+    TLS_CERTIFICATE = "tls certificate error"
+    TLS = "tls error"
+    DNS_FAILURE = "dns failure"
+    CONNECTION_REFUSED = "connection refused"
+    CONNECTION_RESET = "connection reset"
+    CONNECTION_FAILED = "connection failed"
+    CONNECTION_ERROR = "connection error"
+    CLIENT_ERROR = "client error"
+    TRANSPORT_ERROR = "transport error"
+    BODY_TOO_LARGE = "body too large"
+    TOKEN_REFRESH_FAILED = "token refresh failed"  # OAuth 2.0: a 401, and the token could not be renewed
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """One request's raw result. ``status`` 0 means no HTTP answer (see ``transport_error``)."""
@@ -39,7 +60,7 @@ class Answer:
     status: int
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
-    transport_error: str | None = None  # "timeout", "connection reset", ... when status == 0
+    transport_error: TransportError | None = None  # when status == 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +93,14 @@ _FATAL_HINTS = {
     261: "the app has no write access: give it read-and-write permission and regenerate the token",
     226: "the API flagged this as automated: stop for now and run later at a slower pace",
 }
+
+
+def may_have_landed(outcome: Outcome) -> bool:
+    """The request may have been applied though its answer says nothing: no answer after it left
+    (a timeout, a reset; the caller has already set aside connections never made), a 5xx, a
+    cut-short success or 403. Such a send counts toward ``--max-likes``, and the ``already_liked``
+    its retry gets is this run's own like. A 4xx we do not know (``unknown``) was refused."""
+    return outcome.kind is Kind.RETRYABLE and not outcome.unknown
 
 
 def fatal_hint(code: int | None, http_status: int | None) -> str:
@@ -207,3 +236,16 @@ def _is_rate_problem(problem: str | None) -> bool:
 def _v2_tweet_gone(problem: str | None, message: str | None) -> bool:
     text = (message or "").lower()
     return (problem or "").endswith("invalid-request") and ("cannot be found" in text or "not found" in text)
+
+
+def stop_line(outcome: Outcome, *, after_453: bool = False) -> str:
+    """The one line a fatal answer prints: today's account-wide answers carry their own advice
+    (after an ``--api auto`` move, v2's refusal of the app says that v1.1 refused it too)."""
+    if outcome.advice is not None:
+        return (
+            on_neither_api(outcome.advice) if after_453 and outcome.problem is Problem.NOT_ENROLLED else outcome.advice
+        )
+    hint = fatal_hint(outcome.error_code, outcome.http_status)
+    code = f" (code {outcome.error_code})" if outcome.error_code is not None else ""
+    said = outcome.message or f"HTTP {outcome.http_status}"
+    return f"the API said: {said}{code} — {hint}"

@@ -23,9 +23,10 @@ from multidict import CIMultiDictProxy, istr
 from yarl import URL
 
 from bulklike import __version__
-from bulklike.errors import ConfigError
+from bulklike.errors import ConfigError, TlsRefused
+from bulklike.snowflake import is_id
 from bulklike.x import codes as apicodes
-from bulklike.x.classify import Answer
+from bulklike.x.classify import Answer, TransportError
 from bulklike.x.codes import NOT_CONNECTED
 from bulklike.x.refresh import TokenRefresher
 from bulklike.x.signing import Signer
@@ -55,35 +56,31 @@ _KEPT: Final = tuple((istr(name), name) for name in KEPT_HEADERS)  # istr: no pe
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 
 # Checked in order, so subclasses come before their bases.
-_TRANSPORT_ERRORS: Final[tuple[tuple[type[BaseException], str], ...]] = (
-    (aiohttp.ConnectionTimeoutError, "connect timeout"),  # a TimeoutError raised before a connection existed
-    (TimeoutError, "timeout"),  # also aiohttp's ServerTimeoutError and asyncio.TimeoutError
-    (aiohttp.ClientPayloadError, "truncated body"),
-    (aiohttp.ServerDisconnectedError, "server disconnected"),
-    (aiohttp.ClientConnectorCertificateError, "tls certificate error"),
-    (aiohttp.ClientSSLError, "tls error"),
-    (aiohttp.ClientConnectorDNSError, "dns failure"),
-    (ConnectionRefusedError, "connection refused"),
-    (ConnectionResetError, "connection reset"),  # includes aiohttp's ClientConnectionResetError
-    (aiohttp.ClientConnectorError, "connection failed"),
-    (aiohttp.ClientConnectionError, "connection error"),
-    (aiohttp.ClientError, "client error"),
-    (OSError, "connection error"),
+_TRANSPORT_ERRORS: Final[tuple[tuple[type[BaseException], TransportError], ...]] = (
+    # a TimeoutError raised before a connection existed
+    (aiohttp.ConnectionTimeoutError, TransportError.CONNECT_TIMEOUT),
+    (TimeoutError, TransportError.TIMEOUT),  # also aiohttp's ServerTimeoutError and asyncio.TimeoutError
+    (aiohttp.ClientPayloadError, TransportError.TRUNCATED_BODY),
+    (aiohttp.ServerDisconnectedError, TransportError.SERVER_DISCONNECTED),
+    (aiohttp.ClientConnectorCertificateError, TransportError.TLS_CERTIFICATE),
+    (aiohttp.ClientSSLError, TransportError.TLS),
+    (aiohttp.ClientConnectorDNSError, TransportError.DNS_FAILURE),
+    (ConnectionRefusedError, TransportError.CONNECTION_REFUSED),
+    (ConnectionResetError, TransportError.CONNECTION_RESET),  # includes aiohttp's ClientConnectionResetError
+    (aiohttp.ClientConnectorError, TransportError.CONNECTION_FAILED),
+    (aiohttp.ClientConnectionError, TransportError.CONNECTION_ERROR),
+    (aiohttp.ClientError, TransportError.CLIENT_ERROR),
+    (OSError, TransportError.CONNECTION_ERROR),
 )
 
 
-def transport_error(exc: BaseException) -> str:
+def transport_error(exc: BaseException) -> TransportError:
     """A short, stable, secret-free name for a network failure (never the exception text)."""
     causes = (exc, getattr(exc, "os_error", None), exc.__cause__)
     for kind, label in _TRANSPORT_ERRORS:
         if any(isinstance(c, kind) for c in causes):
             return label
-    return "transport error"
-
-
-def _is_id(value: str) -> bool:
-    """IDs go into URLs unquoted, so only 1 to 19 ASCII digits pass."""
-    return value.isascii() and value.isdigit() and len(value) <= 19
+    return TransportError.TRANSPORT_ERROR
 
 
 class XClient:
@@ -94,6 +91,7 @@ class XClient:
     ``user_id`` (the authenticated user's numeric id) is needed for v2 like/unlike; set it
     from ``whoami()`` or from configuration.
 
+    A server certificate that fails verification raises ``TlsRefused`` (the request never left).
     Misuse does raise: ``ConfigError`` for a bad setting (API version, base URL, a v2 call
     without ``user_id``, a non-numeric ``user_id``), ``ValueError`` for a tweet id that is not
     1 to 19 ASCII digits, ``RuntimeError`` when called outside ``async with``.
@@ -173,8 +171,8 @@ class XClient:
 
     @user_id.setter
     def user_id(self, value: str | None) -> None:
-        if value is not None and not _is_id(value):
-            raise ConfigError("user_id must be the account's numeric id (1 to 19 digits)")
+        if value is not None and not is_id(value):
+            raise ConfigError("user_id must be the account's numeric id (1 to 19 digits, at most 2^63-1)")
         self._user_id = value
         self._v2_likes = None if value is None else f"{self._base}/2/users/{value}/likes"
 
@@ -199,8 +197,8 @@ class XClient:
 
     async def like(self, tweet_id: str) -> Answer:
         """Like one tweet (v1.1 favorites/create or v2 POST users/:id/likes)."""
-        if not _is_id(tweet_id):
-            raise ValueError("tweet_id must be 1 to 19 ASCII digits")
+        if not is_id(tweet_id):
+            raise ValueError("tweet_id must be an ID: 1 to 19 ASCII digits, no leading zero, at most 2^63-1")
         if self._api == "v1.1":
             return await self._v1_post(self._create, tweet_id)
         url = self._v2_likes_url()
@@ -209,8 +207,8 @@ class XClient:
 
     async def unlike(self, tweet_id: str) -> Answer:
         """Undo a like (v1.1 favorites/destroy or v2 DELETE users/:id/likes/:tweet_id)."""
-        if not _is_id(tweet_id):
-            raise ValueError("tweet_id must be 1 to 19 ASCII digits")
+        if not is_id(tweet_id):
+            raise ValueError("tweet_id must be an ID: 1 to 19 ASCII digits, no leading zero, at most 2^63-1")
         if self._api == "v1.1":
             return await self._v1_post(self._destroy, tweet_id)
         url = f"{self._v2_likes_url()}/{tweet_id}"
@@ -245,7 +243,7 @@ class XClient:
         # expired early or revoked: renew once and send again; the caller sees one request, so the
         # runner spends no attempt on it. A second 401 is the answer (the credentials are refused).
         if not await renewer.renew(authorization):
-            return Answer(status=0, transport_error="token refresh failed")
+            return Answer(status=0, transport_error=TransportError.TOKEN_REFRESH_FAILED)
         return await self._send_once(method, signed_url, url, params, body)
 
     async def _send_once(
@@ -267,9 +265,21 @@ class XClient:
                 allow_redirects=False,
             ) as resp:
                 return await _answer(resp)
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise tls_refused(exc) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             # Dropped deliberately without logging: the exception may carry the request's headers.
             return Answer(status=0, transport_error=transport_error(exc))
+
+
+def tls_refused(exc: aiohttp.ClientConnectorCertificateError) -> TlsRefused:
+    """A certificate that fails verification fails the handshake, before the request leaves: it
+    is not an answer about any tweet, and no retry or wait will change it, so the run stops."""
+    reason = getattr(exc.certificate_error, "verify_message", None) or "certificate not trusted"
+    return TlsRefused(
+        f"TLS verification failed for {exc.host} ({reason}); nothing was sent — check --base-url, the"
+        " machine's clock, and any proxy or antivirus that intercepts TLS"
+    )
 
 
 async def form_request(
@@ -310,7 +320,7 @@ async def _answer(resp: aiohttp.ClientResponse) -> Answer:
     """The raw answer a caller classifies: status, the capped body and the headers that matter."""
     data = await _read_capped(resp.content)
     if data is None:
-        return Answer(status=0, transport_error="body too large")
+        return Answer(status=0, transport_error=TransportError.BODY_TOO_LARGE)
     return Answer(status=resp.status, body=data, headers=_kept_headers(resp.headers))
 
 

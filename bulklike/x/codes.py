@@ -91,5 +91,9 @@ RESET_PAIRS: Final = (
 #: transport failures (``x.client`` names them) before a connection was established: the request
 #: never left the machine, so the API cannot be reached (an outage: no attempt spent, the quota slot
 #: given back). A read timeout, a reset or a disconnect after the request was sent may have reached
-#: the server and are not here.
-NOT_CONNECTED: Final = frozenset({"connect timeout", "dns failure", "connection refused", "connection failed"})
+#: the server and are not here. A TLS handshake that fails for another reason than the certificate
+#: ("tls error") is waited out too; a certificate that fails verification raises ``TlsRefused``
+#: (waiting will not fix it).
+NOT_CONNECTED: Final = frozenset(
+    {"connect timeout", "dns failure", "connection refused", "connection failed", "tls error"}
+)

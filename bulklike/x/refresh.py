@@ -7,9 +7,15 @@ X's user access tokens live two hours and refresh tokens are single-use. So:
   new token (the header it saw has changed), so there is one refresh, never one per worker;
 - **on a 401**: the client calls ``renew(header_it_sent)``; if another worker has already renewed,
   the request just goes again with the new token; otherwise this is the one refresh;
+- **savable before asked**: ``hold`` takes the token store's lock and proves the store writable
+  *before* the refresh request, and holds the lock across the request and the save: a store locked
+  by another process, read-only or full stops the run (exit 2) with the refresh token unspent;
 - **saved before use**: the new pair goes through ``save`` (the token store: atomic, fsynced) before
-  the new access token is handed out, so a ``kill -9`` at any moment after a refresh leaves on disk
-  a refresh token that still works;
+  the new access token is handed out, so a ``kill -9`` after the save leaves on disk a refresh token
+  that still works. Single-use rotation cannot protect the moment between the server's answer and
+  the save: a kill there leaves only the spent token on disk (``bulklike auth`` again);
+- **never presented twice**: once the server answered with new tokens, the spent refresh token is
+  forgotten, even when the save then fails (that stops the run);
 - **refused** (``invalid_grant``: revoked, expired, already used): ``AuthExpired`` (exit 3), and
   every later call raises it too; no second refresh is tried with a token the server refused;
 - **another run of the same profile** may have refreshed first (its refresh token is then spent):
@@ -22,12 +28,14 @@ The clock is injectable; the transport is ``api.client.form_request`` unless a t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Final, NamedTuple, Protocol
 
 from bulklike.credentials import Secret
-from bulklike.errors import AuthExpired
+from bulklike.errors import AuthExpired, BulklikeError
 from bulklike.x.classify import Answer
 from bulklike.x.oauth import GrantRefused, GrantUnavailable, read_grant, refresh_body, token_headers
 
@@ -77,6 +85,8 @@ class TokenRefresher:
         "_clock",
         "_timeout",
         "_lock",
+        "_hold",
+        "_broken",
         "_dead",
         "_retry_at",
         "refreshes",
@@ -98,6 +108,7 @@ class TokenRefresher:
         clock: Callable[[], float] = time.time,
         timeout: float = 30.0,
         load: Callable[[], Tokens | None] | None = None,
+        hold: Callable[[], AbstractContextManager[object]] | None = None,
     ) -> None:
         self._header = "Bearer " + access_token.reveal()
         self._refresh_token = refresh_token
@@ -116,6 +127,8 @@ class TokenRefresher:
         self._clock = clock
         self._timeout = timeout
         self._lock = asyncio.Lock()
+        self._hold = hold  # the token store's lock, proven writable (blocking: entered in a thread)
+        self._broken: BulklikeError | None = None  # the store could not be written: stop, ask nothing
         self._dead: str | None = None
         self._retry_at = 0.0
         self.refreshes = 0
@@ -148,39 +161,57 @@ class TokenRefresher:
                 return True
             if self._dead is not None:
                 raise AuthExpired(self._dead)
-            if self._adopt_newer() and not self._expiring():
-                return True  # another run of this profile refreshed: its tokens are in the store
-            if not self._refresh_token:
-                self._dead = f"the OAuth 2.0 access token expired and there is no refresh token: {self._again}"
-                raise AuthExpired(self._dead)
-            body = refresh_body(self._client_id, self._refresh_token, confidential=bool(self._client_secret))
-            answer = await self._post(
-                "POST",
-                self._url,
-                headers=token_headers(self._client_id, self._client_secret),
-                body=body,
-                timeout=self._timeout,
-            )
+            if self._broken is not None:
+                raise self._broken
+            held = self._hold() if self._hold is not None else contextlib.nullcontext()
             try:
-                grant = read_grant(answer, self._client_id)
-            except GrantRefused as exc:
-                if self._adopt_newer():  # spent by another run at the same moment: take what it saved
-                    return True
-                self._dead = f"the token refresh was refused ({exc}): {self._again}"
-                raise AuthExpired(self._dead) from None
-            except GrantUnavailable:
-                self._retry_at = self._clock() + RETRY_AFTER_S
-                return False
-            now = self._clock()
-            # rotation: a refresh token is single-use, so keep the old one only if none came back
-            refresh_token = grant.refresh_token or self._refresh_token
-            expires_at = None if grant.expires_in is None else now + grant.expires_in
+                await asyncio.to_thread(held.__enter__)  # may wait for another process's refresh
+            except BulklikeError as exc:  # locked too long, read-only, full: nothing was sent
+                self._broken = exc
+                raise
+            try:
+                return await self._refresh_held()
+            finally:
+                held.__exit__(None, None, None)
+
+    async def _refresh_held(self) -> bool:
+        if self._adopt_newer() and not self._expiring():
+            return True  # another run of this profile refreshed: its tokens are in the store
+        if not self._refresh_token:
+            self._dead = f"the OAuth 2.0 access token expired and there is no refresh token: {self._again}"
+            raise AuthExpired(self._dead)
+        body = refresh_body(self._client_id, self._refresh_token, confidential=bool(self._client_secret))
+        answer = await self._post(
+            "POST",
+            self._url,
+            headers=token_headers(self._client_id, self._client_secret),
+            body=body,
+            timeout=self._timeout,
+        )
+        try:
+            grant = read_grant(answer, self._client_id)
+        except GrantRefused as exc:
+            if self._adopt_newer():  # spent by another run at the same moment: take what it saved
+                return True
+            self._dead = f"the token refresh was refused ({exc}): {self._again}"
+            raise AuthExpired(self._dead) from None
+        except GrantUnavailable:
+            self._retry_at = self._clock() + RETRY_AFTER_S
+            return False
+        now = self._clock()
+        # rotation: a refresh token is single-use, so keep the old one only if none came back
+        refresh_token = grant.refresh_token or self._refresh_token
+        expires_at = None if grant.expires_in is None else now + grant.expires_in
+        self._refresh_token = refresh_token  # the spent one is never presented again
+        try:
             self._save(grant.access_token, refresh_token, grant.expires_in, now)  # durable BEFORE use
-            self._refresh_token = refresh_token
-            self._refresh_at = None if expires_at is None else expires_at - refresh_margin(grant.expires_in)
-            self._header = "Bearer " + grant.access_token.reveal()
-            self.refreshes += 1
-            return True
+        except BulklikeError as exc:
+            self._broken = exc
+            raise
+        self._refresh_at = None if expires_at is None else expires_at - refresh_margin(grant.expires_in)
+        self._header = "Bearer " + grant.access_token.reveal()
+        self.refreshes += 1
+        return True
 
     def _expiring(self) -> bool:
         return self._refresh_at is not None and self._clock() >= self._refresh_at

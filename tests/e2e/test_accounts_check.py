@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import socket
 
+import pytest
+
 from bulklike.emulator import DEMO_ACCOUNT
 from tests.helpers.authflow import OAUTH2_ONLY, auth_oauth2, revoke, stored
 from tests.helpers.workspace import EmulatorFactory, Workspace
@@ -56,6 +58,7 @@ async def test_a_profile_with_a_bad_token_is_refused_even_with_good_variables(
     assert all("likes: " not in line for line in lines.values())  # no API is said to have likes
 
 
+@pytest.mark.slow
 async def test_below_enterprise_the_check_says_what_453_proves(workspace: Workspace, emulator: EmulatorFactory) -> None:
     async with emulator(access_level="pro") as emu:
         result = await workspace.cli("accounts", "--check", "--base-url", emu.base_url)
@@ -66,6 +69,7 @@ async def test_below_enterprise_the_check_says_what_453_proves(workspace: Worksp
     assert stats["likes"] == 0 and stats["billed"] == 0  # nothing liked to find out
 
 
+@pytest.mark.slow
 async def test_an_unreachable_api_is_not_a_refusal(workspace: Workspace) -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from tests.helpers.archive_files import full_archive, likes_js, twarc_flat, twarc_page, zip_bytes
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
@@ -18,6 +20,7 @@ def sources(workspace: Workspace) -> dict[str, str]:
         return dict(conn.execute("SELECT tweet_id, source FROM items WHERE tweet_id IS NOT NULL").fetchall())
 
 
+@pytest.mark.slow
 async def test_archive_zip_likes_every_like_part_and_nothing_else(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -34,6 +37,7 @@ async def test_archive_zip_likes_every_like_part_and_nothing_else(
     assert where[LIKES[4]] == f"{archive}/data/like-part1.js:2"
 
 
+@pytest.mark.slow
 async def test_archive_kind_tweets_likes_the_posts(workspace: Workspace, emulator: EmulatorFactory) -> None:
     archive = workspace.write("archive.zip", full_archive([LIKES[:2]], POSTS, FOLLOWERS))
     async with emulator() as emu:
@@ -42,6 +46,7 @@ async def test_archive_kind_tweets_likes_the_posts(workspace: Workspace, emulato
     assert sorted(r["tweet_id"] for r in result.results) == sorted(POSTS)
 
 
+@pytest.mark.slow
 async def test_dry_run_reports_what_each_input_gave(workspace: Workspace) -> None:
     archive = workspace.write("archive.zip", full_archive([LIKES[:4], LIKES[4:]], POSTS, FOLLOWERS))
     like_js = workspace.write("like.txt", likes_js(LIKES[:3]))  # found by its content, whatever its name
@@ -54,11 +59,12 @@ async def test_dry_run_reports_what_each_input_gave(workspace: Workspace) -> Non
     assert f"  from:     {archive}: 7 IDs" in plan
     assert f"            {like_js}: 3 IDs" in plan
     assert f"            {pages}: 3 IDs" in plan
-    assert f"            {text}: 1 IDs, 1 invalid" in plan
+    assert f"            {text}: 1 ID, 1 invalid" in plan
     assert "  input:    15 records: 9 new, 0 already done, 0 already pending, 5 duplicate, 1 invalid" in plan
-    assert workspace.statuses() == {"pending": 9, "invalid": 1}
+    assert workspace.statuses() == {"planned": 9, "invalid": 1}  # a dry run plans, never queues
 
 
+@pytest.mark.slow
 async def test_truncated_like_js_is_exit_2_and_nothing_is_kept_or_sent(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -79,6 +85,7 @@ async def test_truncated_like_js_is_exit_2_and_nothing_is_kept_or_sent(
     assert workspace.rows() == {}  # nothing of the archive reached the journal
 
 
+@pytest.mark.slow
 async def test_truncated_like_js_with_partial_likes_what_came_before(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -95,6 +102,7 @@ async def test_truncated_like_js_with_partial_likes_what_came_before(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 async def test_zip_with_no_like_files_is_exit_2(workspace: Workspace) -> None:
     archive = workspace.write("archive.zip", zip_bytes({"data/follower.js": "window.YTD.follower.part0 = []"}))
     args = ["--journal", str(workspace.journal), "--ledger", str(workspace.ledger), "--base-url", "http://127.0.0.1:9"]
@@ -136,6 +144,7 @@ async def test_a_cut_archive_after_a_good_input_stops_the_run_at_once(
     assert not any(tweet_id in LIKES for tweet_id in workspace.rows())
 
 
+@pytest.mark.slow
 async def test_like_js_on_stdin_is_told_by_its_content(workspace: Workspace) -> None:
     args = ["--journal", str(workspace.journal), "--ledger", str(workspace.ledger), "--no-progress", "--dry-run"]
     result = await workspace.cli("run", "-", *args, stdin=likes_js(LIKES[:4]).encode())
@@ -144,6 +153,7 @@ async def test_like_js_on_stdin_is_told_by_its_content(workspace: Workspace) -> 
     assert sources(workspace)[LIKES[0]] == "<stdin>:2"
 
 
+@pytest.mark.slow
 async def test_a_zip_on_a_pipe_and_a_stray_js_file_are_exit_2(workspace: Workspace) -> None:
     args = ["--journal", str(workspace.journal), "--ledger", str(workspace.ledger), "--dry-run"]
     piped = await workspace.cli("run", "-", *args, stdin=zip_bytes({"data/like.js": likes_js(LIKES[:1])}))

@@ -5,12 +5,15 @@ from __future__ import annotations
 import stat
 import urllib.parse
 
+import pytest
+
 from bulklike.auth.tokens import TokenStore
 from bulklike.emulator import DEMO_ACCOUNT
 from tests.helpers.authflow import APP_ONLY, CLIENT_ID, OAUTH2_ONLY, auth_oauth2, auth_pin, store_path, stored
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 
+@pytest.mark.slow
 async def test_pin_flow_then_a_run_with_only_the_stored_tokens(workspace: Workspace, emulator: EmulatorFactory) -> None:
     ws = workspace
     async with emulator() as emu:
@@ -41,6 +44,7 @@ async def test_a_wrong_pin_exits_3_and_saves_nothing(workspace: Workspace, emula
     assert not store_path(workspace).exists()
 
 
+@pytest.mark.slow
 async def test_pkce_flow_through_the_loopback_listener_then_a_v2_run(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

@@ -17,6 +17,7 @@ from tests.helpers.crash_harness import BAD_LINES, HarnessConfig, run_harness
 pytestmark = pytest.mark.timeout(120)
 
 
+@pytest.mark.slow
 async def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> None:
     cfg = HarnessConfig(kills=10, ids=120, repeats=1000, read_kills=3, seed=11, tear_rate=0.5, shared=True)
     report = await run_harness(cfg, tmp_path, log=lambda _: None)
@@ -45,6 +46,7 @@ async def test_sigkill_while_an_owed_backlog_is_paid_into_a_new_file_doubles_not
     assert report.result_lines == 80 + report.invalid_records  # the last file: every record exactly once
 
 
+@pytest.mark.slow
 async def test_sigkill_with_results_on_stdout_misses_nothing(tmp_path: Path) -> None:
     cfg = HarnessConfig(kills=8, ids=100, repeats=400, read_kills=2, seed=12, stdout=True)
     report = await run_harness(cfg, tmp_path, log=lambda _: None)

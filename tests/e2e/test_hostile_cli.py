@@ -46,7 +46,7 @@ def test_hostile_input_through_the_cli(
     for record in invalid:
         assert f'"source": "{path.name}:{record.source.split(":")[1]}"' in err
     with sqlite3.connect(tmp_path / "j.db") as conn:
-        pending = {row[0] for row in conn.execute("SELECT tweet_id FROM items WHERE status = 'pending'")}
+        pending = {row[0] for row in conn.execute("SELECT tweet_id FROM items WHERE status = 'planned'")}  # dry run
         invalid_rows = conn.execute("SELECT count(*) FROM items WHERE status = 'invalid'").fetchone()[0]
     assert pending == valid
     assert invalid_rows == len({(r.source, r.input) for r in invalid})

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from bulklike.credentials import fingerprint
 from bulklike.emulator import DEMO_ACCOUNT
 from bulklike.pacing.limits import parse_limit
@@ -16,6 +18,7 @@ BEARER_ONLY = {
 }
 
 
+@pytest.mark.slow
 async def test_oauth1_then_oauth2_runs_of_one_user_share_the_ledger(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -34,6 +37,7 @@ async def test_oauth1_then_oauth2_runs_of_one_user_share_the_ledger(
     assert users == {fingerprint(DEMO_ACCOUNT.user_id, purpose="user")}
 
 
+@pytest.mark.slow
 async def test_a_wrong_token_does_not_claim_the_journal(workspace: Workspace, emulator: EmulatorFactory) -> None:
     ws = workspace
     path = ws.write("ids.txt", "\n".join(ids(5)) + "\n")
@@ -52,6 +56,7 @@ async def test_a_wrong_token_does_not_claim_the_journal(workspace: Workspace, em
     assert account == fingerprint(DEMO_ACCOUNT.user_id, purpose="user")
 
 
+@pytest.mark.slow
 async def test_another_account_on_a_bound_journal_is_refused_before_anything(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

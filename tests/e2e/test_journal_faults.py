@@ -68,6 +68,7 @@ UNUSABLE: dict[str, tuple[Callable[[Path], object], str]] = {
 }
 
 
+@pytest.mark.slow
 async def test_unusable_journal_files_refused_untouched(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(3)) + "\n")
     files: dict[str, Path] = {}
@@ -156,6 +157,7 @@ def _file_size_limit(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
+@pytest.mark.slow
 async def test_disk_full_stops_at_once_with_a_clear_message(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(40_000)) + "\n")  # its journal outgrows 1 MB
     async with emulator() as emu:
@@ -227,6 +229,7 @@ async def test_read_only_journal_refused(workspace: Workspace) -> None:
     assert digest(workspace.journal) == before
 
 
+@pytest.mark.slow
 async def test_files_are_private_and_named_without_credentials(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(40)) + "\n")
     results = workspace.path / "results.jsonl"

@@ -8,6 +8,8 @@ import json
 import os
 import re
 
+import pytest
+
 from bulklike.emulator import DEMO_ACCOUNT
 from tests.helpers.terminal import run_on_pty
 from tests.helpers.workspace import DEMO_ENV, EmulatorFactory, Workspace, ids
@@ -33,6 +35,7 @@ async def test_v2_with_oauth1_likes_and_caches_user_id(workspace: Workspace, emu
     assert DEMO_ACCOUNT.access_token not in json.dumps(cached)
 
 
+@pytest.mark.slow
 async def test_v2_with_bearer_token_only(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(3)) + "\n")
     env = dict(NO_OAUTH1)
@@ -61,6 +64,7 @@ async def test_v2_with_bearer_token_only(workspace: Workspace, emulator: Emulato
     assert refused.code == 2 and "BULKLIKE_CONSUMER_KEY" in refused.stderr  # v1.1 needs OAuth 1.0a
 
 
+@pytest.mark.slow
 async def test_v2_rate_limit_headers_pause_and_nothing_fails(workspace: Workspace, emulator: EmulatorFactory) -> None:
     from bulklike.pacing.limits import Limit
 
@@ -76,6 +80,7 @@ async def test_v2_rate_limit_headers_pause_and_nothing_fails(workspace: Workspac
     assert max(m["max"] for m in stats["max_in_window"] if m["api"] == "v2") <= 5
 
 
+@pytest.mark.slow
 async def test_undo_returns_like_count_to_where_it_was(workspace: Workspace, emulator: EmulatorFactory) -> None:
     tweet_ids = ids(8)
     async with emulator() as emu:
@@ -106,6 +111,7 @@ async def test_undo_returns_like_count_to_where_it_was(workspace: Workspace, emu
     assert again.code == 0 and again.results == []  # resumable and idempotent
 
 
+@pytest.mark.slow
 async def test_undo_include_already(workspace: Workspace, emulator: EmulatorFactory) -> None:
     async with emulator() as emu:
         await workspace.cli(
@@ -119,6 +125,7 @@ async def test_undo_include_already(workspace: Workspace, emulator: EmulatorFact
     assert stats["liked_now"] == 0
 
 
+@pytest.mark.slow
 async def test_journal_refuses_another_account_unless_forced(workspace: Workspace, emulator: EmulatorFactory) -> None:
     another = dataclasses.replace(
         DEMO_ACCOUNT,
@@ -139,6 +146,7 @@ async def test_journal_refuses_another_account_unless_forced(workspace: Workspac
     assert forced.code == 0, forced.stderr
 
 
+@pytest.mark.slow
 async def test_profiles_and_accounts_check(workspace: Workspace, emulator: EmulatorFactory) -> None:
     a = DEMO_ACCOUNT
     async with emulator() as emu:
@@ -195,6 +203,7 @@ base_url = "{emu.base_url}"
     assert unknown.code == 2 and "no profile 'nosuch'" in unknown.stderr and "demo" in unknown.stderr
 
 
+@pytest.mark.slow
 async def test_progress_line_on_a_terminal_and_not_on_a_pipe(workspace: Workspace, emulator: EmulatorFactory) -> None:
     from bulklike.pacing.limits import Limit
 

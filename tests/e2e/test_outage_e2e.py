@@ -63,6 +63,7 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
     await asyncio.wait_for(proc.wait(), 30)
 
 
+@pytest.mark.slow
 async def test_api_gone_longer_than_the_retry_budget_and_back(workspace: Workspace) -> None:
     port = _free_port()
     n = 40
@@ -119,6 +120,7 @@ async def _pump(proc: asyncio.subprocess.Process, log: list[str]) -> None:
         log.append(line.decode())
 
 
+@pytest.mark.slow
 async def test_api_never_back_stops_after_offline_timeout_with_all_pending(workspace: Workspace) -> None:
     port = _free_port()  # nobody listens: connection refused
     path = workspace.write("ids.txt", "\n".join(ids(5)) + "\n")
@@ -139,6 +141,7 @@ async def test_api_never_back_stops_after_offline_timeout_with_all_pending(works
     )
     assert result.code == 75, result.stderr
     assert "waiting for the API to be reachable" in result.stderr
+    assert "the API never answered this run (3 s): is --base-url right?" in result.stderr  # not an outage
     assert f"to resume: bulklike run --journal {workspace.journal}" in result.stderr
     assert workspace.statuses() == {"pending": 5}
     assert {row[1] for row in workspace.rows().values()} == {0}  # no attempt spent

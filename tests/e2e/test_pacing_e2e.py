@@ -45,6 +45,7 @@ def _args(workspace: Workspace, emu: RunningEmulator, journal: str | None = None
     return args
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("window", ["rolling", "fixed"])
 async def test_paced_run_never_over_and_uses_the_quota(
     workspace: Workspace, emulator: EmulatorFactory, window: str
@@ -62,6 +63,7 @@ async def test_paced_run_never_over_and_uses_the_quota(
     assert 8.0 <= span <= 8.0 * 1.05 + 0.5, span
 
 
+@pytest.mark.slow
 async def test_restart_in_the_middle_keeps_the_window(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(50)) + "\n")
     async with emulator(user_limits=(QUOTA,)) as emu:
@@ -81,6 +83,7 @@ async def test_restart_in_the_middle_keeps_the_window(workspace: Workspace, emul
     assert 8.0 <= span <= max(8.0, resumed - first_sent + 4.0) * 1.05 + 1.0, (span, resumed - first_sent)
 
 
+@pytest.mark.slow
 async def test_two_concurrent_runs_share_one_account(workspace: Workspace, emulator: EmulatorFactory) -> None:
     a = workspace.write("a.txt", "\n".join(ids(30, start=1_000)) + "\n")
     b = workspace.write("b.txt", "\n".join(ids(30, start=2_000)) + "\n")
@@ -95,6 +98,7 @@ async def test_two_concurrent_runs_share_one_account(workspace: Workspace, emula
     assert _max_in_window(stats, "user") == 20
 
 
+@pytest.mark.slow
 async def test_two_accounts_of_one_app_share_the_app_limit(workspace: Workspace, emulator: EmulatorFactory) -> None:
     second = replace(
         DEMO_ACCOUNT,
@@ -123,6 +127,7 @@ async def test_two_accounts_of_one_app_share_the_app_limit(workspace: Workspace,
     assert _max_in_window(stats, "app") == 20
 
 
+@pytest.mark.slow
 async def test_server_limit_lower_than_configured(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(40)) + "\n")
     server = Limit(10, 4.0)

@@ -59,6 +59,7 @@ print(len(names))
 """
 
 
+@pytest.mark.slow
 def test_every_module_imports_without_posix_only_modules() -> None:
     proc = subprocess.run(
         [sys.executable, "-c", IMPORT_ALL, *POSIX_ONLY], capture_output=True, text=True, timeout=120, check=False
@@ -77,6 +78,7 @@ sys.stdin.read()
 """
 
 
+@pytest.mark.slow
 def test_second_process_refused_then_lock_freed_by_a_killed_holder(tmp_path: Path) -> None:
     journal = tmp_path / "likes.db"
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("BULKLIKE_")}, **CREDENTIALS}
@@ -161,6 +163,7 @@ asyncio.unix_events._UnixSelectorEventLoop.add_signal_handler = add_signal_handl
 """
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 async def test_ctrl_c_without_add_signal_handler_records_what_was_in_flight(
     workspace: Workspace, emulator: EmulatorFactory, tmp_path: Path

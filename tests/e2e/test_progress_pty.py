@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.helpers.terminal import run_on_pty
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 FRAME = re.compile(r"(\d+)/(\d+)(\+?) \| ")
 
 
+@pytest.mark.slow
 async def test_every_progress_frame_has_done_at_most_total_and_the_true_total(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

@@ -12,12 +12,14 @@ import urllib.parse
 import aiohttp
 import pytest
 
-from tests.helpers.authflow import CLIENT_ID, OAUTH2_ONLY, auth_oauth2, stored
+from tests.helpers.authflow import CLIENT_ID, OAUTH2_ONLY, auth_oauth2, store_path, stored
+from tests.helpers.readonly import read_only_dir
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 pytestmark = pytest.mark.timeout(120)
 
 
+@pytest.mark.slow
 async def test_a_run_outlives_several_tokens(workspace: Workspace, emulator: EmulatorFactory) -> None:
     ws = workspace
     path = ws.write("ids.txt", "\n".join(ids(30)) + "\n")
@@ -37,6 +39,7 @@ async def test_a_run_outlives_several_tokens(workspace: Workspace, emulator: Emu
     assert entry["expires_at"] > time.time() - 2.0  # the last token is the one on disk
 
 
+@pytest.mark.slow
 async def test_killed_after_a_refresh_then_resumed(workspace: Workspace, emulator: EmulatorFactory) -> None:
     ws = workspace
     path = ws.write("ids.txt", "\n".join(ids(40)) + "\n")
@@ -62,6 +65,7 @@ async def test_killed_after_a_refresh_then_resumed(workspace: Workspace, emulato
     assert stats["liked_now"] == 40
 
 
+@pytest.mark.slow
 async def test_a_refused_refresh_stops_with_exit_3_and_everything_pending(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -85,3 +89,29 @@ async def test_a_refused_refresh_stops_with_exit_3_and_everything_pending(
     assert ws.statuses() == {"pending": 8} and stats["likes"] == 0
     assert stats["refused_refresh_tokens"] == 1  # tried once, not once per worker
     assert {row[1] for row in ws.rows().values()} == {0}  # no attempt spent
+
+
+async def test_an_unwritable_token_store_stops_before_the_refresh_is_spent(
+    workspace: Workspace, emulator: EmulatorFactory
+) -> None:
+    """The store cannot take the rotated token (read-only here; locked or full alike): once, the
+    refresh was spent at the server, the save failed, and the tokens were dead. Now nothing is asked
+    until the store is proven writable under its lock, and the run after the fix goes on."""
+    ws = workspace
+    path = ws.write("ids.txt", "\n".join(ids(12)) + "\n")
+    async with emulator(token_ttl=2.0) as emu:
+        auth, _ = await auth_oauth2(ws, emu, env=OAUTH2_ONLY)
+        assert auth.code == 0, auth.stderr
+        await asyncio.sleep(2.1)  # the access token has expired: the run's first request refreshes
+        folder = store_path(ws).parent
+        with read_only_dir(folder):
+            stopped = await ws.cli("run", str(path), *ws.base_args(emu), env=OAUTH2_ONLY)
+        spent = emu.stats()
+        resumed = await ws.cli("run", *ws.base_args(emu), "--min-interval", "0.25", env=OAUTH2_ONLY)
+        stats = emu.stats()
+    assert stopped.code == 2, stopped.stderr
+    assert "cannot write the token store" in stopped.stderr and "Traceback" not in stopped.stderr
+    assert spent["refreshes"] == 0 and spent["likes"] == 0  # nothing asked, nothing sent
+    assert resumed.code == 0, resumed.stderr
+    assert stats["refused_refresh_tokens"] == 0 and stats["refreshes"] >= 1
+    assert ws.statuses() == {"liked": 12}

@@ -8,6 +8,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 BAD = ["not-an-id", '=HYPERLINK("http://evil")', "-5"]
@@ -19,6 +21,7 @@ def _input(workspace: Workspace) -> tuple[list[str], str]:
     return good, str(workspace.write("ids.txt", "\n".join(lines) + "\n"))
 
 
+@pytest.mark.slow
 async def test_resumes_report_each_record_and_each_invalid_line_once(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -62,6 +65,7 @@ async def test_csv_onto_a_jsonl_file_is_refused_before_anything_is_made_or_sent(
     assert not workspace.journal.exists()
 
 
+@pytest.mark.slow
 async def test_usage_errors_make_no_journal_or_lock_file(workspace: Workspace) -> None:
     for args in (
         ["run", "ids.txt", "--max-likes", "0"],
@@ -80,6 +84,7 @@ async def test_usage_errors_make_no_journal_or_lock_file(workspace: Workspace) -
     assert "did you mean run?" in rnu.stderr
 
 
+@pytest.mark.slow
 async def test_resume_command_names_the_journal_by_absolute_path(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

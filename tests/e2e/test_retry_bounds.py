@@ -57,6 +57,7 @@ def waits(result: CliResult, event: str) -> list[float]:
     return found
 
 
+@pytest.mark.slow
 async def test_every_fault_kind_forever_ends_failed_after_max_attempts(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -149,6 +150,7 @@ CASES: dict[str, tuple[Reply, list[str]]] = {
 }
 
 
+@pytest.mark.slow
 async def test_hostile_servers_end_after_bounded_waits(workspace: Workspace) -> None:
     async def one(name: str) -> tuple[str, CliResult, list[float]]:
         answer, extra = CASES[name]
@@ -197,29 +199,65 @@ async def test_hostile_servers_end_after_bounded_waits(workspace: Workspace) -> 
         assert "to resume" in run.stderr
 
 
+async def _until_waiting(proc: asyncio.subprocess.Process) -> bytes:
+    """Read the run's stderr up to its first ``waiting`` event (the event, not a time window); what was read."""
+    assert proc.stderr is not None
+    seen = b""
+    while b'"event": "waiting"' not in seen:
+        line = await asyncio.wait_for(proc.stderr.readline(), 60)
+        if not line:
+            break
+        seen += line
+    return seen
+
+
+async def _stopped(proc: asyncio.subprocess.Process, read: bytes) -> CliResult:
+    """SIGTERM the run and collect it; the process is gone whatever happens."""
+    try:
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode is not None
+    return CliResult(proc.returncode, out.decode(), (read + err).decode())
+
+
+@pytest.mark.slow
 async def test_quota_spent_for_an_hour_waits_without_spinning(workspace: Workspace, emulator: EmulatorFactory) -> None:
+    """Each run waits on the event it is about (its own ``waiting`` line), never on a time window, so
+    load cannot starve it; a failing case cancels the others and every process is ended."""
+
     async def one(api: str, style: str) -> None:
         ws, other = sub(workspace, f"{api}-{style}"), sub(workspace, f"{api}-{style}-2")
         path = ws.write("ids.txt", "\n".join(ids(10)) + "\n")
         spent = (Limit(1, 3600.0),)  # the server allows one like an hour; the client believes in 1000 a day
         async with emulator(user_limits=spent, app_limits=(Limit(1000, 86400.0),), v1_429=style) as emu:
             args = ["run", str(path), "--api", api, "--quota", "1000/24h"]
-            stopped = await ws.cli(*args, *ws.base_args(emu), "--until", until(4), timeout=60)
+            proc, read = await ws.start(*args, *ws.base_args(emu)), b""
+            try:
+                read = await _until_waiting(proc)  # one like, the rest refused: it waits for the reset
+            finally:
+                stopped = await _stopped(proc, read)
             first = emu.stats()["requests"]
-            proc = await other.start(*args, *other.base_args(emu))  # its own ledger: it learns from the 429s
-            await asyncio.sleep(4.0)
+            proc, read = await other.start(*args, *other.base_args(emu)), b""  # its own ledger: learns from 429s
+            try:
+                read = await _until_waiting(proc)
+            finally:
+                second = await _stopped(proc, read)
             waited = emu.stats()["requests"] - first
-            proc.send_signal(signal.SIGTERM)
-            _, err = await asyncio.wait_for(proc.communicate(), 20)
             stats = emu.stats()
         case = (api, style)
-        assert stopped.code == 75, (case, stopped.stderr)
+        assert stopped.code == 143, (case, stopped.stderr)
         assert first <= 1 + 4 + 2, (case, first)  # one like, then the ones in flight are refused; no spinning
         assert sum(r["status"] == "liked" for r in stopped.results) == 1, case
-        assert proc.returncode == 143, (case, err.decode())
-        assert waited <= 4 + 2, (case, waited)  # 4 s without --until: it sent a handful, then waited
-        assert '"event": "waiting"' in err.decode(), case
+        assert second.code == 143, (case, second.stderr)
+        assert waited <= 4 + 2, (case, waited)  # it sent a handful, then waited
+        assert '"event": "waiting"' in stopped.stderr + second.stderr, case
         assert stats["likes"] == 1, case
-        assert "Traceback" not in stopped.stderr + err.decode(), case
+        assert "Traceback" not in stopped.stderr + second.stderr, case
 
-    await asyncio.gather(one("v1.1", "bare"), one("v1.1", "code88"), one("v2", "bare"))
+    async with asyncio.TaskGroup() as group:  # one case failing cancels the others (and ends their processes)
+        for api, style in (("v1.1", "bare"), ("v1.1", "code88"), ("v2", "bare")):
+            group.create_task(one(api, style))

@@ -8,9 +8,12 @@ import signal
 import sqlite3
 from typing import Any
 
+import pytest
+
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 
+@pytest.mark.slow
 async def test_text_file_liked_and_results_streamed(workspace: Workspace, emulator: EmulatorFactory) -> None:
     tweet_ids = ids(12)
     lines = [
@@ -36,6 +39,7 @@ async def test_text_file_liked_and_results_streamed(workspace: Workspace, emulat
     assert "run finished" in result.stderr
 
 
+@pytest.mark.slow
 async def test_rerun_sends_nothing_for_terminal_ids(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(5)) + "\n")
     async with emulator() as emu:
@@ -47,6 +51,7 @@ async def test_rerun_sends_nothing_for_terminal_ids(workspace: Workspace, emulat
     assert stats["requests"] == 6  # 5 likes and one account lookup, cached in the journal for the rerun
 
 
+@pytest.mark.slow
 async def test_stdin_pipe_and_resume_with_journal_only(workspace: Workspace, emulator: EmulatorFactory) -> None:
     async with emulator(user_limits=_limits("5/2s")) as emu:
         args = [*workspace.base_args(emu), "--quota", "5/2s", "--app-quota", "100/1h", "--max-likes", "5"]
@@ -71,6 +76,7 @@ async def test_empty_pipe_is_nothing_to_do(workspace: Workspace) -> None:
     assert result.results == []
 
 
+@pytest.mark.slow
 async def test_sigint_records_in_flight_and_resume_finishes(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(40)) + "\n")
     async with emulator(latency_ms=40) as emu:
@@ -94,6 +100,7 @@ async def test_sigint_records_in_flight_and_resume_finishes(workspace: Workspace
     assert stats["likes"] == 40 and stats["already_liked"] == 0
 
 
+@pytest.mark.slow
 async def test_invalid_lines_are_records_and_exit_1(workspace: Workspace, emulator: EmulatorFactory) -> None:
     workspace.write("mixed.txt", "1001\nnot-an-id\n0123\nhttps://twitter.com.evil.com/a/status/5\n1002\n")
     async with emulator() as emu:
@@ -107,6 +114,7 @@ async def test_invalid_lines_are_records_and_exit_1(workspace: Workspace, emulat
     assert "mixed.txt:2" in result.stderr  # the warning names file and line
 
 
+@pytest.mark.slow
 async def test_csv_named_column_and_csv_results(workspace: Workspace, emulator: EmulatorFactory) -> None:
     rows = "\n".join(f"u{i},https://x.com/u{i}/status/{t},note" for i, t in enumerate(ids(4)))
     path = workspace.write("list.csv", "Author,Tweet Link,Note\n" + rows + "\n")
@@ -123,6 +131,7 @@ async def test_csv_named_column_and_csv_results(workspace: Workspace, emulator: 
     assert len(lines) == 5 and all(",liked,1,200," in line for line in lines[1:])
 
 
+@pytest.mark.slow
 async def test_jsonl_input(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("t.jsonl", '{"id_str": "77"}\n{"tweet_id": 78}\n{"tweet_id": 7.9}\n')
     async with emulator() as emu:
@@ -131,6 +140,7 @@ async def test_jsonl_input(workspace: Workspace, emulator: EmulatorFactory) -> N
     assert {r["tweet_id"]: r["status"] for r in result.results} == {"77": "liked", "78": "liked", None: "invalid"}
 
 
+@pytest.mark.slow
 async def test_transient_faults_are_retried(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(30)) + "\n")
     async with emulator(
@@ -160,6 +170,7 @@ async def test_transient_faults_are_retried(workspace: Workspace, emulator: Emul
     assert any(r["attempts"] > 1 for r in result.results)
 
 
+@pytest.mark.slow
 async def test_persistent_failure_ends_failed_then_retry_failed(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -177,6 +188,7 @@ async def test_persistent_failure_ends_failed_then_retry_failed(
     assert workspace.statuses() == {"liked": 2}
 
 
+@pytest.mark.slow
 async def test_permanent_answers_recorded_never_retried(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(60)) + "\n")
     async with emulator(missing_rate=0.2, protected_rate=0.1, blocked_rate=0.1, seed=5) as emu:
@@ -205,6 +217,7 @@ async def test_fatal_answer_stops_run_rest_pending(workspace: Workspace, emulato
     assert stats["requests"] <= 4  # the in-flight ones at most (concurrency 4), then stop
 
 
+@pytest.mark.slow
 async def test_second_process_on_one_journal_exits_2(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(30)) + "\n")
     async with emulator(latency_ms=100) as emu:
@@ -237,6 +250,7 @@ async def test_missing_credential_named(workspace: Workspace) -> None:
     assert "BULKLIKE_CONSUMER_SECRET" in result.stderr
 
 
+@pytest.mark.slow
 async def test_status_and_export(workspace: Workspace, emulator: EmulatorFactory) -> None:
     workspace.write("ids.txt", "11\n12\nbad\n")
     async with emulator() as emu:
@@ -304,6 +318,7 @@ async def _run_with_terminal_stdin(workspace: Workspace, *args: str) -> tuple[in
     return proc.returncode, out.decode(), err.decode()
 
 
+@pytest.mark.slow
 async def test_no_input_with_terminal_stdin_resumes_or_explains(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

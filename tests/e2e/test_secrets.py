@@ -103,6 +103,7 @@ async def _killed_and_resumed(ws: Workspace, emulator: EmulatorFactory, seen: di
     return [CliResult(-9, out.decode(), err.decode()), resumed]
 
 
+@pytest.mark.slow
 async def test_no_secret_in_any_output_or_file(workspace: Workspace, emulator: EmulatorFactory) -> None:
     ws = Workspace(workspace.path, {**workspace.env, **ENV})
     path = ws.write("ids.txt", "\n".join(ids(12)) + "\n")
@@ -193,6 +194,7 @@ async def test_no_secret_in_any_output_or_file(workspace: Workspace, emulator: E
     assert not [n for n in seen if leaks(n)]  # nor in a file name
 
 
+@pytest.mark.slow
 async def test_no_token_from_auth_in_any_output_or_file(workspace: Workspace, emulator: EmulatorFactory) -> None:
     """Both ``auth`` flows, runs on their stored tokens through several refreshes, ``accounts``, a logout:
     the tokens are in the token store (on purpose) and nowhere else."""

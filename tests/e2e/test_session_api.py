@@ -65,7 +65,7 @@ async def test_results_for_ids_urls_and_invalid_inputs(tmp_path: Path, emulator:
     inputs = [*tweet_ids[:5], f"https://x.com/someone/status/{tweet_ids[5]}", "not an id", tweet_ids[0]]
     async with emulator() as emu, session(emu, tmp_path) as s:
         results = [r async for r in s.like(inputs)]
-        assert s.report is not None and s.report.exit_code == 1  # an invalid input, as the CLI's exit 1
+        assert s.report is not None and s.report.reason is None and s.report.counts["invalid"] == 1
         stats = emu.stats()
     liked = [r for r in results if r.status == "liked"]
     assert sorted(r.tweet_id or "" for r in liked) == sorted(tweet_ids)  # the duplicate is sent once
@@ -109,7 +109,8 @@ async def test_fatal_answer_raises_and_leaves_ids_pending(tmp_path: Path, emulat
             async for _ in s.like(ids(20)):
                 pass
         assert s.pending() == 20
-        assert s.report is not None and s.report.exit_code == 3 and s.report.message
+        # the account check before the first like is what the credentials were refused at
+        assert s.report is not None and s.report.reason is bulklike.StopReason.AUTHORIZATION and s.report.message
     assert isinstance(caught.value, bulklike.BulklikeError)
     assert "89" in str(caught.value) or "token" in str(caught.value).lower()
     assert journal_statuses(tmp_path) == {"pending": 20}
@@ -183,7 +184,7 @@ async def test_stop_from_another_task(tmp_path: Path, emulator: EmulatorFactory)
             results.append(result)
             if len(results) == 2:
                 s.stop()
-        assert s.report is not None and s.report.exit_code == 75 and s.report.pending > 0
+        assert s.report is not None and s.report.reason is bulklike.StopReason.STOPPED and s.report.pending > 0
     assert journal_statuses(tmp_path)["liked"] == len(results)
 
 
@@ -196,6 +197,7 @@ async def test_undo_unlikes_what_was_liked(tmp_path: Path, emulator: EmulatorFac
     assert {r.status for r in undone} == {"unliked"}
 
 
+@pytest.mark.slow
 async def test_the_api_prints_nothing(
     tmp_path: Path, emulator: EmulatorFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -253,6 +255,7 @@ async def test_an_iterable_that_raises_ends_the_call_with_its_error(tmp_path: Pa
         assert engine_tasks() == []
 
 
+@pytest.mark.slow
 async def test_results_handed_to_the_caller_are_not_printed_by_a_later_cli_run(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 SCRIPT = """
@@ -59,6 +61,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 async def test_a_plain_script(workspace: Workspace, emulator: EmulatorFactory) -> None:
     script = workspace.write("use_bulklike.py", SCRIPT)
     report_path = workspace.path / "report.json"
@@ -95,6 +98,7 @@ async def test_a_plain_script(workspace: Workspace, emulator: EmulatorFactory) -
     assert stats["likes"] == liked  # what the break left in flight was recorded
 
 
+@pytest.mark.slow
 def test_the_readme_example_runs_as_documented(tmp_path: Path) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Python API") :]

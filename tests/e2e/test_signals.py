@@ -17,6 +17,7 @@ from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 pytestmark = pytest.mark.timeout(60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 async def test_signal_finishes_requests_in_flight_and_records_them(
     workspace: Workspace, emulator: EmulatorFactory, sig: signal.Signals, code: int
@@ -48,6 +49,7 @@ async def test_signal_finishes_requests_in_flight_and_records_them(
     assert journal_problems(workspace.journal) == []
 
 
+@pytest.mark.slow
 async def test_second_sigint_stops_at_once_journal_consistent_and_resumable(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

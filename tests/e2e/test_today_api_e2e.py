@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from bulklike.emulator import DEMO_ACCOUNT
 from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
@@ -35,6 +37,7 @@ def _assert_account_stop(result: CliResult, workspace: Workspace, *, liked: int,
     assert all(r["status"] == "liked" for r in result.results), result.results
 
 
+@pytest.mark.slow
 async def test_453_with_api_v1_stops_and_says_use_v2(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(30)) + "\n")
     async with emulator(access_level="basic") as emu:
@@ -45,6 +48,7 @@ async def test_453_with_api_v1_stops_and_says_use_v2(workspace: Workspace, emula
     assert _route(stats, V1_LIKE) <= CONCURRENCY and _route(stats, V2_LIKE) == 0
 
 
+@pytest.mark.slow
 async def test_auto_switches_to_v2_likes_everything_and_resumes_on_v2(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -77,6 +81,7 @@ async def test_auto_switches_to_v2_likes_everything_and_resumes_on_v2(
     assert plan.code == 0 and "api:      v2\n" in plan.stderr  # the plan shows where a resume goes
 
 
+@pytest.mark.slow
 async def test_dry_run_plan_shows_the_api(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(3)) + "\n")
     async with emulator() as emu:
@@ -89,6 +94,7 @@ async def test_dry_run_plan_shows_the_api(workspace: Workspace, emulator: Emulat
     assert stats["requests"] == 0
 
 
+@pytest.mark.slow
 async def test_free_level_switches_then_stops_not_enrolled(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(30)) + "\n")
     async with emulator(access_level="free") as emu:
@@ -102,6 +108,7 @@ async def test_free_level_switches_then_stops_not_enrolled(workspace: Workspace,
     assert stats["account_refusals"]["not_enrolled"] == _route(stats, V2_LIKE)
 
 
+@pytest.mark.slow
 async def test_out_of_credits_stops_and_resumes_after_credits(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(30)) + "\n")
     async with emulator(credits=10) as emu:
@@ -125,7 +132,7 @@ async def test_usage_cap_stops_at_once_with_period_and_scope(workspace: Workspac
     _assert_account_stop(result, workspace, liked=5, total=30)
     assert "monthly product usage cap" in result.stderr
     assert "not a rate-limit window" in result.stderr
-    assert "rate_limited" not in result.stderr and "0s spent waiting" in result.stderr  # no window waited out
+    assert "rate_limited" not in result.stderr and "0 s spent waiting" in result.stderr  # no window waited out
     assert stats["account_refusals"]["usage_capped"] <= CONCURRENCY
     assert _route(stats, V2_LIKE) <= 5 + CONCURRENCY
 
@@ -145,6 +152,7 @@ async def test_unknown_403_on_every_tweet_trips_the_breaker(workspace: Workspace
     assert '"forbidden"' not in output.read_text()
 
 
+@pytest.mark.slow
 async def test_undo_under_auto_switches_to_v2_too(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(8)) + "\n")
     async with emulator() as emu:  # Enterprise: liked over v1.1

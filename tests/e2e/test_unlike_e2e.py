@@ -16,8 +16,9 @@ import pytest
 
 from bulklike.emulator import DEMO_ACCOUNT
 from bulklike.emulator.config import generated_likes
-from bulklike.input.filters import created_at, parse_date
+from bulklike.input.filters import parse_date
 from bulklike.pacing.limits import Limit
+from bulklike.snowflake import created_at
 from tests.helpers.archive_files import full_archive
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
@@ -55,7 +56,7 @@ async def test_archive_keep_list_and_before_unlike_exactly_the_expected_set(
         left = emu.emulator.likes.liked_set(DEMO_ACCOUNT.user_id)
         stats = emu.stats()
     assert result.code == 0, result.stderr
-    assert f"{len(expected)} pending" in plan.stderr and f"{300 - len(expected)} of the new IDs" in plan.stderr
+    assert f"{len(expected)} IDs to send" in plan.stderr and f"{300 - len(expected)} of the new IDs" in plan.stderr
     assert "shared with likes: about" in plan.stderr
     assert left == set(LIKED) - expected  # nothing else touched
     assert stats["unlikes"] == len(expected) and stats["by_route"].get("POST /1.1/favorites/create.json", 0) == 0
@@ -78,6 +79,7 @@ def _unliked_so_far(journal: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 async def test_sigkills_in_the_middle_and_resumes(workspace: Workspace, emulator: EmulatorFactory) -> None:
     archive, keep, expected = _setup(workspace)
     out = workspace.path / "out.jsonl"

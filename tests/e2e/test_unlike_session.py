@@ -13,7 +13,7 @@ import pytest
 import bulklike
 from bulklike.emulator import DEMO_ACCOUNT, RunningEmulator
 from bulklike.emulator.config import generated_likes
-from bulklike.input.filters import created_at
+from bulklike.snowflake import created_at
 from tests.helpers.workspace import EmulatorFactory, Workspace
 
 GOOD = bulklike.Credentials(
@@ -47,7 +47,7 @@ async def test_session_unlike_yields_each_result_and_a_resume_honours_a_grown_ke
     async with emulator(liked=frozenset(OLD)) as emu:
         async with session(emu, tmp_path) as s:
             first = [r async for r in s.unlike([*OLD, "not an id"], before=CUT, keep=[OLD[0]], max_unlikes=2)]
-            assert s.report is not None and s.report.exit_code == 75
+            assert s.report is not None and s.report.reason is bulklike.StopReason.MAX_LIKES and s.report.pending
             # the resume: the IDs before the cut not unliked yet are kept now, except the last one
             kept = [f"https://x.com/a/status/{t}" for t in before[:-1]]
             second = [r async for r in s.unlike([], before=CUT, keep=kept)]

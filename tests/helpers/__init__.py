@@ -9,6 +9,7 @@
 - ``journal``: ``journal_problems`` (a journal file's consistency, read behind bulklike's back).
 - ``records``: expected reader records written short (``ok``, ``bad``) and ``ids_of``.
 - ``hostile``: the hostile-input corpus.
+- ``examples``: the hypothesis profiles (``full``, ``dev``) and ``examples(n)``, a test's own count scaled.
 - ``archive_files``: real-shaped X archive data files and zips, twarc2 pages and flattened lines.
 - ``authflow``: driving ``bulklike auth`` as a user would (the PIN page, the loopback redirect).
 - ``terminal``: the CLI with stderr on a pseudo-terminal.

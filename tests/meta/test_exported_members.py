@@ -21,6 +21,7 @@ PUBLIC = [
     "RunReport",
     "Session",
     "Status",
+    "StopReason",
     "__version__",
 ]
 

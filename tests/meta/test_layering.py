@@ -27,12 +27,13 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "credentials": (),
     "paths": (),
     "logs": (),
+    "snowflake": (),
     "store": ("errors",),
-    "input": ("errors", "store"),
-    "x": ("bulklike", "credentials", "errors"),
+    "input": ("errors", "snowflake", "store"),
+    "x": ("bulklike", "credentials", "errors", "snowflake"),
     "pacing": ("store", "x.codes"),
     "config": ("auth.tokens", "credentials", "errors", "pacing"),
-    "auth": ("config", "credentials", "errors", "pacing", "paths", "store", "x"),
+    "auth": ("config", "credentials", "errors", "pacing", "paths", "snowflake", "store", "x"),
     "results": ("errors",),
     "report": ("pacing",),
     "plan": ("config", "input", "pacing", "store"),
@@ -56,7 +57,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "__main__": ("cli",),
     # the emulator shares vocabulary with the client, never its code; ``errors`` for ConfigError, so that
     # ``bulklike emulate``'s bad flags exit like every other command's
-    "emulator": ("errors", "pacing.limits", "x.codes"),
+    "emulator": ("errors", "pacing.limits", "snowflake", "x.codes"),
 }
 
 #: a third-party module -> the only places that may import it (``aiohttp`` alone is its client)
@@ -225,3 +226,25 @@ def test_subpackage_docstring_says_what_it_may_import(path: Path) -> None:
     missing = [rule for rule in rules if not re.search(rf"\b{re.escape(rule)}\b", doc)]
     assert missing == [], f"{path.parent.name}/__init__.py's docstring does not name {missing}"
     assert "import" in doc.lower()
+
+
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
+def test_exit_codes_are_the_clis_alone(path: Path) -> None:
+    """The engine speaks in stop reasons (``report.StopReason``); only ``cli/`` maps them to process exit
+    codes, and ``errors`` defines the table (its exception tree keeps one code per branch)."""
+    name = _name(path)
+    if name == "errors" or name == "cli" or name.startswith("cli."):
+        return
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    used = sorted(
+        {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id.startswith("EXIT_")}
+        | {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr.startswith("EXIT_")}
+        | {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+            if alias.name.startswith("EXIT_")
+        }
+    )
+    assert used == [], f"{name} uses {used}: say why it stops (a StopReason) and let cli/ pick the exit code"

@@ -66,7 +66,7 @@ def test_precedence_flags_env_profile_file() -> None:
         ({"min_interval": -1}, "must not be negative"),
         ({"profile": "nope"}, "no profile 'nope'"),
         ({"base_url": "ftp://x"}, "https"),
-        ({"max_attempts": "x"}, "expected int"),
+        ({"max_attempts": "x"}, "expected a whole number"),
         ({"quota": ["10/8d"]}, "longer than the 7 days the send ledger remembers"),
     ],
 )

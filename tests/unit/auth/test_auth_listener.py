@@ -11,6 +11,7 @@ import pytest
 
 from bulklike.auth.endpoints import Endpoints
 from bulklike.auth.listener import RedirectListener, loopback_address
+from bulklike.config import check_base_url, is_loopback
 from bulklike.errors import ConfigError
 
 
@@ -35,6 +36,40 @@ def test_endpoints_follow_the_base_url() -> None:
     local = Endpoints.for_base("http://127.0.0.1:8080/")
     assert local.authorize_oauth2 == "http://127.0.0.1:8080/i/oauth2/authorize"
     assert local.request_token == "http://127.0.0.1:8080/oauth/request_token"
+
+
+LOOPBACK = {
+    "127.0.0.1": True,
+    "127.8.9.10": True,
+    "::1": True,
+    "localhost": True,
+    "LocalHost": True,
+    "127.evil.example": False,
+    "127.0.0.1.nip.io": False,
+    "localhost.evil": False,
+    "128.0.0.1": False,
+    "::2": False,
+    "": False,
+}
+
+
+@pytest.mark.parametrize(("host", "loopback"), LOOPBACK.items())
+def test_one_loopback_rule_everywhere(host: str, loopback: bool) -> None:
+    """The base URL's plain-http rule, the authorize pages' home and the redirect listener agree."""
+    assert is_loopback(host) is loopback
+    netloc = f"[{host}]" if ":" in host else host
+    if not host:
+        return
+    web = Endpoints.for_base(f"https://{netloc}:8443").web
+    assert (web == f"https://{netloc}:8443") is loopback  # else the real x.com pages
+    if loopback:
+        assert check_base_url(f"http://{netloc}:8080/") == f"http://{netloc}:8080"
+        assert loopback_address(f"http://{netloc}:8976/cb")[1:] == (8976, "/cb")
+    else:
+        with pytest.raises(ConfigError, match="only to loopback"):
+            check_base_url(f"http://{netloc}:8080")
+        with pytest.raises(ConfigError, match="--paste"):
+            loopback_address(f"http://{netloc}:8976/cb")
 
 
 async def test_a_busy_port_is_one_clear_error() -> None:

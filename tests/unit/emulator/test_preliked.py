@@ -6,7 +6,8 @@ import argparse
 
 from bulklike.emulator.cli import add_emulator_arguments, config_from_args
 from bulklike.emulator.config import generated_likes
-from bulklike.input.filters import created_at, parse_date
+from bulklike.input.filters import parse_date
+from bulklike.snowflake import created_at
 from tests.helpers.emulator import Start
 
 OLD = "1050118621198921728"

@@ -13,6 +13,7 @@ from bulklike.pacing.limits import Limit, parse_limit
 from bulklike.x import codes as apicodes
 from tests.helpers.clock import T0, FakeClock
 from tests.helpers.emulator import ACCOUNTS, ALICE, BOB, CAROL, Start
+from tests.helpers.examples import examples
 
 RATE_HEADER_PREFIXES = ("x-rate-limit", "x-user-limit", "x-app-limit")
 
@@ -67,7 +68,7 @@ def test_defaults_follow_the_real_api_and_no_quota_turns_them_off() -> None:
     assert off.max_in_window() == [] and all(off.admit("v2", "u", "a", 0).admitted for _ in range(100))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(st.floats(min_value=0, max_value=500, allow_nan=False), max_size=80),
     st.integers(min_value=1, max_value=5),

@@ -12,15 +12,16 @@ from pathlib import Path
 from bulklike.engine.outbox import Outbox
 from bulklike.engine.recorder import Recorder
 from bulklike.engine.runner import ApiSwitch, RetryPolicy, Runner
-from bulklike.errors import EXIT_FATAL, EXIT_LIMIT, FatalApiError
+from bulklike.errors import FatalApiError
 from bulklike.input.ingest import Ingestor, Source
 from bulklike.input.lines import ParsedId
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
+from bulklike.report import StopReason
 from bulklike.results import ResultWriter
 from bulklike.store.journal import Journal
-from bulklike.x.classify import Answer
+from bulklike.x.classify import Answer, TransportError
 from tests.helpers.clock import FakeClock
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')
@@ -115,7 +116,7 @@ async def test_all_liked_in_order(tmp_path: Path) -> None:
     runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 21)], client)
     assert journal.counts() == {"liked": 20}
     assert client.calls[:3] == ["1", "2", "3"] and len(client.calls) == 20
-    assert runner.stop_code is None and len(_results(writer)) == 20
+    assert runner.state.reason is None and len(_results(writer)) == 20
 
 
 async def test_transient_retried_then_failed_with_attempts(tmp_path: Path) -> None:
@@ -138,7 +139,7 @@ async def test_429_never_spends_an_attempt(tmp_path: Path) -> None:
 async def test_fatal_stops_everyone_and_leaves_the_rest_pending(tmp_path: Path) -> None:
     client = FakeClient(lambda tweet_id, _n: FATAL if tweet_id == "3" else OK)
     runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 31)], client)
-    assert runner.stop_code == EXIT_FATAL and "check the consumer key" in (runner.stop_message or "")
+    assert runner.state.reason is StopReason.FATAL_ANSWER and "check the consumer key" in (runner.state.message or "")
     counts = journal.counts()
     assert counts["pending"] >= 25 and counts.get("liked", 0) <= 4
     assert len(client.calls) <= 5  # nothing was sent after the fatal answer came back
@@ -152,7 +153,7 @@ async def test_max_likes_counts_in_flight(tmp_path: Path) -> None:
     counts = journal.counts()
     assert counts["liked"] == 3  # never more, whatever was in flight
     assert counts["already_liked"] == 2  # already-liked tweets are not new likes
-    assert runner.limit_reached and counts["pending"] == 5
+    assert runner.state.reason is StopReason.MAX_LIKES and counts["pending"] == 5
 
 
 async def test_pacing_with_fake_clock_spreads_sends(tmp_path: Path) -> None:
@@ -166,7 +167,7 @@ async def test_unanswered_send_keeps_its_deadline_in_the_ledger(tmp_path: Path) 
     """A timed-out request may still reach the server: its place in the windows lasts to its deadline."""
     import sqlite3
 
-    timeout = Answer(0, transport_error="timeout")
+    timeout = Answer(0, transport_error=TransportError.TIMEOUT)
     client = FakeClient(lambda _id, n: timeout if n == 1 else OK)
     runner, journal, _ = await _run(tmp_path, ["1"], client, limits=(Limit(100, 60.0),))
     assert journal.counts() == {"liked": 1}
@@ -179,7 +180,7 @@ async def test_unanswered_send_keeps_its_deadline_in_the_ledger(tmp_path: Path) 
     assert second_until < second_sent + 1.0  # an answered send ends when its answer came
 
 
-REFUSED = Answer(0, transport_error="connection refused")
+REFUSED = Answer(0, transport_error=TransportError.CONNECTION_REFUSED)
 
 
 async def test_outage_is_a_wait_not_a_failure(tmp_path: Path) -> None:
@@ -192,7 +193,7 @@ async def test_outage_is_a_wait_not_a_failure(tmp_path: Path) -> None:
     runner, journal, writer = await _run(tmp_path, ids, client, limits=(Limit(1000, 3600.0),), attempts=2, clock=clock)
     assert journal.counts() == {"liked": 20}
     assert all(r["attempts"] == 1 for r in _results(writer).values())
-    assert runner.stop_code is None and runner.outage.offline_s >= 600.0
+    assert runner.state.reason is None and runner.outage.offline_s >= 600.0
     refused = len(client.calls) - 20
     assert 3 <= refused <= 3 + 14  # the in-flight ones, then one probe at 1, 2, 4 ... 60 s apart
     runner.pacer.ledger.close()  # writes the answers and gives back slots taken ahead and unused
@@ -201,8 +202,14 @@ async def test_outage_is_a_wait_not_a_failure(tmp_path: Path) -> None:
     assert counted == 20  # only the sends that reached the API hold a quota slot
 
 
+async def test_outage_shorter_than_a_minute_is_said_in_seconds(tmp_path: Path) -> None:
+    clock = FakeClock(1_800_000_000.0)
+    runner, _, _ = await _run(tmp_path, ["1"], FakeClient(lambda _id, _n: REFUSED), clock=clock, offline_timeout_s=20)
+    message = runner.state.message or ""
+    assert "could not be reached for 2" in message and " s (--offline-timeout)" in message, message  # not "0 min"
+
+
 async def test_outage_past_offline_timeout_stops_with_everything_pending(tmp_path: Path) -> None:
-    from bulklike.errors import EXIT_LIMIT
 
     clock = FakeClock(1_800_000_000.0)
     client = FakeClient(lambda _id, _n: REFUSED)
@@ -210,7 +217,7 @@ async def test_outage_past_offline_timeout_stops_with_everything_pending(tmp_pat
     runner, journal, _ = await _run(
         tmp_path, [str(i) for i in range(1, 11)], client, clock=clock, offline_timeout_s=300
     )
-    assert runner.stop_code == EXIT_LIMIT and "could not be reached" in (runner.stop_message or "")
+    assert runner.state.reason is StopReason.OUTAGE and "could not be reached for 5 min" in (runner.state.message or "")
     assert journal.counts() == {"pending": 10}
     assert 300.0 <= clock() - started < 400.0
     with sqlite3.connect(tmp_path / "j.db") as conn:
@@ -223,7 +230,7 @@ async def test_outage_past_offline_timeout_stops_with_everything_pending(tmp_pat
 async def test_unknown_403_between_successes_stays_forbidden(tmp_path: Path) -> None:
     client = FakeClient(lambda tid, _n: UNKNOWN_403 if tid in ("5", "12") else OK)
     runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 21)], client)
-    assert runner.stop_code is None
+    assert runner.state.reason is None
     assert journal.counts() == {"liked": 18, "forbidden": 2}
     assert {k for k, r in _results(writer).items() if r["status"] == "forbidden"} == {"5", "12"}
 
@@ -231,8 +238,8 @@ async def test_unknown_403_between_successes_stays_forbidden(tmp_path: Path) -> 
 async def test_unknown_403_on_every_tweet_stops_and_nothing_is_forbidden(tmp_path: Path) -> None:
     client = FakeClient(lambda tid, _n: UNKNOWN_403 if int(tid) > 3 else OK)
     runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 41)], client)
-    assert runner.stop_code == EXIT_FATAL and runner.stop_message is not None
-    assert "5 different tweets in a row" in runner.stop_message
+    assert runner.state.reason is StopReason.FATAL_ANSWER and runner.state.message is not None
+    assert "5 different tweets in a row" in runner.state.message
     assert journal.counts() == {"liked": 3, "pending": 37}
     assert [r["status"] for r in _results(writer).values()] == ["liked"] * 3  # no forbidden line, ever
     assert len(client.calls) <= 3 + 5 + 3  # the successes, the threshold, the concurrency
@@ -241,7 +248,7 @@ async def test_unknown_403_on_every_tweet_stops_and_nothing_is_forbidden(tmp_pat
 async def test_unknown_403s_left_at_the_end_of_a_run_are_their_tweets(tmp_path: Path) -> None:
     client = FakeClient(lambda tid, _n: UNKNOWN_403 if tid in ("9", "10") else OK)
     runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 11)], client)
-    assert runner.stop_code is None and journal.counts() == {"liked": 8, "forbidden": 2}
+    assert runner.state.reason is None and journal.counts() == {"liked": 8, "forbidden": 2}
 
 
 HTML_403 = Answer(403, b"<html><body><h1>403 Forbidden</h1></body></html>", {"content-type": "text/html"})
@@ -250,8 +257,8 @@ HTML_403 = Answer(403, b"<html><body><h1>403 Forbidden</h1></body></html>", {"co
 async def test_an_html_403_on_every_tweet_trips_the_breaker_without_a_retry(tmp_path: Path) -> None:
     client = FakeClient(lambda tid, _n: HTML_403 if int(tid) > 3 else OK)
     runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 41)], client)
-    assert runner.stop_code == EXIT_FATAL and runner.stop_message is not None
-    assert "5 different tweets in a row" in runner.stop_message and "unreadable 403" in runner.stop_message
+    assert runner.state.reason is StopReason.FATAL_ANSWER and runner.state.message is not None
+    assert "5 different tweets in a row" in runner.state.message and "unreadable 403" in runner.state.message
     assert journal.counts() == {"liked": 3, "pending": 37}
     assert len(client.calls) == len(set(client.calls)) <= 3 + 5 + 3  # never asked twice: not retried
 
@@ -259,7 +266,7 @@ async def test_an_html_403_on_every_tweet_trips_the_breaker_without_a_retry(tmp_
 async def test_an_html_403_between_successes_is_failed_never_forbidden(tmp_path: Path) -> None:
     client = FakeClient(lambda tid, _n: HTML_403 if tid == "5" else OK)
     runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 11)], client)
-    assert runner.stop_code is None and journal.counts() == {"liked": 9, "failed": 1}
+    assert runner.state.reason is None and journal.counts() == {"liked": 9, "failed": 1}
     assert client.calls.count("5") == 1
 
 
@@ -271,8 +278,8 @@ async def test_a_daily_usage_cap_stops_for_tomorrow_not_as_fatal(tmp_path: Path)
     )
     client = FakeClient(lambda tid, _n: capped if int(tid) > 4 else OK)
     runner, journal, _ = await _run(tmp_path, [str(i) for i in range(1, 21)], client)
-    assert runner.stop_code == EXIT_LIMIT and runner.stop_message is not None
-    assert "resume tomorrow" in runner.stop_message
+    assert runner.state.reason is StopReason.USAGE_CAP and runner.state.message is not None
+    assert "resume tomorrow" in runner.state.message
     assert journal.counts() == {"liked": 4, "pending": 16}
 
 
@@ -307,7 +314,7 @@ async def test_several_453s_at_once_make_exactly_one_switch(tmp_path: Path) -> N
     client = SwitchingClient()
     switch = FakeSwitch(client)
     runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 31)], client, switch=switch)
-    assert switch.calls == 1 and runner.stop_code is None
+    assert switch.calls == 1 and runner.state.reason is None
     assert 2 <= len(client.sent["v1.1"]) <= 3  # every worker had one in flight (concurrency 3)
     assert sorted(client.sent["v2"], key=int) == [str(i) for i in range(1, 31)]  # each once, on v2
     assert journal.counts() == {"liked": 30}
@@ -318,8 +325,8 @@ async def test_a_switch_that_fails_stops_with_everything_pending(tmp_path: Path)
     client = SwitchingClient()
     switch = FakeSwitch(client, fail=True)
     runner, journal, writer = await _run(tmp_path, [str(i) for i in range(1, 11)], client, switch=switch)
-    assert switch.calls == 1 and runner.stop_code == EXIT_FATAL
-    assert runner.stop_message is not None and "GET /2/users/me" in runner.stop_message
+    assert switch.calls == 1 and runner.state.reason is StopReason.FATAL_ANSWER
+    assert runner.state.message is not None and "GET /2/users/me" in runner.state.message
     assert journal.counts() == {"pending": 10} and _results(writer) == {}
     assert client.sent["v2"] == []
 

@@ -15,19 +15,17 @@ from hypothesis import strategies as st
 
 from bulklike.errors import ConfigError, InputError
 from bulklike.input.filters import (
-    FIRST_SNOWFLAKE,
     REASON_KEEP,
     REASON_NOT_AFTER,
     REASON_NOT_BEFORE,
     REASON_UNKNOWN,
-    TWEPOCH_S,
     Filters,
-    created_at,
     keep_refs,
     parse_date,
     read_id_file,
     to_epoch,
 )
+from bulklike.snowflake import FIRST_SNOWFLAKE, TWEPOCH_S, created_at
 from tests.helpers.archive_files import full_archive
 
 KNOWN = json.loads((Path(__file__).parents[2] / "data" / "known_tweets.json").read_text())["tweets"]

@@ -22,17 +22,20 @@ from bulklike.pacing.limits import KEEP_S, Limit
 from bulklike.pacing.windows import free_at, margin_for
 from bulklike.paths import default_ledger_path
 from bulklike.store.sends import LEDGER_APP_ID
+from tests.helpers.examples import examples
 from tests.helpers.pacing import DAY, NOW, limits_st, most_in_window, worst_window
 
 Ops = list[tuple[str, int, float, int]]  # (send|answer|restart|crash, which run, gap before, pick)
 
 
-def file_rows(path: str) -> dict[int, tuple[str, str, float, float]]:
-    conn = sqlite3.connect(path)
+def file_rows(path: str, conn: sqlite3.Connection | None = None) -> dict[int, tuple[str, str, float, float]]:
+    """What the file holds, read by another connection (``conn``, kept open by a caller that reads often)."""
+    reader = conn or sqlite3.connect(path)
     try:
-        return {i: (a, u, s, t) for i, a, u, s, t in conn.execute("SELECT id, app, user, sent_at, until FROM sends")}
+        return {i: (a, u, s, t) for i, a, u, s, t in reader.execute("SELECT id, app, user, sent_at, until FROM sends")}
     finally:
-        conn.close()
+        if conn is None:
+            reader.close()
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Sim:
         self.later: list[list[Send]] = [[] for _ in users]  # answer_later, not yet in the file
         self.sends: list[Send] = []
         self.untils: dict[int, float] = {}
+        self.reader = sqlite3.connect(path)  # one connection for the check after every step
 
     def flushed(self, who: int) -> None:
         for record in self.later[who]:
@@ -108,7 +112,7 @@ class Sim:
 
     def check_file(self) -> None:
         """Every send is in the file; no until ever grew; a written answer's until is that answer."""
-        rows = file_rows(self.path)
+        rows = file_rows(self.path, self.reader)
         for record in self.sends:
             if record.sid not in rows:  # only a run's start drops rows, and only those a week old
                 assert record.written < self.now - KEEP_S and record.sid < max(rows)
@@ -123,6 +127,7 @@ class Sim:
     def close(self) -> None:
         for ledger in self.ledgers:
             ledger.close()
+        self.reader.close()
 
 
 gap_st = st.one_of(st.sampled_from([0.0, 0.0, 0.05, 0.3, 1.0, 2.5, 7.0]), st.floats(0.0, 3.0), st.floats(0.0, 120.0))
@@ -171,7 +176,8 @@ def what_counts(untils: list[float], sim: Sim) -> list[float]:
     return sorted(u for u in untils if u > sim.now - horizon)[-depth:]
 
 
-@settings(max_examples=200, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(200), deadline=None)
 @given(user_limits=limits_st, app_limits=st.one_of(st.just([]), limits_st), two_users=st.booleans(),
        ops=st.one_of(st.lists(op_st, min_size=8, max_size=80), heavy_st), timeout=st.floats(0.5, 15.0),
        rng=st.randoms(use_true_random=False))  # fmt: skip
@@ -412,3 +418,19 @@ def test_fully_used_through_the_ledger(path: str) -> None:
     day_two = [t for t in times if t >= NOW + DAY]
     assert len(day_two) >= 990
     assert free_at(ledger.user_book, [lim], now) >= now
+
+
+def test_a_busy_ledger_is_called_the_ledger_not_the_journal(tmp_path: Path) -> None:
+    path = str(tmp_path / "l.db")
+    ledger = Ledger(path, app="a", user="u", now=NOW)
+    ledger.file.conn.execute("PRAGMA busy_timeout = 0")  # the default waits 10 s for the lock
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(JournalError) as caught:
+            ledger.try_reserve([Limit(5, 60.0)], [], NOW, NOW + 31.0)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        ledger.close()
+    assert str(caught.value) == f"{path}: the send ledger is busy (another bulklike process?)"

@@ -14,6 +14,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bulklike.pacing.ledger import Ledger
 from bulklike.store.sends import LEDGER_APP_ID
 
@@ -35,6 +37,7 @@ def _opener(
             out.put(f"{n} error {exc}")
 
 
+@pytest.mark.slow
 def test_concurrent_creation_of_a_new_ledger_many_times(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("fork")
     start = ctx.Barrier(PROCESSES)

@@ -16,6 +16,7 @@ from bulklike.pacing.limits import (
     format_window,
     parse_limit,
 )
+from tests.helpers.examples import examples
 
 
 @pytest.mark.parametrize(
@@ -152,7 +153,7 @@ _amounts = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     count=st.integers(1, 10**9),
     amount=_amounts,

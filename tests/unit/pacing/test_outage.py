@@ -46,3 +46,28 @@ def test_a_probe_that_never_reports_back_is_given_up() -> None:
     assert state.decide(1.0) == ("probe", 0.0)  # its worker is then stopped: no unreachable(), no reached()
     assert state.decide(1.0 + MAX_PROBE_S - 0.5)[0] is None
     assert state.decide(1.0 + MAX_PROBE_S) == ("probe", 0.0)
+
+
+def test_how_long_never_says_zero_minutes() -> None:
+    from bulklike.pacing.outage import how_long
+
+    assert how_long(20.4) == "20 s"
+    assert how_long(119) == "119 s"
+    assert how_long(1800) == "30 min"
+    assert how_long(9000) == "2 h 30 min"
+
+
+def test_an_api_that_never_answered_is_given_up_within_never_s() -> None:
+    """A loopback API that never answered this run is a wrong port: said within a minute, not after 30."""
+    state = OutageState(timeout_s=1800.0, never_s=60.0)
+    state.unreachable(0.0, probe=False)
+    assert state.decide(59.0)[0] != "stop"
+    assert state.decide(60.0) == ("stop", 0.0)
+
+
+def test_after_a_first_answer_an_outage_still_waits_the_whole_timeout() -> None:
+    state = OutageState(timeout_s=1800.0, never_s=60.0)
+    state.reached(0.0)  # the API answered once: a later silence is an outage
+    state.unreachable(10.0, probe=False)
+    assert state.decide(10.0 + 600.0)[0] != "stop"
+    assert state.decide(10.0 + 1800.0) == ("stop", 0.0)

@@ -12,11 +12,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bulklike.pacing import pacer as pacer_module
 from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
-from bulklike.pacing.pacer import BARE_429_BACKOFF_S, MAX_429_EPISODES, Pacer, RateLimitGiveUp, Waiting
+from bulklike.pacing.pacer import (
+    BARE_429_BACKOFF_S,
+    MAX_429_EPISODES,
+    PROBE_MAX_S,
+    PROBING,
+    Pacer,
+    RateLimitGiveUp,
+    Waiting,
+)
 from bulklike.pacing.windows import ServerWait, margin_for, server_wait
 from tests.helpers.clock import FakeClock
+from tests.helpers.examples import examples
 from tests.helpers.pacing import DAY, NOW, A, R, U, most_in_window
 
 
@@ -224,9 +234,9 @@ async def test_success_resets_the_back_off(make: Callable[..., Pacer], clock: Fa
     await refuse(pacer, clock)
     assert pacer.waiting is not None and pacer.waiting.until - clock() == pytest.approx(BARE_429_BACKOFF_S)
     for _ in range(MAX_429_EPISODES - 1):  # the count of refusals in a row starts over too
-        await refuse(pacer, clock)
+        await refuse(pacer, clock, exhausted(R, 0))
     with pytest.raises(RateLimitGiveUp):
-        await refuse(pacer, clock)
+        await refuse(pacer, clock, exhausted(R, 0))
 
 
 async def test_gives_up_after_max_episodes(make: Callable[..., Pacer], clock: FakeClock) -> None:
@@ -251,6 +261,46 @@ async def test_refusals_already_in_flight_are_one_episode(make: Callable[..., Pa
     assert pacer.waiting.until == pytest.approx(NOW + 0.2 + BARE_429_BACKOFF_S)  # no doubling within it
     await refuse(pacer, clock)  # the next send after the pause: the second episode
     assert pacer.waiting is not None and pacer.waiting.until - clock() == pytest.approx(2 * BARE_429_BACKOFF_S)
+
+
+async def test_bare_429_never_blames_a_day_long_window_it_probes(make: Callable[..., Pacer], clock: FakeClock) -> None:
+    """10 of our 1000 a day sent and a burst of bare 429s (a server allowing 10 per 5 s): the next
+    request leaves seconds later, not tomorrow, one at a time until the server says yes."""
+    pacer = make((Limit(1000, 86400.0),))
+    for _ in range(10):
+        await send(pacer, clock)
+    sids = [await pacer.acquire() for _ in range(4)]
+    clock.now += 0.1
+    for sid in sids:  # four in flight, all refused: one episode
+        assert sid is not None
+        pacer.refused(pacer.answered(sid, clock()), {})
+    assert pacer.waiting == Waiting(PROBING, pytest.approx(clock() + BARE_429_BACKOFF_S))  # type: ignore[arg-type]
+    probe = await pacer.acquire()
+    assert probe is not None and clock() - NOW < 10
+    other = asyncio.ensure_future(pacer.acquire())  # a second worker waits for the probe's answer
+    await clock.sleep(0)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not other.done() and pacer.waiting is not None and pacer.waiting.reason == PROBING
+    pacer.answered(probe, clock())
+    pacer.succeeded({})  # the server says yes: everyone goes again
+    assert await other is not None
+    assert pacer.quota_left() == [("user", Limit(1000, 86400.0), 1000 - 10 - 4 - 2)]
+
+
+async def test_probes_back_off_to_an_hour_and_give_up_after_the_horizon(
+    make: Callable[..., Pacer], clock: FakeClock
+) -> None:
+    pacer = make(())
+    pauses = []
+    with pytest.raises(RateLimitGiveUp, match="every probe for 24 hours"):
+        while True:
+            await refuse(pacer, clock)
+            assert pacer.waiting is not None
+            pauses.append(pacer.waiting.until - clock())
+    assert max(pauses) == PROBE_MAX_S and pauses[:3] == [BARE_429_BACKOFF_S * 2**i for i in range(3)]
+    assert 86400 <= sum(pauses) <= 86400 + PROBE_MAX_S + 10  # one request per probe, for a day
+    assert pacer.rate_limited == len(pauses) + 1
 
 
 # -- --until --------------------------------------------------------------------------------------
@@ -313,6 +363,7 @@ async def test_min_interval_spaces_sends_in_real_time(make: Callable[..., Pacer]
     assert loop.time() - start >= 0.09
 
 
+@pytest.mark.slow
 async def test_fully_used_with_a_server_that_agrees(make: Callable[..., Pacer], clock: FakeClock) -> None:
     """300/150s, answers after 0.2 s, ten windows: no 429 from a strict server, >= 99% of each window used."""
     lim = Limit(300, 150.0)
@@ -348,18 +399,25 @@ _events = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=_events)
 async def test_no_send_before_the_servers_reset(
     tmp_path: Path, events: list[tuple[bool, dict[str, str], float]]
 ) -> None:
     """Whatever the headers of 429s and successes: the next send waits for every reset they name,
-    a bare 429 backs off, and only the 13th refusal in a row gives up."""
+    a bare 429 backs off, and only the 13th refusal in a row with a reset, or a bare one after a
+    day of them, gives up.
+
+    The pacer re-checks a pause every second (for stop requests and the progress line, which this
+    test has none of); bare 429s back off for hours, so it naps an hour at a time here, else each
+    example would cost thousands of event-loop turns and say nothing more."""
     clock = FakeClock(NOW + 0.37)
     folder = tempfile.mkdtemp(dir=tmp_path)
     ledger = Ledger(f"{folder}/l.sqlite3", app="a", user="u", now=clock())
     pacer = Pacer(ledger, (Limit(30, 60.0),), (), timeout=5.0, clock=clock, sleep=clock.sleep)
-    not_before, in_a_row = clock(), 0
+    not_before, in_a_row, streak_since = clock(), 0, clock()
+    patch = pytest.MonkeyPatch()
+    patch.setattr(pacer_module, "_POLL_S", 3600.0)
     try:
         for refused, headers, gap in events:
             clock.now += gap
@@ -373,17 +431,20 @@ async def test_no_send_before_the_servers_reset(
                 pacer.succeeded(headers)
             else:
                 in_a_row += 1
-                if in_a_row > MAX_429_EPISODES:
+                streak_since = clock() if in_a_row == 1 else streak_since
+                probed_a_day = wait is None and clock() - streak_since >= 86400.0
+                if (in_a_row > MAX_429_EPISODES and wait is not None) or probed_a_day:
                     with pytest.raises(RateLimitGiveUp):
                         pacer.refused(sent_at, headers)
                     return
                 pacer.refused(sent_at, headers)
                 if wait is None:
-                    wait = ServerWait(clock() + BARE_429_BACKOFF_S * 2 ** (in_a_row - 1), "")
+                    wait = ServerWait(clock() + min(BARE_429_BACKOFF_S * 2 ** (in_a_row - 1), PROBE_MAX_S), "")
             if wait is not None:
                 assert wait.until >= clock() + 1.0 - 1e-6  # never "now" from a reset in the past
                 not_before = max(not_before, min(wait.until, clock() + 60.0))
                 assert pacer.waiting is not None and pacer.waiting.until >= not_before - 1e-6
         assert await pacer.acquire() is not None and clock() >= not_before
     finally:
+        patch.undo()
         pacer.ledger.close()

@@ -23,6 +23,7 @@ from bulklike.pacing.windows import (
     server_wait,
     steady_rate,
 )
+from tests.helpers.examples import examples
 from tests.helpers.pacing import DAY, NOW, A, R, U, limits_st, most_in_window, worst_window
 
 # -- SendBook ---------------------------------------------------------------------------------------
@@ -101,7 +102,7 @@ def test_caps_lower_never_raise() -> None:
     assert free_at(book, [lim], NOW, {Limit(3, 61.0): 1}) == pytest.approx(NOW + 50.12)  # other limit's cap
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(limits=limits_st, offsets=st.lists(st.floats(-150.0, 20.0), max_size=60), data=st.data())
 def test_free_at_is_the_earliest_fixed_point(limits: list[Limit], offsets: list[float], data: st.DataObject) -> None:
     book = SendBook(NOW + o for o in offsets)
@@ -137,7 +138,7 @@ attempt_st = st.tuples(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(limits=limits_st, attempts=st.lists(attempt_st, min_size=1, max_size=80), timeout=st.floats(0.5, 10.0),
        wait=st.booleans(), rng=st.randoms(use_true_random=False))  # fmt: skip
 def test_never_over_in_any_window(
@@ -243,7 +244,7 @@ def test_estimate_extrapolates_past_the_simulated_steps() -> None:
     assert estimate_finish(5001, books, NOW, 0.0) > at_5000
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     limits=limits_st,
     app=limits_st,

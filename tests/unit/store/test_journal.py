@@ -162,3 +162,22 @@ def test_disk_full_is_a_journal_error_and_keeps_data(tmp_path: Path) -> None:
         with pytest.raises(JournalError, match="disk full"):
             journal.record_many([Record("1", "failed", 1, 500, None, big, 2.0)])
         assert journal.counts() == {"pending": 1}  # the transaction rolled back as a whole
+
+
+def test_a_missing_directory_is_an_error_and_is_never_created(tmp_path: Path) -> None:
+    target = tmp_path / "typo" / "deeper" / "j.db"
+    with pytest.raises(JournalError, match="no directory .*typo/deeper; create it first") as caught:
+        Journal(str(target))
+    assert caught.value.exit_code == 2
+    assert not (tmp_path / "typo").exists()
+
+
+async def test_a_session_never_creates_the_journal_directory(tmp_path: Path, isolated: None) -> None:
+    from bulklike import Credentials, Session
+
+    creds = Credentials(consumer_key="k", consumer_secret="s", access_token="1-t", access_token_secret="ts")
+    session = Session(credentials=creds, journal=tmp_path / "nope" / "j.db", ledger=tmp_path / "l.db")
+    with pytest.raises(JournalError):
+        async with session:
+            pass
+    assert not (tmp_path / "nope").exists()

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from bulklike.emulator import responses as emulated
-from bulklike.errors import EXIT_FATAL, EXIT_LIMIT
 from bulklike.x import codes as apicodes
-from bulklike.x.account import ENTERPRISE_ONLY_SINCE, Problem, on_neither_api, problem_kind, stop_exit_code
+from bulklike.x.account import ENTERPRISE_ONLY_SINCE, Problem, on_neither_api, problem_kind
 from bulklike.x.breaker import Breaker
 from bulklike.x.classify import Answer, Kind, Outcome, classify
 
@@ -71,18 +70,16 @@ def test_client_forbidden_either_reason_says_enterprise_since_april_2026(reason:
     assert both.startswith("this app can like on neither API: v1.1 answered 453") and outcome.advice in both
 
 
-def test_a_daily_cap_is_exit_75_and_a_monthly_one_exit_3() -> None:
+def test_a_daily_cap_is_its_own_problem_and_a_monthly_one_is_not() -> None:
     def cap(period: str | None) -> Outcome:
         body = {"title": "UsageCapExceeded", "type": apicodes.V2_PROBLEM_BASE + "usage-capped"}
         if period is not None:
             body["period"] = period
         return classify(Answer(429, json.dumps(body).encode()))
 
-    assert cap("Daily").problem is Problem.DAILY_CAP and stop_exit_code(Problem.DAILY_CAP) == EXIT_LIMIT
+    assert cap("Daily").problem is Problem.DAILY_CAP and cap("Daily").kind is Kind.FATAL
     for period in ("Monthly", None):
         assert cap(period).problem is Problem.USAGE_CAPPED
-        assert stop_exit_code(cap(period).problem) == EXIT_FATAL
-    assert stop_exit_code(None) == EXIT_FATAL  # credentials, suspension: the classic fatal answers
 
 
 def test_any_402_or_payment_problem_is_about_credits() -> None:

@@ -20,6 +20,7 @@ from bulklike.errors import ConfigError
 from bulklike.x import signing as auth
 from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
 from tests.helpers.clock import FakeClock
+from tests.helpers.examples import examples
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 X_VECTOR = json.loads((DATA / "twitter_signature_example.json").read_text())
@@ -175,7 +176,7 @@ text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)  # no lone
 urls = st.sampled_from([LIKE_URL, "https://API.X.com:443/2/users/1/likes", "http://localhost:8080/a%20b/c"])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     params=st.lists(st.tuples(text, text), max_size=6),
     url=urls,
@@ -196,7 +197,7 @@ keys = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(params=st.lists(st.tuples(keys, text), max_size=6), method=st.sampled_from(["GET", "post", "DELETE"]))
 def test_base_string_equals_oauthlib_primitives(params: list[tuple[str, str]], method: str) -> None:
     # Includes user parameters named oauth_*, which must sort among the protocol parameters.

@@ -26,7 +26,7 @@ from bulklike import __version__
 from bulklike.credentials import Credentials, Secret
 from bulklike.errors import ConfigError
 from bulklike.x import client, codes
-from bulklike.x.classify import Answer, Kind, classify
+from bulklike.x.classify import Answer, Kind, TransportError, classify
 from bulklike.x.client import MAX_BODY, XClient
 from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
 
@@ -270,13 +270,19 @@ async def test_transport_failures_become_answers(mock: aioresponses, exc: BaseEx
         mock.post(LIKE_1, exception=exc)
         async with make_client() as c:
             answer = await c.like("1")
-    assert answer == Answer(status=0, transport_error=label)
+    assert answer == Answer(status=0, transport_error=TransportError(label))
     assert classify(answer).kind is Kind.RETRYABLE
 
 
 def test_only_failures_before_a_connection_count_as_unreachable() -> None:
     """An outage (no attempt spent, slot given back) only when the request surely never left."""
-    assert codes.NOT_CONNECTED == {"connect timeout", "dns failure", "connection refused", "connection failed"}
+    assert codes.NOT_CONNECTED == {
+        "connect timeout",
+        "dns failure",
+        "connection refused",
+        "connection failed",
+        "tls error",
+    }
     for may_have_arrived in ("timeout", "server disconnected", "connection reset", "truncated body"):
         assert may_have_arrived not in codes.NOT_CONNECTED
 
@@ -364,7 +370,8 @@ async def test_server_hangs_up(serve: Callable[[Handler], Awaitable[str]], part:
 
     async with make_client(base_url=await serve(handler)) as c:
         answer = await c.like("1")
-    assert answer == Answer(status=0, transport_error="truncated body" if part else "server disconnected")
+    said = TransportError.TRUNCATED_BODY if part else TransportError.SERVER_DISCONNECTED
+    assert answer == Answer(status=0, transport_error=said)
 
 
 @pytest.mark.parametrize("stall_in", ["headers", "body"])
@@ -381,7 +388,7 @@ async def test_stalled_server_times_out(serve: Callable[[Handler], Awaitable[str
     async with make_client(base_url=await serve(handler), timeout=0.3) as c:
         start = loop.time()
         answer = await c.like("1")
-    assert answer == Answer(status=0, transport_error="timeout")
+    assert answer == Answer(status=0, transport_error=TransportError.TIMEOUT)
     assert 0.25 < loop.time() - start < 2.0
 
 
@@ -390,7 +397,7 @@ async def test_refused_connection() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     async with make_client(base_url=f"http://127.0.0.1:{port}") as c:
-        assert await c.like("1") == Answer(status=0, transport_error="connection refused")
+        assert await c.like("1") == Answer(status=0, transport_error=TransportError.CONNECTION_REFUSED)
 
 
 async def test_body_cap_over_a_real_socket(serve: Callable[[Handler], Awaitable[str]]) -> None:
@@ -404,4 +411,4 @@ async def test_body_cap_over_a_real_socket(serve: Callable[[Handler], Awaitable[
 
     async with make_client(base_url=await serve(handler)) as c:
         assert (await c.like(str(MAX_BODY))).body == b"x" * MAX_BODY
-        assert await c.like(str(MAX_BODY + 1)) == Answer(status=0, transport_error="body too large")
+        assert await c.like(str(MAX_BODY + 1)) == Answer(status=0, transport_error=TransportError.BODY_TOO_LARGE)

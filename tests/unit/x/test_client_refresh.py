@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from bulklike.x.classify import Answer
+from bulklike.x.classify import Answer, TransportError
 from bulklike.x.client import XClient
 from bulklike.x.refresh import TokenRefresher
 from tests.helpers.clock import FakeClock
@@ -83,7 +83,7 @@ async def test_a_second_401_is_the_answer(server: tuple[Server, str]) -> None:
 
 async def test_an_unreachable_token_endpoint_is_a_transient_answer(server: tuple[Server, str]) -> None:
     state, base = server
-    signer = refresher([Answer(0, transport_error="timeout")], [])
+    signer = refresher([Answer(0, transport_error=TransportError.TIMEOUT)], [])
     async with XClient(base_url=base, api="v2", signer=signer, user_id=USER) as client:
         answer = await client.like("20")
     assert answer.status == 0 and answer.transport_error == "token refresh failed"  # retried with backoff

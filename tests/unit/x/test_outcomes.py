@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulklike.x.classify import Answer, Kind, classify, fatal_hint
+from bulklike.x.classify import Answer, Kind, TransportError, classify, fatal_hint
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -150,7 +150,7 @@ def test_fatal_hints_say_what_to_do() -> None:
     ],
 )
 def test_hostile_and_edge_answers(status: int, body: bytes, kind: Kind) -> None:
-    assert classify(Answer(status, body, transport_error="timeout" if status == 0 else None)).kind is kind
+    assert classify(Answer(status, body, transport_error=TransportError.TIMEOUT if status == 0 else None)).kind is kind
 
 
 @given(st.integers(min_value=0, max_value=999), st.binary(max_size=300), st.sampled_from(["like", "unlike"]))

@@ -9,7 +9,7 @@ import pytest
 
 from bulklike.credentials import Secret
 from bulklike.errors import AuthExpired
-from bulklike.x.classify import Answer
+from bulklike.x.classify import Answer, TransportError
 from bulklike.x.refresh import TokenRefresher, Tokens, refresh_margin
 from tests.helpers.clock import FakeClock
 from tests.helpers.refresh import make_refresher
@@ -91,7 +91,7 @@ async def test_a_refused_refresh_is_final_and_saves_nothing() -> None:
 
 async def test_an_unreachable_token_endpoint_is_transient() -> None:
     clock = FakeClock()
-    endpoint = TokenEndpoint([Answer(0, transport_error="timeout"), Answer(503, b"")])
+    endpoint = TokenEndpoint([Answer(0, transport_error=TransportError.TIMEOUT), Answer(503, b"")])
     saved: list[tuple[str, str]] = []
     refresher = make(endpoint, clock, saved, [])
     clock.now += 92  # inside the refresh margin
@@ -143,3 +143,50 @@ async def test_a_refusal_after_another_run_rotated_adopts_its_tokens() -> None:
     refresher = make_refresher(racing, clock, load=lambda: stored[0])
     assert await refresher.renew("Bearer A0")
     assert refresher.authorization("GET", "u") == "Bearer B1" and len(calls) == 1
+
+
+async def test_a_failed_save_never_presents_the_spent_refresh_token_again() -> None:
+    """The server rotated R0 and the store refused R1: the run stops, and no later call sends R0."""
+    from bulklike.errors import ConfigError
+
+    clock, endpoint = FakeClock(), TokenEndpoint()
+
+    def save(access: Secret, refresh: Secret, lifetime: float | None, now: float) -> None:
+        raise ConfigError("tokens.json: cannot write the token store: No space left on device")
+
+    refresher = make_refresher(endpoint, clock, save=save)
+    clock.now += 95
+    for _ in range(3):
+        with pytest.raises(ConfigError, match="cannot write"):
+            await refresher.fresh()
+    assert len(endpoint.calls) == 1  # R0 went to the server once, never again
+
+
+async def test_a_store_that_cannot_be_held_stops_before_the_refresh_request() -> None:
+    from contextlib import AbstractContextManager
+
+    from bulklike.errors import ConfigError
+
+    clock, endpoint = FakeClock(), TokenEndpoint()
+
+    def hold() -> AbstractContextManager[object]:
+        raise ConfigError("tokens.json: the token store stayed locked by another process for 30 s")
+
+    refresher = TokenRefresher(
+        access_token=Secret("A0"),
+        refresh_token=Secret("R0"),
+        expires_at=clock.now + 100,
+        lifetime=100,
+        client_id="cid",
+        client_secret=Secret(""),
+        token_url="http://127.0.0.1:9/2/oauth2/token",
+        save=lambda *args: None,
+        again="run `bulklike auth --oauth2` again",
+        post=endpoint,
+        clock=clock,
+        hold=hold,
+    )
+    clock.now += 95
+    with pytest.raises(ConfigError, match="locked"):
+        await refresher.fresh()
+    assert endpoint.calls == []  # nothing asked: R0 still works for the next run
