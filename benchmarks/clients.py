@@ -1,13 +1,13 @@
 """The clients as measured child processes: ``bulklike run``, the Python API, the bare aiohttp loop, tweepy.
 
-Each run likes a fresh block of tweet IDs on the shared emulator and is checked twice: by the
-client's own report (results file or JSON line) and by the emulator's counters, which move only
-for requests whose OAuth signature verified. A run that likes fewer tweets than asked is broken,
+Each run likes a fresh block of tweet IDs on a server process and is checked twice: by the
+client's own report (results file or JSON line) and by the server's counters (the fast server's
+count of like requests it answered; the emulator's, which move only for requests whose OAuth
+signature verified). A run that likes fewer tweets than asked is broken,
 not slow, and stops the benchmark.
 
-Start-up: every client is also run with nothing to do (``n = 0``: same imports, same set-up,
-no likes); the median of those is subtracted from wall and CPU time for every client alike, so
-per-like figures are the cost of liking, not of starting Python.
+Whole processes: a run's wall and CPU time are the child's, start-up included (with byte-code
+caches, as an installed program runs); nothing is subtracted.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from benchmarks.common import (
     write_ids,
 )
 
-Kind = Literal["bulklike", "api", "bare", "tweepy"]
+#: ``bulklike``: ``bulklike run -q``; ``verbose``: ``bulklike run`` without ``-q`` (its log to a file)
+Kind = Literal["bulklike", "verbose", "api", "bare", "tweepy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +37,13 @@ class ClientRun:
     kind: Kind
     likes: int
     measured: Measured
+    #: the server's CPU seconds per wall second over the run (None for the emulator, which does not say)
+    server_util: float | None = None
 
 
-def bulklike_argv(base_url: str, workdir: str, concurrency: int, results: str) -> list[str]:
-    """``bulklike run`` as the issue prescribes: full path, pacing on with room to spare."""
+def bulklike_argv(base_url: str, workdir: str, concurrency: int, results: str, *, quiet: bool = True) -> list[str]:
+    """``bulklike run`` as the issue prescribes: full path, pacing on with room to spare; without
+    ``quiet`` as a user runs it with output to a file (default log level, no ``--no-progress``)."""
     return [
         PYTHON,
         "-m",
@@ -53,8 +57,7 @@ def bulklike_argv(base_url: str, workdir: str, concurrency: int, results: str) -
         "--ledger",
         os.path.join(workdir, "ledger.sqlite3"),
         *pacing_flags(concurrency),
-        "-q",
-        "--no-progress",
+        *(["-q", "--no-progress"] if quiet else []),
         "--output",
         results,
     ]
@@ -72,10 +75,11 @@ def run_client(
     """Like ``n`` tweets from ``start`` with one client; checked by the client and by the server."""
     _fresh(workdir)
     before = emu.stats()
-    if kind == "bulklike":
+    if kind in ("bulklike", "verbose"):
         ids, results = os.path.join(workdir, "ids.txt"), os.path.join(workdir, "results.jsonl")
         write_ids(ids, start, n)
-        measured = run_child(bulklike_argv(emu.base_url, workdir, concurrency, results), env=env, stdin=ids)
+        argv = bulklike_argv(emu.base_url, workdir, concurrency, results, quiet=kind == "bulklike")
+        measured = run_child(argv, env=env, stdin=ids)
         _check_exit(kind, measured)
         liked = liked_lines(results)
     elif kind == "api":
@@ -102,7 +106,10 @@ def run_client(
             f"{applied} and refused {refused} signatures"
         )
     _fresh(workdir)
-    return ClientRun(kind, n, measured)
+    util = None
+    if "cpu_s" in before and after["wall_s"] > before["wall_s"]:
+        util = (after["cpu_s"] - before["cpu_s"]) / (after["wall_s"] - before["wall_s"])
+    return ClientRun(kind, n, measured, util)
 
 
 def _check_exit(kind: str, measured: Measured) -> None:

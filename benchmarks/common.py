@@ -46,7 +46,8 @@ class Measured:
 def child_env(state_dir: str) -> dict[str, str]:
     """The demo account's credentials, a private state dir (ledger default), the repo importable."""
     a = DEMO_ACCOUNT
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BULKLIKE_")}
+    # children may write and use byte-code caches, as an installed program does
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BULKLIKE_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(
         {
             "BULKLIKE_CONSUMER_KEY": a.consumer_key,
@@ -138,15 +139,16 @@ def liked_lines(path: str) -> int:
 
 
 class EmulatorProcess:
-    """``benchmarks.server`` in its own process (quotas off, no latency), pinned to its own core.
+    """``benchmarks.server`` in its own process (quotas off, no latency), pinned to its own core;
+    or, with ``module="benchmarks.fastserver"``, the canned-200 server of the client comparison.
 
-    ``stats()`` asks it for the emulator's counters, so every measurement is checked server-side:
-    the likes it claims were really verified and applied.
+    ``stats()`` asks it for its counters, so every measurement is checked server-side: the likes
+    a client claims were really answered (by the emulator: verified and applied).
     """
 
-    def __init__(self, env: dict[str, str], core: set[int] | None) -> None:
+    def __init__(self, env: dict[str, str], core: set[int] | None, module: str = "benchmarks.server") -> None:
         self._proc = subprocess.Popen(
-            [PYTHON, "-m", "benchmarks.server"],
+            [PYTHON, "-m", module],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -159,7 +161,7 @@ class EmulatorProcess:
         line = self._proc.stdout.readline()
         if not line.startswith("port "):
             self.close()
-            raise BenchError(f"the emulator did not start: {line!r}")
+            raise BenchError(f"{module} did not start: {line!r}")
         self.port = int(line.split()[1])
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.cpu_s = 0.0

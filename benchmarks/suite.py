@@ -1,9 +1,10 @@
 """One benchmark run: every measurement, repeated, reduced to medians, checked and tabulated.
 
-Order: signing (in this process), then the throughput and tweepy comparisons and the scale runs
-against one emulator process (with the emulator on one core and every client on the other),
-then the emulator's own benchmark, which brings its own server. Runs of the clients being
-compared are interleaved, so a disturbance of the shared machine hits both sides alike.
+Order: start-up and signing, then the client comparison against the fast server
+(``benchmarks.compare``), the end-to-end run against the emulator, the scale runs (with the
+server on one core and every client on the other), then the emulator's own benchmark, which
+brings its own server. Runs of the clients being compared are interleaved, so a disturbance of
+the shared machine hits every side alike.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from typing import Any
 from benchmarks.archive import ArchiveRun, measure_archive
 from benchmarks.clients import ClientRun, Kind, run_client
 from benchmarks.common import BenchError, EmulatorProcess, IdBlocks, Measured, child_env, cores
+from benchmarks.compare import Sample, run_comparison
 from benchmarks.scale import ScaleRun, measure_ledger, measure_scale
 from benchmarks.signing import measure_signing
 from benchmarks.startup import measure_startup
 
-SECTIONS = ("startup", "signing", "clients", "scale", "archive", "emulator")
+SECTIONS = ("startup", "signing", "clients", "e2e", "scale", "archive", "emulator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +37,11 @@ class Plan:
     smoke: bool = False
     likes: int = 20_000
     tweepy_likes: int = 2_000
-    concurrency: int = 8
-    repeats: int = 5
-    startup_repeats: int = 3
+    concurrencies: tuple[int, ...] = (4, 16, 64)
+    repeats: int = 3
+    e2e_likes: int = 10_000
+    e2e_repeats: int = 3
+    concurrency: int = 16  # the end-to-end and scale runs
     scale_ids: int = 1_000_000
     scale_max_likes: int = 200
     scale_repeats: int = 3
@@ -57,8 +61,10 @@ SMOKE = Plan(
     smoke=True,
     likes=300,
     tweepy_likes=100,
+    concurrencies=(16,),
     repeats=1,
-    startup_repeats=1,
+    e2e_likes=300,
+    e2e_repeats=1,
     scale_ids=20_000,
     scale_max_likes=50,
     scale_repeats=1,
@@ -72,32 +78,8 @@ SMOKE = Plan(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ClientSummary:
-    """One client's runs with the median start-up run subtracted (``per_s``/``cpu_us``: one per
-    run, in round order), their medians, and the medians with start-up left in (``raw_``)."""
-
-    likes: int
-    per_s: list[float]
-    cpu_us_runs: list[float]
-    raw_likes_per_s: float
-    raw_cpu_us: float
-    startup_wall_s: float
-    startup_cpu_s: float
-    maxrss_mb: float
-
-    @property
-    def likes_per_s(self) -> float:
-        return statistics.median(self.per_s)
-
-    @property
-    def cpu_us(self) -> float:
-        return statistics.median(self.cpu_us_runs)
-
-
 def paired(ours: list[float], theirs: list[float]) -> float:
-    """Median of the per-round ratios: runs of one round met the same server and the same
-    moment of a shared machine, so their ratio is steadier than a ratio of two medians."""
+    """Median of the per-round ratios (the end-to-end run; the comparison gives both reductions)."""
     return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
 
 
@@ -106,30 +88,13 @@ class Results:
     plan: Plan
     launch: dict[str, float] = field(default_factory=dict)
     signing: dict[str, float] = field(default_factory=dict)
-    startup: dict[Kind, list[Measured]] = field(default_factory=dict)
-    runs: dict[Kind, list[ClientRun]] = field(default_factory=dict)
+    compare: list[Sample] = field(default_factory=list)
+    e2e: dict[Kind, list[ClientRun]] = field(default_factory=dict)
     scale: list[ScaleRun] = field(default_factory=list)
     ledger: list[Measured] = field(default_factory=list)
     archive: list[ArchiveRun] = field(default_factory=list)
     emulator: list[dict[str, Any]] = field(default_factory=list)
     pinned: tuple[set[int], set[int]] | None = None
-
-    def client(self, kind: Kind) -> ClientSummary:
-        runs = self.runs[kind]
-        start_wall = statistics.median(m.wall_s for m in self.startup[kind])
-        start_cpu = statistics.median(m.cpu_s for m in self.startup[kind])
-        n = runs[0].likes
-        # never below 1 ms of wall or 1 µs per like of CPU: a smoke run can be shorter than the noise
-        return ClientSummary(
-            likes=n,
-            per_s=[n / max(r.measured.wall_s - start_wall, 1e-3) for r in runs],
-            cpu_us_runs=[max(r.measured.cpu_s - start_cpu, n * 1e-6) / n * 1e6 for r in runs],
-            raw_likes_per_s=n / statistics.median(r.measured.wall_s for r in runs),
-            raw_cpu_us=statistics.median(r.measured.cpu_s for r in runs) / n * 1e6,
-            startup_wall_s=start_wall,
-            startup_cpu_s=start_cpu,
-            maxrss_mb=statistics.median(r.measured.maxrss_mb for r in runs),
-        )
 
 
 @contextlib.contextmanager
@@ -174,7 +139,19 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
     with tempfile.TemporaryDirectory(prefix="bulklike-bench-") as tmp, pinned_clients(client_cores):
         env = child_env(os.path.join(tmp, "state"))
         if "clients" in plan.sections:
-            _clients(plan, results, env, server_core, os.path.join(tmp, "run"), ids, say)
+            results.compare = run_comparison(
+                likes=plan.likes,
+                tweepy_likes=plan.tweepy_likes,
+                concurrencies=plan.concurrencies,
+                rounds=plan.repeats,
+                env=env,
+                server_core=server_core,
+                workdir=os.path.join(tmp, "run"),
+                ids=ids,
+                say=say,
+            )
+        if "e2e" in plan.sections:
+            _e2e(plan, results, env, server_core, os.path.join(tmp, "run"), ids, say)
         for i in range(plan.scale_repeats if "scale" in plan.sections else 0):
             say(
                 f"scale: dry run of {plan.scale_ids:,} IDs, then --max-likes {plan.scale_max_likes} "
@@ -206,7 +183,7 @@ def run_suite(plan: Plan, say: Callable[[str], None] = print) -> Results:
     return results
 
 
-def _clients(
+def _e2e(
     plan: Plan,
     results: Results,
     env: dict[str, str],
@@ -215,34 +192,21 @@ def _clients(
     ids: IdBlocks,
     say: Callable[[str], None],
 ) -> None:
-    """Start-up runs, then rounds of bulklike, bare loop and tweepy.
+    """``bulklike run -q`` and the bare loop against the emulator, which verifies every signature.
 
-    Every round gets a fresh emulator: its nonce cache and like book grow with every request, so
-    a long-lived server would serve later rounds more slowly than earlier ones (and after its
-    300 s nonce window, much more slowly); within a round all three clients meet the same server.
+    A separate figure, not the comparison: the emulator spends more CPU per request than the bare
+    client, so on its one core it caps both. Every round gets a fresh emulator: its nonce cache
+    and like book grow with every request, so a long-lived one would serve later rounds more slowly.
     """
-    kinds: tuple[Kind, ...] = ("bulklike", "api", "bare", "tweepy")
-    for kind in kinds:
-        results.startup[kind] = []
-        results.runs[kind] = []
-    say(f"start-up: each client with nothing to do, {plan.startup_repeats}x")
-    with EmulatorProcess(env, server_core) as emu:
-        for _ in range(plan.startup_repeats):
-            for kind in kinds:
-                run = run_client(kind, emu, env, workdir, ids.take(0), 0, plan.concurrency)
-                results.startup[kind].append(run.measured)
-    for i in range(plan.repeats):
-        say(
-            f"throughput: {plan.likes:,} likes, bulklike run vs bare loop, concurrency {plan.concurrency} "
-            f"({i + 1}/{plan.repeats}); tweepy: {plan.tweepy_likes:,} likes"
-        )
-        order: tuple[Kind, ...] = (
-            ("bulklike", "api", "bare", "tweepy") if i % 2 == 0 else ("bare", "api", "bulklike", "tweepy")
-        )
+    kinds: tuple[Kind, ...] = ("bulklike", "bare")
+    results.e2e = {kind: [] for kind in kinds}
+    for i in range(plan.e2e_repeats):
+        say(f"end-to-end: {plan.e2e_likes:,} likes against the emulator, concurrency {plan.concurrency} "
+            f"({i + 1}/{plan.e2e_repeats})")  # fmt: skip
         with EmulatorProcess(env, server_core) as emu:
-            for kind in order:
-                n = plan.tweepy_likes if kind == "tweepy" else plan.likes
-                results.runs[kind].append(run_client(kind, emu, env, workdir, ids.take(n), n, plan.concurrency))
+            for kind in kinds if i % 2 == 0 else kinds[::-1]:
+                run = run_client(kind, emu, env, workdir, ids.take(plan.e2e_likes), plan.e2e_likes, plan.concurrency)
+                results.e2e[kind].append(run)
 
 
 def with_overrides(plan: Plan, **changes: Any) -> Plan:
