@@ -45,16 +45,16 @@ def write_like_js(path: str, first: int, n: int) -> int:
         return fp.tell()
 
 
-def _pending(journal: str) -> int:
+def _planned(journal: str) -> int:
     conn = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
     try:
-        return int(conn.execute("SELECT count(*) FROM items WHERE status = 'pending'").fetchone()[0])
+        return int(conn.execute("SELECT count(*) FROM items WHERE status = 'planned'").fetchone()[0])
     finally:
         conn.close()
 
 
 def measure_archive(workdir: str, env: dict[str, str], first: int, *, n: int = 1_000_000) -> ArchiveRun:
-    """One ``--dry-run`` of a generated ``like.js`` of ``n`` likes; checked: every ID pending."""
+    """One ``--dry-run`` of a generated ``like.js`` of ``n`` likes; checked: every ID planned."""
     os.makedirs(workdir, exist_ok=True)
     like_js = os.path.join(workdir, "like.js")
     journal = os.path.join(workdir, "journal.db")
@@ -63,8 +63,8 @@ def measure_archive(workdir: str, env: dict[str, str], first: int, *, n: int = 1
     dry = run_child([*argv, "--ledger", os.path.join(workdir, "ledger.sqlite3"), "-q", "--no-progress"], env=env)
     if dry.returncode != 0:
         raise BenchError(f"like.js dry run exited {dry.returncode}: {dry.stderr[-500:]}")
-    if _pending(journal) != n:
-        raise BenchError(f"like.js dry run left {_pending(journal)} pending rows, not {n}")
+    if _planned(journal) != n:
+        raise BenchError(f"like.js dry run left {_planned(journal)} planned rows, not {n}")
     for name in os.listdir(workdir):
         os.unlink(os.path.join(workdir, name))
     return ArchiveRun(dry=dry, bytes=size)

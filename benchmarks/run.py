@@ -165,7 +165,7 @@ def notes(results: Results) -> list[str]:
         "both equal the likes asked for; against the emulator, its counter of verified likes.",
         "- Archive: `bulklike run like.js --dry-run` over a generated like.js written as X writes it (pretty-printed "
         "entries, fullText with quotes, emoji and newlines, a third without it); whole program, start-up included; "
-        "checked: every ID pending in the journal.",
+        "checked: every ID planned in the journal (a dry run queues nothing).",
         f"- Start-up rows: each command a child process timed from spawn to exit, {plan.launch_runs} interleaved "
         "rounds after a warm-up round, medians; the `bulklike` console script of the benchmark's environment.",
     ]

@@ -60,8 +60,8 @@ def measure_scale(
     dry = run_child([PYTHON, "-m", "bulklike", "run", "-", "--dry-run", *common], env=env, stdin=inputs)
     if dry.returncode != 0:
         raise BenchError(f"dry run exited {dry.returncode}: {dry.stderr[-500:]}")
-    if _count(journal, "pending") != n:
-        raise BenchError(f"dry run left {_count(journal, 'pending')} pending rows, not {n}")
+    if _count(journal, "planned") != n:
+        raise BenchError(f"dry run left {_count(journal, 'planned')} planned rows, not {n}")
     os.unlink(inputs)
     shuffled = os.path.join(workdir, "shuffled.txt")
     start = ids.take(n)

@@ -4,7 +4,7 @@ keep-list of 100,000 IDs.
 
 Every ID's creation time is decoded and compared with ``--before`` (a date after all of them, so
 only the keep-list skips), every tenth ID is in the keep-list; the journal must end with 900,000
-``pending`` and 100,000 ``skipped`` rows. Time and peak RSS are the whole child program's, from
+``planned`` and 100,000 ``skipped`` rows. Time and peak RSS are the whole child program's, from
 ``os.wait4`` (start-up included), as for the other scale figures. Budget: the 150 MB of the
 1M-ID input. ``python -m benchmarks.unlike [--likes N]``.
 """
@@ -79,7 +79,7 @@ def _counts(journal: str) -> dict[str, int]:
 
 
 def measure_unlike(workdir: str, env: dict[str, str], *, n: int = 1_000_000) -> UnlikeRun:
-    """One dry run; checked: the keep-list's IDs ``skipped``, every other one ``pending``."""
+    """One dry run; checked: the keep-list's IDs ``skipped``, every other one ``planned``."""
     os.makedirs(workdir, exist_ok=True)
     archive, size = write_archive(workdir, n)
     keep, kept = write_keep(workdir, n)
@@ -91,8 +91,8 @@ def measure_unlike(workdir: str, env: dict[str, str], *, n: int = 1_000_000) -> 
     if dry.returncode != 0:
         raise BenchError(f"unlike dry run exited {dry.returncode}: {dry.stderr[-500:]}")
     counts = _counts(journal)
-    if counts != {"pending": n - kept, "skipped": kept}:
-        raise BenchError(f"unlike dry run left {counts}, not {n - kept} pending and {kept} skipped")
+    if counts != {"planned": n - kept, "skipped": kept}:
+        raise BenchError(f"unlike dry run left {counts}, not {n - kept} planned and {kept} skipped")
     return UnlikeRun(dry=dry, likes=n, kept=kept, zip_bytes=size)
 
 
