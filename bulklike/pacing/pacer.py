@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from aiolimiter import AsyncLimiter
 
-from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.ledger import MAX_AHEAD, Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.windows import ServerWait, estimate_finish, in_window, margin_for, quota_left, server_wait
 
@@ -43,9 +43,8 @@ PROBING = "429 with no reset: one probe request at a time"
 #: re-check at least this often while waiting (other processes, a stop request, the progress line)
 _POLL_S = 1.0
 #: unspaced sends (no --min-interval): one ledger transaction may take slots for the sends expected
-#: in the next AHEAD_S seconds (at most MAX_AHEAD), judged by how many left in the last AHEAD_S
+#: in the next AHEAD_S seconds (at most the ledger's MAX_AHEAD), judged by how many left in the last AHEAD_S
 AHEAD_S = 0.1
-MAX_AHEAD = 15
 
 
 @dataclass(frozen=True, slots=True)
