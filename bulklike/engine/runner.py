@@ -166,6 +166,10 @@ class Runner:
     # -- the queue -----------------------------------------------------------------------------
 
     async def _next_id(self) -> str | None:
+        """The next pending ID: straight from the queue while it holds some (no await, so no lock
+        needed); else one worker at a time reads the next rows, or waits for the ingest thread."""
+        if self._queue and not self.state.stopped:
+            return self._queue.popleft()
         async with self._take_lock:
             while not self.state.stopped:
                 if self._queue:
