@@ -312,6 +312,7 @@ class Runner:
             # Held answers the breaker did not decide: a run that ended by itself had successes or
             # fewer than the threshold, so they are their tweets'; after a stop they stay pending.
             self._release_held(pending=self.state.reason not in (None, StopReason.MAX_LIKES, StopReason.UNTIL))
+            self.pacer.finish()  # the slots taken ahead and never handed out go back now, not at close
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
             self.recorder.flush()

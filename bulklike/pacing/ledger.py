@@ -97,13 +97,17 @@ class Ledger:
 
     def close(self) -> None:
         try:
-            self.release_spares()
-            # answers and released slots only ever shorten sends: if they cannot be written (disk
-            # full), the file errs on the safe side, and the error that got us here matters more
-            with contextlib.suppress(Exception):
-                self.flush_answers()
+            self.settle_up()
         finally:
             self.file.close()
+
+    def settle_up(self) -> None:
+        """Give back the slots taken ahead and write the answers noted (a call's end, and ``close``)."""
+        self.release_spares()
+        # answers and released slots only ever shorten sends: if they cannot be written (disk
+        # full), the file errs on the safe side, and the error that got us here matters more
+        with contextlib.suppress(Exception):
+            self.flush_answers()
 
     def switch_user(self, user: str) -> None:
         """Count this user's sends under ``user`` from now on (the account, once the API confirmed it)."""

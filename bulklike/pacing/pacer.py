@@ -267,6 +267,11 @@ class Pacer:
             self.interval = min_interval
             self._limiter = _limiter(min_interval)
 
+    def finish(self) -> None:
+        """No more sends for now (a call ended, or stopped): slots taken ahead go back at once, so
+        other processes need not wait for their deadlines."""
+        self.ledger.settle_up()
+
     def unanswered(self, send_id: int) -> None:
         """No answer came (timeout, reset): the request may still reach the server, so the send
         keeps its place in the windows until its deadline."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -125,3 +126,33 @@ def test_what_each_send_makes_is_slotted_and_plain() -> None:
     sent = Sent(Step.ANSWERED, None, SlotEnd.ANSWERED)
     assert not hasattr(sent, "__dict__") and not Sent.__dataclass_params__.frozen  # type: ignore[attr-defined]
     assert dataclasses.replace(sent, step=Step.STOPPED) == Sent(Step.STOPPED, None, SlotEnd.ANSWERED)
+
+
+class OkClient:
+    async def like(self, tweet_id: str) -> Answer:
+        await asyncio.sleep(0)
+        return Answer(200, b'{"id_str": "1", "favorited": true}')
+
+    async def unlike(self, tweet_id: str) -> Answer:
+        return await self.like(tweet_id)
+
+
+async def test_slots_taken_ahead_go_back_when_the_run_ends(tmp_path: Path) -> None:
+    """A burst takes slots ahead; those never handed out stop counting when the run ends, in the file
+    too (another process need not wait for their deadlines), before the ledger is closed."""
+    clock = FakeClock()
+    path = tmp_path / "j.db"
+    journal = Journal(str(path))
+    ingest(path, journal.begin_run("run", clock()), [str(i) for i in range(1, 101)])
+    ledger = Ledger(str(tmp_path / "l.db"), app="a", user="u", now=clock())
+    pacer = Pacer(ledger, (), (), timeout=5.0, clock=clock, sleep=clock.sleep)
+    recorder = Recorder(journal, Outbox(journal, ResultWriter(io.StringIO(), "jsonl")))
+    runner = Runner(journal, pacer, OkClient(), recorder, concurrency=3, retry=RetryPolicy(), clock=clock)
+    await runner.run()
+    assert journal.counts() == {"liked": 100}
+    with sqlite3.connect(tmp_path / "l.db") as conn:
+        untils = [until for (until,) in conn.execute("SELECT until FROM sends")]
+    assert len(untils) > 100  # the burst took slots ahead, and some were never used
+    assert all(until <= clock() for until in untils)  # answered, or given back: none still counts
+    ledger.close()
+    journal.close()
