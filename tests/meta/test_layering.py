@@ -65,7 +65,7 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "aiohttp": ("x.client",),
     "aiohttp.web": ("auth.listener", "emulator"),
     "structlog": ("logs",),
-    "sqlite3": ("input.ingest", "store"),
+    "sqlite3": ("store",),
 }
 
 MAX_LINES = 400
