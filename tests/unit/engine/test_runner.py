@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from bulklike.engine.outbox import Outbox
+from bulklike.engine.outbox import LineOutbox
 from bulklike.engine.recorder import Recorder
 from bulklike.engine.runner import ApiSwitch, RetryPolicy, Runner
 from bulklike.errors import FatalApiError
@@ -93,7 +93,7 @@ async def _run(
         journal,
         pacer,
         client,
-        Recorder(journal, Outbox(journal, writer)),
+        Recorder(journal, LineOutbox(journal, writer)),
         concurrency=3,
         retry=RetryPolicy(max_attempts=attempts, initial_s=1.0, max_wait_s=4.0),
         max_likes=max_likes,
