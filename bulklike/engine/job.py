@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
 from bulklike.engine.earlier import announce, carried
-from bulklike.engine.outbox import Handover, open_outbox
+from bulklike.engine.outbox import Handover, Outbox, open_outbox
 from bulklike.engine.recorder import Recorder
 from bulklike.engine.runner import RetryPolicy, Runner
 from bulklike.engine.state import RunState
@@ -116,7 +116,7 @@ class Job:
             journal.prepare_undo(include_already=call.include_already)
         announce(journal, resume=not sources, log=self.log, sends=not (undo or self.dry_run))  # before any send
         # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
-        self.outbox = (
+        self.outbox: Outbox = (
             open_outbox(journal, output.path, output.format, output.stdout, on_broken=output.on_broken)
             if output is not None
             else Handover(journal)
@@ -217,7 +217,7 @@ class Job:
 
     def handed(self, count: int) -> None:
         """The next ``count`` results reached the caller: only those count as written (acknowledged)."""
-        if isinstance(self.outbox, Handover):
+        if isinstance(self.outbox, Handover):  # a LineOutbox's lines count once written
             self.outbox.handed(count)
 
     # -- stopping --------------------------------------------------------------------------------

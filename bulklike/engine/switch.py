@@ -10,10 +10,10 @@ user set limits), the user's numeric id from ``GET /2/users/me``. The journal re
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bulklike.config import Settings
-from bulklike.logs import SILENT
+from bulklike.logs import SILENT, Logger
 from bulklike.pacing.pacer import Pacer
 from bulklike.store.journal import Journal
 
@@ -42,7 +42,7 @@ class SwitchToV2:
         journal: Journal,
         resolve_user_id: Callable[[XClient, Journal, Settings], Awaitable[None]],
         *,
-        log: Any = None,
+        log: Logger | None = None,
     ) -> None:
         self.settings = settings.as_v2()
         self.client = client
