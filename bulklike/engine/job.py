@@ -123,6 +123,7 @@ class Job:
         if network is None and parts.client is not None:  # X: None only in a dry run, whose runner never starts
             network = parts.client.network(settings, journal, parts.ledger, force=parts.force, log=self.log)
         limits = network.limits() if network is not None else allowance(settings)
+        parts.ledger.cover((*limits.user, *limits.app))  # the ledger keeps what the network's limits count
         self.pacer = Pacer(
             parts.ledger,
             limits.user,
