@@ -178,8 +178,9 @@ class Session:
         try:
             settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
             user_id = known_user_id(settings, journal)
-            if user_id is None and self._confirm and journal.get_meta(ACCOUNT_META) is not None:
-                user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
+            bound = journal.get_meta(ACCOUNT_META) is not None
+            if user_id is None and self._confirm and bound and self._network is None:
+                user_id = await confirm_account(settings, journal)  # X, bound already: check before adding to it
             # else at the first send (AccountGate); a dry run checks but never binds the journal
             check_binding(journal, user_id, force=self._force, bind=self._confirm)
             self.settings = settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
