@@ -116,8 +116,9 @@ class Pacer:
         # the longest wait a server's reset may impose: our longest window, or the API's 24 hours
         self.horizon = max([86400.0, *(lim.window_s for lim in self._all_limits)])
 
-    async def acquire(self) -> int | None:
-        """Wait for a slot and take it; ``None`` when ``stop_at`` comes first (``--until``).
+    async def acquire(self, weight: int = 1) -> int | None:
+        """Wait for a slot of ``weight`` points (what the send costs the network's limits: 1 on X) and
+        take it; ``None`` when ``stop_at`` comes first (``--until``).
 
         The fast path: with no ``--min-interval`` and nobody waiting, a slot free right now is
         taken at once, without the lock. Anyone who has to wait (a pause, a full window, the
@@ -127,17 +128,17 @@ class Pacer:
         if self._limiter is None and not self._in_line:
             now = self.clock()
             if self.stop_at is None or now <= self.stop_at:
-                send_id, wait_until, reason = self._look(now)
+                send_id, wait_until, reason = self._look(now, weight)
                 if send_id is not None:
                     return send_id
                 first = (wait_until, reason)  # the lock below is free: taken without a yield
         self._in_line += 1
         try:
-            return await self._wait_for_slot(first)
+            return await self._wait_for_slot(first, weight)
         finally:
             self._in_line -= 1
 
-    async def _wait_for_slot(self, first: tuple[float, str] | None) -> int | None:
+    async def _wait_for_slot(self, first: tuple[float, str] | None, weight: int) -> int | None:
         """The slow path, one caller at a time; ``first``: what the fast path's look found."""
         async with self._lock:
             if self._limiter is not None:
@@ -148,7 +149,7 @@ class Pacer:
                     self._set_waiting(None)
                     return None
                 if first is None:
-                    send_id, wait_until, reason = self._look(now)
+                    send_id, wait_until, reason = self._look(now, weight)
                     if send_id is not None:
                         return send_id
                 else:
@@ -161,8 +162,9 @@ class Pacer:
                 await self.sleep(nap)
                 self.wait_s += nap
 
-    def _look(self, now: float) -> tuple[int | None, float, str]:
-        """One look, no waiting: ``(send_id, now, "")`` with a slot taken, else ``(None, when, why)``."""
+    def _look(self, now: float, weight: int) -> tuple[int | None, float, str]:
+        """One look, no waiting: ``(send_id, now, "")`` with a slot of ``weight`` points taken, else
+        ``(None, when, why)``."""
         if self._probe_id is not None:  # the probe's answer decides what comes next
             return None, now + _POLL_S, PROBING
         if self._paused_until > now:
@@ -175,6 +177,7 @@ class Pacer:
             self._caps,
             ahead=self._ahead(now),
             ahead_s=AHEAD_S,
+            weight=weight,
         )
         if send_id is None:
             return None, when, self._tightest(now)

@@ -14,18 +14,20 @@ from typing import Literal
 
 import pytest
 
-from bulklike.engine.outbox import Outbox
+from bulklike.engine.outbox import LineOutbox
 from bulklike.engine.recorder import Recorder
 from bulklike.engine.runner import RetryPolicy, Runner
 from bulklike.engine.send import Sent, Step
 from bulklike.input.ingest import Ingestor, Source
 from bulklike.input.lines import ParsedId
 from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.limits import Allowance
 from bulklike.pacing.pacer import Pacer, SlotEnd
 from bulklike.report import StopReason
 from bulklike.results import ResultWriter
 from bulklike.store.journal import Journal
 from bulklike.x.classify import Answer
+from bulklike.x.network import XNetwork
 from tests.helpers.clock import FakeClock
 
 
@@ -62,8 +64,9 @@ def setup(tmp_path: Path) -> Iterator[tuple[Runner, Path, int]]:
     run = journal.begin_run("run", clock())
     ledger = Ledger(str(tmp_path / "l.db"), app="a", user="u", now=clock())
     pacer = Pacer(ledger, (), (), timeout=5.0, clock=clock, sleep=clock.sleep)
-    recorder = Recorder(journal, Outbox(journal, ResultWriter(io.StringIO(), "jsonl")))
-    runner = Runner(journal, pacer, NoClient(), recorder, concurrency=3, retry=RetryPolicy(), clock=clock)
+    recorder = Recorder(journal, LineOutbox(journal, ResultWriter(io.StringIO(), "jsonl")))
+    network = XNetwork(NoClient(), limits=Allowance(()))
+    runner = Runner(journal, pacer, network, recorder, concurrency=3, retry=RetryPolicy(), clock=clock)
     runner._take_lock = CountingLock()
     yield runner, path, run
     ledger.close()
@@ -73,7 +76,7 @@ def setup(tmp_path: Path) -> Iterator[tuple[Runner, Path, int]]:
 async def test_queued_ids_are_taken_at_once_without_the_lock(setup: tuple[Runner, Path, int]) -> None:
     runner, path, run = setup
     ingest(path, run, [str(i) for i in range(1, 601)])  # more than one read of 512
-    assert await runner._next_id() == "1"  # the first read goes through the lock
+    assert await runner._next_id() == ("1", None)  # the first read goes through the lock (no record key)
     assert isinstance(runner._take_lock, CountingLock) and runner._take_lock.taken == 1
     taken = []
     for _ in range(511):
@@ -81,9 +84,9 @@ async def test_queued_ids_are_taken_at_once_without_the_lock(setup: tuple[Runner
         with pytest.raises(StopIteration) as done:  # no suspension: nothing to wait for
             step.send(None)
         taken.append(done.value.value)
-    assert taken == [str(i) for i in range(2, 513)] and runner._take_lock.taken == 1
+    assert taken == [(str(i), None) for i in range(2, 513)] and runner._take_lock.taken == 1
     rest = [await runner._next_id() for _ in range(88)]
-    assert rest == [str(i) for i in range(513, 601)] and runner._take_lock.taken == 2  # the next read
+    assert rest == [(str(i), None) for i in range(513, 601)] and runner._take_lock.taken == 2  # the next read
     assert await runner._next_id() is None  # reading is over and the journal has nothing more
 
 
@@ -94,8 +97,8 @@ async def test_workers_waiting_for_the_ingest_get_every_id_once_in_order(setup: 
     taken: list[str] = []
 
     async def worker() -> None:
-        while (tweet_id := await runner._next_id()) is not None:
-            taken.append(tweet_id)
+        while (item := await runner._next_id()) is not None:
+            taken.append(item[0])
             await asyncio.sleep(0)
 
     workers = [asyncio.create_task(worker()) for _ in range(3)]
@@ -115,10 +118,10 @@ async def test_workers_waiting_for_the_ingest_get_every_id_once_in_order(setup: 
 async def test_a_stop_ends_taking_even_with_ids_queued(setup: tuple[Runner, Path, int]) -> None:
     runner, path, run = setup
     ingest(path, run, ["1", "2", "3"])
-    assert await runner._next_id() == "1"
+    assert await runner._next_id() == ("1", None)
     runner.state.stop(StopReason.FATAL_ANSWER, "stop")
     assert await runner._next_id() is None
-    assert list(runner._queue) == ["2", "3"]  # still pending in the journal, sent by the next run
+    assert list(runner._queue) == [("2", None), ("3", None)]  # still pending in the journal, sent by the next run
 
 
 def test_what_each_send_makes_is_slotted_and_plain() -> None:
@@ -146,8 +149,9 @@ async def test_slots_taken_ahead_go_back_when_the_run_ends(tmp_path: Path) -> No
     ingest(path, journal.begin_run("run", clock()), [str(i) for i in range(1, 101)])
     ledger = Ledger(str(tmp_path / "l.db"), app="a", user="u", now=clock())
     pacer = Pacer(ledger, (), (), timeout=5.0, clock=clock, sleep=clock.sleep)
-    recorder = Recorder(journal, Outbox(journal, ResultWriter(io.StringIO(), "jsonl")))
-    runner = Runner(journal, pacer, OkClient(), recorder, concurrency=3, retry=RetryPolicy(), clock=clock)
+    recorder = Recorder(journal, LineOutbox(journal, ResultWriter(io.StringIO(), "jsonl")))
+    network = XNetwork(OkClient(), limits=Allowance(()))
+    runner = Runner(journal, pacer, network, recorder, concurrency=3, retry=RetryPolicy(), clock=clock)
     await runner.run()
     assert journal.counts() == {"liked": 100}
     with sqlite3.connect(tmp_path / "l.db") as conn:
