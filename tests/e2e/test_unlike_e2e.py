@@ -132,7 +132,9 @@ async def test_a_like_run_and_an_unlike_run_share_the_allowance(
         )
         stats = emu.stats()
     assert [r.code for r in runs] == [0, 0], [r.stderr for r in runs]
-    assert stats["likes"] == 20 and stats["unlikes"] == 20 and stats["rate_limited"] == 0
+    # a 429 here once came from a ledger race (a send committed during another run's reload was never
+    # counted by it: test_ledger_books.py::test_a_send_committed_while_the_books_reload_is_counted)
+    assert stats["likes"] == 20 and stats["unlikes"] == 20 and stats["rate_limited"] == 0, stats
     user = [m["max"] for m in stats["max_in_window"] if m["scope"] == "user" and m["window_s"] == quota.window_s]
     assert user and max(user) <= quota.count
 
