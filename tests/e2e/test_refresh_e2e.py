@@ -95,6 +95,7 @@ async def test_a_refused_refresh_stops_with_exit_3_and_everything_pending(
     assert {row[1] for row in ws.rows().values()} == {0}  # no attempt spent
 
 
+@pytest.mark.slow
 async def test_an_unwritable_token_store_stops_before_the_refresh_is_spent(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

@@ -42,6 +42,7 @@ def _records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+@pytest.mark.slow
 async def test_archive_keep_list_and_before_unlike_exactly_the_expected_set(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -112,6 +113,7 @@ async def test_sigkills_in_the_middle_and_resumes(workspace: Workspace, emulator
     assert stats["unlikes"] == len(expected)  # each like removed once: none unliked twice
 
 
+@pytest.mark.slow
 async def test_a_like_run_and_an_unlike_run_share_the_allowance(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -139,6 +141,7 @@ async def test_a_like_run_and_an_unlike_run_share_the_allowance(
     assert user and max(user) <= quota.count
 
 
+@pytest.mark.slow
 async def test_an_unlike_journal_refuses_run_and_a_like_journal_refuses_unlike(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

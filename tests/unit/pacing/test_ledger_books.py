@@ -41,6 +41,7 @@ def count_rows(path: str) -> int:
         conn.close()
 
 
+@pytest.mark.slow
 def test_millions_of_rows_on_file_load_only_what_the_limits_count(path: str) -> None:
     """2,000,000 sends on file, one every 0.32 s over the last 7.5 days (135,000 older than a week,
     pruned a batch at a time, at start and as the run goes). The books hold the daily limit's 1000,
