@@ -8,8 +8,7 @@ planned stay unsent unless the input lists them again (``store.planned``).
 
 from __future__ import annotations
 
-from typing import Any
-
+from bulklike.logs import Logger
 from bulklike.store import planned
 from bulklike.store.journal import Journal
 from bulklike.store.planned import carried
@@ -19,7 +18,7 @@ __all__ = ["announce", "carried"]
 _SHOWN = 5  # inputs named in the warning; the rest are counted
 
 
-def announce(journal: Journal, *, resume: bool, log: Any, sends: bool = True) -> None:
+def announce(journal: Journal, *, resume: bool, log: Logger, sends: bool = True) -> None:
     """Queue a dry run's plan on a resume, and warn of every ID earlier runs left to send (nothing for a
     call that ``sends`` no likes: a dry run, an undo)."""
     if not sends:

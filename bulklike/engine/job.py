@@ -14,16 +14,16 @@ import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TextIO, cast
 
-from bulklike.auth.identity import AccountGate, resolve_user_id
 from bulklike.config import Settings
 from bulklike.engine.earlier import announce, carried
-from bulklike.engine.outbox import Handover, open_outbox
+from bulklike.engine.network import Network
+from bulklike.engine.outbox import Handover, Outbox, open_outbox
 from bulklike.engine.recorder import Recorder
 from bulklike.engine.runner import RetryPolicy, Runner
 from bulklike.engine.state import RunState
-from bulklike.engine.switch import SwitchToV2
+from bulklike.engine.xnet import XConnection, allowance
 from bulklike.errors import FatalApiError
 from bulklike.input.feed import Feed
 from bulklike.input.filters import Filters
@@ -37,9 +37,6 @@ from bulklike.results import Format, Result, iso
 from bulklike.store.journal import Journal
 from bulklike.store.unlikes import claim_action, skip_pending
 
-if TYPE_CHECKING:  # the client imports aiohttp: a dry run never loads it
-    from bulklike.x.client import XClient
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Parts:
@@ -48,7 +45,8 @@ class Parts:
     settings: Settings
     journal: Journal
     ledger: Ledger
-    client: XClient | None  # None until a call sends: a dry run never opens it
+    client: XConnection | None  # X's, None until a call sends: a dry run never opens it
+    network: Network | None  # the caller's network (``Session(network=...)``), else None: X over ``client``
     retry: RetryPolicy
     force: bool  # take over a journal bound to another account
     log: Logger
@@ -116,17 +114,22 @@ class Job:
             journal.prepare_undo(include_already=call.include_already)
         announce(journal, resume=not sources, log=self.log, sends=not (undo or self.dry_run))  # before any send
         # a CLI run writes result lines, first what earlier runs still owed; the library hands Results over
-        self.outbox = (
+        self.outbox: Outbox = (
             open_outbox(journal, output.path, output.format, output.stdout, on_broken=output.on_broken)
             if output is not None
             else Handover(journal)
         )
+        network = parts.network
+        if network is None and parts.client is not None:  # X: None only in a dry run, whose runner never starts
+            network = parts.client.network(settings, journal, parts.ledger, force=parts.force, log=self.log)
+        limits = network.limits() if network is not None else allowance(settings)
+        parts.ledger.cover((*limits.user, *limits.app))  # the ledger keeps what the network's limits count
         self.pacer = Pacer(
             parts.ledger,
-            settings.user_limits,
-            settings.app_limits,
+            limits.user,
+            limits.app,
             timeout=settings.timeout,
-            min_interval=settings.interval,
+            min_interval=limits.interval,
             clock=self.clock,
             sleep=parts.sleep,
             stop_at=until,
@@ -135,11 +138,10 @@ class Job:
         deliver = self._deliver if self.wants_results else None
         self.recorder = Recorder(journal, self.outbox, deliver=deliver, undo=undo, log=self.log)
         retry = parts.retry
-        client = cast("XClient", parts.client)  # None only in a dry run, whose runner never starts
         self.runner = Runner(
             journal,
             self.pacer,
-            client,
+            cast(Network, network),  # None only in a dry run, whose runner never starts
             self.recorder,
             concurrency=settings.concurrency,
             retry=RetryPolicy(
@@ -155,12 +157,6 @@ class Job:
             clock=self.clock,
             sleep=parts.sleep,
             log=self.log,
-            switch=(
-                SwitchToV2(settings, client, self.pacer, journal, resolve_user_id, log=self.log)
-                if settings.auto
-                else None
-            ),
-            gate=None if settings.user_id else AccountGate(client, settings, journal, parts.ledger, force=parts.force),
             state=self.state,
         )
         self.runner.outage.state.never_s = settings.never_answered_s  # a loopback API never answering: a wrong port
@@ -217,7 +213,7 @@ class Job:
 
     def handed(self, count: int) -> None:
         """The next ``count`` results reached the caller: only those count as written (acknowledged)."""
-        if isinstance(self.outbox, Handover):
+        if isinstance(self.outbox, Handover):  # a LineOutbox's lines count once written
             self.outbox.handed(count)
 
     # -- stopping --------------------------------------------------------------------------------

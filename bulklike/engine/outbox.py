@@ -17,8 +17,9 @@ pays what an earlier run still owed, in input order:
   reader that goes away (``| head``) leaves the lines the pipe did not accept owed, and the last
   two groups it did accept owed again (read ahead but never shown, or still in the pipe).
 
-The Python API's ``Handover`` has no output: a result counts as written once it was handed to the
-caller (``handed()``), so breaking out of a loop leaves the rest owed, never marked.
+``Outbox`` is the protocol the recorder writes through, with two implementations: ``LineOutbox``
+(the lines above) and the Python API's ``Handover``, which has no output: a result counts as written
+once it was handed to the caller (``handed()``), so breaking out of a loop leaves the rest owed.
 """
 
 from __future__ import annotations
@@ -26,11 +27,10 @@ from __future__ import annotations
 import collections
 import collections.abc
 import contextlib
-import io
 import json
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from bulklike.errors import BulklikeError
 from bulklike.input.ingest import NewInvalid, SkippedId
@@ -48,7 +48,32 @@ _CHUNK = 256
 Entry = tuple[str | None, str]
 
 
-class Outbox:
+class Outbox(Protocol):
+    """What the recorder needs from wherever results go: told of each committed record, it hands back
+    the marks to acknowledge in the next commit. ``LineOutbox`` writes result lines (the CLI);
+    ``Handover`` counts a result as written once the Session's caller had it (the Python API)."""
+
+    def write_record(self, record: Record) -> None:
+        """A terminal record was just committed: its result is owed."""
+
+    def write_invalids(self, lines: Sequence[NewInvalid]) -> None:
+        """Invalid lines (and IDs ``unlike`` skipped) the ingest thread committed. Never raises."""
+
+    def take(self, records: Sequence[Record] = (), *, mark: bool = False) -> Marks:
+        """What to acknowledge in the commit of ``records`` (``restore`` it if that commit fails)."""
+        ...
+
+    def restore(self, marks: Marks) -> None:
+        """Marks whose commit failed: kept for the next one."""
+
+    def flush(self) -> None:
+        """Push what was written out; raises the output's failure."""
+
+    def close(self) -> None:
+        """Acknowledge what was written, and close the output."""
+
+
+class LineOutbox:
     """Writes result lines for committed records and tracks which are still to acknowledge."""
 
     def __init__(
@@ -198,14 +223,16 @@ class Outbox:
             self._ids.append(value)
 
 
-class Handover(Outbox):
+class Handover:
     """The Python API's outbox: there is no output, and a result counts as written once it was
     handed to the caller (``handed()``), so a later CLI run on the journal does not print what
     the caller already had, and does print what a loop left with ``break`` never saw."""
 
     def __init__(self, journal: Journal) -> None:
-        super().__init__(journal, ResultWriter(io.StringIO(), "jsonl"))
+        self.journal = journal
         self._delivered: collections.deque[str] = collections.deque()  # keys, in the order of the results
+        self._ids: list[str] = []  # handed over since the last commit: acknowledged by the next one
+        self._seqs: list[int] = []
 
     def write_record(self, record: Record) -> None:
         self._delivered.append(f"t:{record.tweet_id}")
@@ -216,7 +243,11 @@ class Handover(Outbox):
     def handed(self, count: int) -> None:
         """The next ``count`` results delivered reached the caller: acknowledge them with the next commit."""
         for _ in range(min(count, len(self._delivered))):
-            self._note(self._delivered.popleft())
+            kind, _, value = self._delivered.popleft().partition(":")
+            if kind == "s":
+                self._seqs.append(int(value))
+            else:
+                self._ids.append(value)
 
     def flush(self) -> None:
         return None
@@ -225,6 +256,19 @@ class Handover(Outbox):
         marks = Marks(self._ids, self._seqs, {})
         self._ids, self._seqs = [], []
         return marks
+
+    def restore(self, marks: Marks) -> None:
+        self._ids[:0] = marks.tweet_ids
+        self._seqs[:0] = marks.seqs
+
+    def close(self) -> None:
+        """Acknowledge what the caller was handed, in a transaction of its own."""
+        marks = self.take()
+        try:
+            self.journal.acknowledge(marks)
+        except BaseException:
+            self.restore(marks)
+            raise
 
 
 def _merged(groups: collections.abc.Iterable[Marks]) -> Marks:
@@ -284,16 +328,16 @@ def committed_file(journal: Journal) -> dict[str, Any] | None:
 
 def open_outbox(
     journal: Journal, output: str | None, fmt: Format, stdout: Any, *, on_broken: Callable[[], None] | None = None
-) -> Outbox:
+) -> LineOutbox:
     """The outbox over ``--output`` (its tail settled against the journal's intent) or stdout,
     with what earlier runs still owed already paid."""
     if output is None:
-        outbox = Outbox(journal, ResultWriter(stdout, fmt), on_broken=on_broken)
+        outbox = LineOutbox(journal, ResultWriter(stdout, fmt), on_broken=on_broken)
     else:
         check_results_file(output, fmt)
         opened = open_results(output, fmt, committed_file(journal))
         writer = ResultWriter(opened.stream, fmt, header=opened.needs_header, name=output)
-        outbox = Outbox(journal, writer, opened.ident)
+        outbox = LineOutbox(journal, writer, opened.ident)
         for key in opened.found:  # written whole by a killed run: acknowledged, not written again
             outbox._note(key)
     try:

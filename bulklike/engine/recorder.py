@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from bulklike.engine.outbox import Outbox
 from bulklike.input.ingest import NewInvalid, SkippedId
-from bulklike.logs import SILENT
+from bulklike.logs import SILENT, Logger
 from bulklike.results import Result, Status
 from bulklike.store.journal import Journal, Record
 
@@ -37,7 +37,7 @@ class Recorder:
         *,
         undo: bool = False,
         deliver: Callable[[list[Result]], None] | None = None,
-        log: Any = None,
+        log: Logger | None = None,
     ) -> None:
         self.journal = journal
         self.outbox = outbox

@@ -1,4 +1,4 @@
-"""The runner: pending IDs out of the journal, through the pacer and the client, outcomes back in.
+"""The runner: pending IDs out of the journal, through the pacer and the network, outcomes back in.
 
 Workers take pending IDs in input order (the ingest thread may still be adding them) and hand
 each to one ``send.Send`` at a time, which says what happened (``send.Sent``); only an answer
@@ -11,9 +11,11 @@ wire finish (bounded by the client's timeout) and are recorded.
 
 An answer about the account (credentials, access level, enrollment, credits, a usage cap) is
 never recorded as an answer about the tweet: the ID stays ``pending`` and the run stops with the
-answer's advice. Under ``--api auto`` a 453 (no v1.1 likes at this access level) instead moves the
-whole run to v2 once, and the IDs that got it are sent again there as if they had never been sent.
-Unexplained 4xx answers go through the breaker (``x.breaker``) before anything is recorded.
+answer's advice. An answer the network says asks for a move (X: a 453 under ``--api auto``) instead
+moves the whole run once, and the IDs that got it are sent again as if they had never been sent.
+Unexplained 4xx answers go through the breaker (``engine.breaker``) before anything is recorded.
+Everything network-specific is behind ``engine.network.Network``; a like's record key (if the network
+gives one) is journaled with its outcome, and an unlike is handed it back.
 """
 
 from __future__ import annotations
@@ -25,22 +27,22 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bulklike.engine.breaker import BREAKER_THRESHOLD, Breaker, Trip, repeated_unknown_line
+from bulklike.engine.network import Network
 from bulklike.engine.recorder import Recorder
-from bulklike.engine.send import ApiSwitch, LikeClient, Send, Step, V2Move, Wire
+from bulklike.engine.send import Move, Send, Step, Wire
 from bulklike.engine.state import RunState
 from bulklike.errors import BulklikeError, TlsRefused
 from bulklike.logs import SILENT, Logger
+from bulklike.outcome import Kind, Outcome, Problem
 from bulklike.pacing.backoff import retry_backoff
 from bulklike.pacing.budget import Budget
 from bulklike.pacing.outage import Outage, OutageEvent
 from bulklike.pacing.pacer import Pacer, Waiting
 from bulklike.report import StopReason
 from bulklike.store.journal import Journal, Record
-from bulklike.x.account import Problem, repeated_unknown_line
-from bulklike.x.breaker import BREAKER_THRESHOLD, Breaker, Trip
-from bulklike.x.classify import Kind, Outcome, stop_line
 
-__all__ = ["ApiSwitch", "LikeClient", "RetryPolicy", "Runner"]
+__all__ = ["RetryPolicy", "Runner"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,15 +58,15 @@ class RetryPolicy:
 class _Tries:
     """One ID's sends until an answer that needs no retry, or a stop; counts the attempts spent."""
 
-    __slots__ = ("attempts", "tweet_id", "wire")
+    __slots__ = ("attempts", "key", "tweet_id", "wire")
 
-    def __init__(self, wire: Wire, tweet_id: str) -> None:
-        self.wire, self.tweet_id, self.attempts = wire, tweet_id, 0
+    def __init__(self, wire: Wire, tweet_id: str, key: str | None = None) -> None:
+        self.wire, self.tweet_id, self.key, self.attempts = wire, tweet_id, key, 0
 
     async def attempt(self) -> Outcome | None:
-        """Send until one send spends an attempt (429s, outages and the v2 move do not); None: stopped."""
+        """Send until one send spends an attempt (429s, outages and a move do not); None: stopped."""
         while True:
-            sent = await Send(self.wire, self.tweet_id).run()
+            sent = await Send(self.wire, self.tweet_id, self.key).run()
             if sent.step is Step.ANSWERED:
                 self.attempts += 1
                 return sent.outcome
@@ -79,7 +81,7 @@ class Runner:
         self,
         journal: Journal,
         pacer: Pacer,
-        client: LikeClient,
+        network: Network,
         recorder: Recorder,
         *,
         concurrency: int,
@@ -91,13 +93,12 @@ class Runner:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         log: Logger | None = None,
-        switch: ApiSwitch | None = None,
         breaker_threshold: int = BREAKER_THRESHOLD,
-        gate: Callable[[], Awaitable[bool]] | None = None,
         state: RunState | None = None,
     ) -> None:
         self.journal = journal
-        self.gate = gate  # before the first send: confirm the account (True: never again this run)
+        self.network = network
+        self.account: str | None = None  # who the network confirmed, before the first send
         self.pacer = pacer
         self.recorder = recorder
         self.concurrency = concurrency
@@ -117,7 +118,7 @@ class Runner:
         self.reading = asyncio.Event()  # set while an ingestor may still add rows
         self.new_rows = asyncio.Event()
         self._cursor = 0
-        self._queue: collections.deque[str] = collections.deque()
+        self._queue: collections.deque[tuple[str, str | None]] = collections.deque()  # (tweet ID, record key)
         self._take_lock = asyncio.Lock()
         self._workers: list[asyncio.Task[None]] = []
         self._log = log if log is not None else SILENT  # the engine prints nothing unless given a logger
@@ -126,9 +127,9 @@ class Runner:
         self.wire = Wire(
             state=self.state,
             pacer=pacer,
-            client=client,
+            network=network,
             outage=self.outage,
-            move=V2Move(switch, self.state, self._log),
+            move=Move(network, pacer, self.state, self._log),
             budget=Budget(max_likes) if max_likes is not None else None,
             unlike=self.action == "unlike",
             clock=clock,
@@ -137,7 +138,7 @@ class Runner:
 
     @property
     def switched(self) -> bool:
-        """The run moved to v2 (--api auto)."""
+        """The run moved (X: to v2 under --api auto)."""
         return self.wire.move.done
 
     def _on_outage(self, event: OutageEvent, at: float) -> None:
@@ -171,16 +172,17 @@ class Runner:
 
     # -- the queue -----------------------------------------------------------------------------
 
-    async def _next_id(self) -> str | None:
+    async def _next_id(self) -> tuple[str, str | None] | None:
+        """The next pending (tweet ID, record key): undo and unlike hand the key to the network."""
         async with self._take_lock:
             while not self.state.stopped:
                 if self._queue:
                     return self._queue.popleft()
                 self.new_rows.clear()
-                rows = self.journal.pending_after(self._cursor, 512, undo=self.undo)
+                rows = self.journal.pending_keyed_after(self._cursor, 512, undo=self.undo)
                 if rows:
                     self._cursor = rows[-1][0]
-                    self._queue.extend(tweet_id for _, tweet_id in rows)
+                    self._queue.extend((tweet_id, key) for _, tweet_id, key in rows)
                     continue
                 if not self.reading.is_set():
                     return None
@@ -212,11 +214,11 @@ class Runner:
             number += 1
         return outcome
 
-    async def _process(self, tweet_id: str) -> None:
-        tries = _Tries(self.wire, tweet_id)
+    async def _process(self, tweet_id: str, key: str | None = None) -> None:
+        tries = _Tries(self.wire, tweet_id, key)
         try:
-            if self.gate is not None and await self.gate():  # the first ID: who the account is
-                self.gate = None
+            if self.account is None:  # the first ID: who the account is (asked again until confirmed)
+                self.account = await self.network.who_am_i()
             outcome = await self._attempts(tries)
         except BulklikeError as exc:  # account refused, tokens not renewable, TLS refused: stays pending
             self.state.stop(_reason_for(exc), str(exc), error=exc)
@@ -228,7 +230,7 @@ class Runner:
             return
         if outcome.kind is Kind.FATAL:
             self._record(tweet_id, "pending", attempts, outcome)
-            line = stop_line(outcome, after_453=self.switched)
+            line = self.network.stop_line(outcome, moved=self.switched)
             if outcome.problem is Problem.DAILY_CAP:  # resume tomorrow
                 self._log.warning("usage_capped", tweet_id=tweet_id, detail=line)
                 self.state.stop(StopReason.USAGE_CAP, line)
@@ -268,13 +270,15 @@ class Runner:
             error_code=outcome.error_code if outcome else None,
             message=outcome.message if outcome else None,
             at=self.clock(),
+            key=outcome.key if outcome else None,
         )
 
     async def _worker(self) -> None:
         # Once a stop (--max-likes, --until too) has ended sending, every further ID would only be
         # taken and dropped: stop, or a resume walks the whole rest of the queue (seconds for a million rows).
-        while (tweet_id := await self._next_id()) is not None:
-            await self._process(tweet_id)
+        while (taken := await self._next_id()) is not None:
+            tweet_id = taken[0]
+            await self._process(tweet_id, taken[1])
             self.wire.maybe_done.discard(tweet_id)
 
     # -- the whole run -------------------------------------------------------------------------

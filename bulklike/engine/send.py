@@ -4,17 +4,17 @@
 
     admit ──(a stop, the outage gate, --max-likes)──▶ STOPPED
       │
-    slot ──(--until, a switch to v2 under way)──────▶ STOPPED / SWITCHED (slot given back)
-      │
-    send ─▶ classify ─▶ settle the slot (one ``Pacer.settle``) ─▶
-            v1.1 453 under --api auto ▶ SWITCHED     (slot given back, no attempt)
-            never connected           ▶ UNREACHABLE  (slot given back, no attempt)
-            429                       ▶ RATE_LIMITED (slot kept, every worker pauses, no attempt)
-            any other answer          ▶ ANSWERED     (slot kept, one attempt spent)
+    slot ──(--until, a move under way)──────────────▶ STOPPED / SWITCHED (slot given back)
+      │      (the slot weighs what the network says a like or an unlike costs)
+    send through the Network ─▶ its Reply ─▶ settle the slot (one ``Pacer.settle``) ─▶
+            a move asked for (X: 453 under --api auto) ▶ SWITCHED     (slot given back, no attempt)
+            never connected                            ▶ UNREACHABLE  (slot given back, no attempt)
+            429                                        ▶ RATE_LIMITED (slot kept, every worker pauses, no attempt)
+            any other answer                           ▶ ANSWERED     (slot kept, one attempt spent)
 
 Only ANSWERED spends an attempt; the runner sends again after SWITCHED, UNREACHABLE and
-RATE_LIMITED, and stops after STOPPED. What every send of a run shares (the pacer, the client,
-the outage gate, the budget, the one switch to v2, the run's stop state) is the ``Wire``.
+RATE_LIMITED, and stops after STOPPED. What every send of a run shares (the pacer, the network,
+the outage gate, the budget, the one move, the run's stop state) is the ``Wire``.
 """
 
 from __future__ import annotations
@@ -24,39 +24,23 @@ import dataclasses
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
+from bulklike.engine.network import Network
 from bulklike.engine.state import RunState
 from bulklike.errors import BulklikeError, TlsRefused
 from bulklike.logs import Logger
+from bulklike.outcome import Kind, Outcome, may_have_landed
 from bulklike.pacing.budget import Budget
 from bulklike.pacing.outage import Outage, Pass
 from bulklike.pacing.pacer import Pacer, RateLimitGiveUp, SlotEnd
 from bulklike.report import StopReason
-from bulklike.x.account import Problem
-from bulklike.x.classify import Answer, Kind, Outcome, classify, may_have_landed
-from bulklike.x.codes import NOT_CONNECTED
-
-
-class LikeClient(Protocol):
-    """The one interface a send needs from the network (tests pass a plain fake)."""
-
-    async def like(self, tweet_id: str) -> Answer: ...
-
-    async def unlike(self, tweet_id: str) -> Answer: ...
-
-
-class ApiSwitch(Protocol):
-    """``--api auto``: moves the client and the pacer to v2 (raises BulklikeError if it cannot)."""
-
-    async def to_v2(self) -> None: ...
 
 
 class Step(enum.Enum):
     """What one send came to."""
 
     STOPPED = "stopped"  # nothing left: the run stops (the reason is in the RunState)
-    SWITCHED = "switched"  # the run moved to v2: send the same ID again there
+    SWITCHED = "switched"  # the run moved (X: to v2): send the same ID again there
     UNREACHABLE = "unreachable"  # the API could not be reached: wait at the outage gate, send again
     RATE_LIMITED = "rate_limited"  # 429: every worker waits for the reset, then this ID goes again
     ANSWERED = "answered"  # an answer about this tweet: one attempt spent
@@ -76,24 +60,26 @@ class Sent:
         return self.step is Step.ANSWERED
 
 
-class V2Move:
-    """The one move of a run to v2 (``--api auto``): every worker that got a 453 joins it."""
+class Move:
+    """The one move of a run the network asked for (X: to v2 under ``--api auto``): every worker whose
+    answer asked for it joins it; afterwards the pacer takes the network's limits."""
 
-    def __init__(self, switch: ApiSwitch | None, state: RunState, log: Logger) -> None:
-        self.switch = switch
+    def __init__(self, network: Network, pacer: Pacer, state: RunState, log: Logger) -> None:
+        self.network = network
+        self.pacer = pacer
         self.state = state
         self.log = log
-        self.done = False  # the run moved to v2
+        self.done = False  # the run moved
         self._moving: asyncio.Future[None] | None = None
 
     @property
     def under_way(self) -> bool:
         return self._moving is not None and not self._moving.done()
 
-    async def join(self, tweet_id: str) -> bool:
+    async def join(self, tweet_id: str, why: str = "") -> bool:
         """Start (or wait for) the move; False when it failed and the run stops."""
         if self._moving is None:
-            self.log.warning("api_switch", tweet_id=tweet_id, detail="v1.1 answered 453: switching the run to v2")
+            self.log.warning("api_switch", tweet_id=tweet_id, detail=why)
             self._moving = asyncio.ensure_future(self._move())
         try:
             await asyncio.shield(self._moving)
@@ -103,8 +89,9 @@ class V2Move:
         return True
 
     async def _move(self) -> None:
-        assert self.switch is not None
-        await self.switch.to_v2()
+        await self.network.move()
+        limits = self.network.limits()
+        self.pacer.set_limits(limits.user, limits.app, limits.interval)
         self.done = True
 
 
@@ -114,16 +101,16 @@ class Wire:
 
     state: RunState
     pacer: Pacer
-    client: LikeClient
+    network: Network
     outage: Outage
-    move: V2Move
+    move: Move
     budget: Budget | None
     unlike: bool  # send unlikes (undo, unlike), else likes
     clock: Callable[[], float]
     log: Logger
     #: workers whose request is on the wire: a stop lets them finish and record
     sending: set[asyncio.Task[None]] = field(default_factory=set)
-    #: IDs being sent whose earlier send may have landed (a lost answer): their 139 is this run's like
+    #: IDs being sent whose earlier send may have landed (a lost answer): their "already liked" is this run's like
     maybe_done: set[str] = field(default_factory=set)
     loop: asyncio.AbstractEventLoop | None = None
 
@@ -131,11 +118,12 @@ class Wire:
 class Send:
     """One send of one ID; ``run()`` walks the steps once."""
 
-    __slots__ = ("tweet_id", "wire")
+    __slots__ = ("key", "tweet_id", "wire")
 
-    def __init__(self, wire: Wire, tweet_id: str) -> None:
+    def __init__(self, wire: Wire, tweet_id: str, key: str | None = None) -> None:
         self.wire = wire
         self.tweet_id = tweet_id
+        self.key = key  # the record its like made, for an unlike (None on X)
 
     async def run(self) -> Sent:
         wire = self.wire
@@ -144,13 +132,14 @@ class Send:
             return Sent(Step.STOPPED)
         used = False
         try:
-            send_id = await wire.pacer.acquire()
+            network = wire.network
+            send_id = await wire.pacer.acquire(network.unlike_cost if wire.unlike else network.like_cost)
             if send_id is None:
                 wire.state.stop(StopReason.UNTIL)
                 return Sent(Step.STOPPED)
             if wire.move.under_way:  # nothing leaves for the old API once the switch began
                 wire.pacer.settle(send_id, SlotEnd.GIVEN_BACK, wire.clock(), {})
-                return await self._switch(SlotEnd.GIVEN_BACK)
+                return await self._switch(SlotEnd.GIVEN_BACK, "")
             sent = await self._send(send_id, probe=passed == "probe")
             if sent.outcome is not None:
                 used, outcome = self._landed(sent.outcome)
@@ -160,7 +149,8 @@ class Send:
             if wire.budget is not None:
                 await asyncio.shield(wire.budget.give_back(self.tweet_id, used=used))
         if sent.step is Step.SWITCHED:
-            return await self._switch(SlotEnd.GIVEN_BACK)
+            assert sent.outcome is not None
+            return await self._switch(SlotEnd.GIVEN_BACK, wire.network.moves_on(sent.outcome) or "")
         return sent
 
     async def _admit(self) -> Pass | None:
@@ -181,25 +171,25 @@ class Send:
         wire = self.wire
         task = asyncio.current_task(wire.loop)  # given the loop, it skips a getpid() system call
         assert task is not None
-        before_switch = not wire.move.done
+        before_move = not wire.move.done
         wire.sending.add(task)
         try:
-            client = wire.client
-            answer = await (client.unlike(self.tweet_id) if wire.unlike else client.like(self.tweet_id))
+            network = wire.network
+            reply = await (network.unlike(self.tweet_id, self.key) if wire.unlike else network.like(self.tweet_id))
         except TlsRefused:  # the handshake failed: nothing left, no attempt, the slot back
             wire.pacer.settle(send_id, SlotEnd.GIVEN_BACK, wire.clock(), {})
             raise
         finally:
             wire.sending.discard(task)
         at = wire.clock()
-        outcome = classify(answer, "unlike" if wire.unlike else "like")
-        if outcome.problem is Problem.NO_V1_ACCESS and wire.move.switch is not None and before_switch:
-            step, end = Step.SWITCHED, SlotEnd.GIVEN_BACK  # v1.1 refused the app: counts toward no limit
-        elif not answer.status and answer.transport_error in NOT_CONNECTED:
-            wire.pacer.settle(send_id, SlotEnd.GIVEN_BACK, at, answer.headers)  # never left
+        outcome = reply.outcome
+        if before_move and network.moves_on(outcome) is not None:
+            step, end = Step.SWITCHED, SlotEnd.GIVEN_BACK  # X: v1.1 refused the app, counts toward no limit
+        elif not reply.reached:
+            wire.pacer.settle(send_id, SlotEnd.GIVEN_BACK, at, reply.headers)  # never left
             wire.outage.unreachable(probe=probe)
             return Sent(Step.UNREACHABLE, None, SlotEnd.GIVEN_BACK)
-        elif not answer.status:
+        elif not reply.answered:
             step, end = Step.ANSWERED, SlotEnd.UNANSWERED
         elif outcome.kind is Kind.RATE_LIMITED:
             step, end = Step.RATE_LIMITED, SlotEnd.REFUSED
@@ -207,7 +197,7 @@ class Send:
             step, end = Step.ANSWERED, SlotEnd.ANSWERED
         wire.outage.reached()
         try:
-            wire.pacer.settle(send_id, end, at, answer.headers)
+            wire.pacer.settle(send_id, end, at, reply.headers)
         except RateLimitGiveUp as exc:
             wire.state.stop(StopReason.RATE_LIMITED, f"{exc}; run again later")
             return Sent(Step.STOPPED, outcome, end)
@@ -216,7 +206,7 @@ class Send:
             wire.log.info(
                 "rate_limited",
                 tweet_id=self.tweet_id,
-                http_status=answer.status,
+                http_status=outcome.http_status,
                 wait_until=waiting.until if waiting else None,
             )
         return Sent(step, outcome, end)
@@ -227,12 +217,12 @@ class Send:
         if may_have_landed(outcome):
             maybe_done.add(self.tweet_id)
             return True, outcome
-        if outcome.status == "already_liked" and self.tweet_id in maybe_done:
+        if outcome.status == "already_liked" and self.tweet_id in maybe_done:  # X's 139
             return True, dataclasses.replace(outcome, status="liked")
         return outcome.status in ("liked", "unliked"), outcome
 
-    async def _switch(self, end: SlotEnd) -> Sent:
-        """Join the one move to v2; then the same ID goes again, as if never sent."""
-        if await self.wire.move.join(self.tweet_id):
+    async def _switch(self, end: SlotEnd, why: str) -> Sent:
+        """Join the run's one move; then the same ID goes again, as if never sent."""
+        if await self.wire.move.join(self.tweet_id, why):
             return Sent(Step.SWITCHED, None, end)
         return Sent(Step.STOPPED, None, end)

@@ -21,15 +21,15 @@ from typing import Any
 from bulklike.auth.identity import (
     ACCOUNT_META,
     check_binding,
-    confirm_user_id,
     known_user_id,
     ledger_keys,
 )
 from bulklike.config import CREDENTIAL_KEYS, ENV_NAMES, Settings, build_settings, read_config_file, require_credentials
 from bulklike.credentials import Credentials
 from bulklike.engine.job import Call, Job, Output, Parts
+from bulklike.engine.network import Network
 from bulklike.engine.runner import RetryPolicy
-from bulklike.engine.switch import starting_settings
+from bulklike.engine.xnet import XConnection, confirm_account, starting_settings
 from bulklike.input.feed import Feed, Ids
 from bulklike.input.filters import Filters, When, keep_refs, to_epoch
 from bulklike.input.ingest import Source
@@ -41,28 +41,7 @@ from bulklike.report import Progress, RunReport
 from bulklike.results import Result
 from bulklike.store.journal import Journal
 
-__all__ = ["Call", "Output", "RetryPolicy", "Session"]
-
-
-async def confirm_account(settings: Settings, journal: Journal) -> str:
-    """The account's numeric id, asking the API (one request, cached in the journal) only when unknown."""
-    known = known_user_id(settings, journal)
-    if known is not None:
-        return known
-    from bulklike.auth.signer import make_signer  # the signer and the client load oauthlib and aiohttp: by need
-    from bulklike.x.client import XClient
-
-    signer = make_signer(settings)  # not a refreshing one: stored tokens come with their user id
-    # --api auto on an app without v1.1 access: verify_credentials answers 453, users/me knows
-    tries = [settings, settings.as_v2()] if settings.auto else [settings]
-    for n, where in enumerate(tries, 1):
-        async with XClient(
-            base_url=where.base_url, api=where.api, signer=signer, timeout=settings.timeout, concurrency=1
-        ) as client:
-            user_id = await confirm_user_id(client, settings, journal, transient_ok=n < len(tries))
-        if user_id is not None:
-            return user_id
-    raise AssertionError("unreachable: the last try raises when it cannot confirm")
+__all__ = ["Call", "Network", "Output", "RetryPolicy", "Session"]
 
 
 class Session:
@@ -79,6 +58,10 @@ class Session:
     ``confirm=False`` (a dry run) asks the API nothing on opening; ``retry`` is how transient
     answers are retried; ``log`` a structlog-like logger for the run's events (silent by default);
     ``clock`` and ``sleep`` replace the wall clock (for tests).
+
+    ``network`` sends through another network than X (``bulklike.engine.network.Network``: like, unlike,
+    who-am-I, its limits and what each send costs); by default X, built from the settings. The journal,
+    the send ledger, pacing, retries and results work the same for any network.
     """
 
     def __init__(
@@ -106,6 +89,7 @@ class Session:
         log: Logger | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        network: Network | None = None,
     ) -> None:
         #: what reading the config file had to say (for example: it holds secrets others can read)
         self.warnings: list[str] = []
@@ -133,6 +117,7 @@ class Session:
         self._retry = retry or RetryPolicy()
         self._log = log if log is not None else SILENT
         self._clock, self._sleep = clock, sleep
+        self._network = network  # None: X, from the settings
         self._parts: Parts | None = None
         self._job: Job | None = None
         self._stop_asked: bool | None = None  # a stop (now?) that came before its call started
@@ -193,8 +178,9 @@ class Session:
         try:
             settings = starting_settings(settings, journal)  # --api auto: v2 once this journal moved there
             user_id = known_user_id(settings, journal)
-            if user_id is None and self._confirm and journal.get_meta(ACCOUNT_META) is not None:
-                user_id = await confirm_account(settings, journal)  # bound already: check before adding to it
+            bound = journal.get_meta(ACCOUNT_META) is not None
+            if user_id is None and self._confirm and bound and self._network is None:
+                user_id = await confirm_account(settings, journal)  # X, bound already: check before adding to it
             # else at the first send (AccountGate); a dry run checks but never binds the journal
             check_binding(journal, user_id, force=self._force, bind=self._confirm)
             self.settings = settings = dataclasses.replace(settings, user_id=user_id or settings.user_id)
@@ -217,6 +203,7 @@ class Session:
             journal=journal,
             ledger=ledger,
             client=None,
+            network=self._network,
             retry=self._retry,
             force=self._force,
             log=self._log,
@@ -241,7 +228,7 @@ class Session:
         finally:
             try:
                 if parts.client is not None:
-                    await parts.client.__aexit__(None, None, None)
+                    await parts.client.close()
             finally:
                 parts.ledger.close()
                 parts.journal.close()
@@ -252,13 +239,11 @@ class Session:
         return self._parts
 
     async def _open_client(self) -> Parts:
-        """The HTTP client, opened by the first call that sends: a dry run never imports the network stack."""
+        """X's HTTP client, opened by the first call that sends: a dry run never imports the network stack
+        (nor does a Session given another ``network``)."""
         parts = self._open_parts()
-        if parts.client is None:
-            from bulklike.auth.signer import make_client
-
-            client = make_client(parts.settings)
-            await client.__aenter__()
+        if parts.client is None and parts.network is None:
+            client = await XConnection.open(parts.settings)
             self._parts = parts = dataclasses.replace(parts, client=client)
         return parts
 

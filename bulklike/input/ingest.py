@@ -16,7 +16,6 @@ could not be done safely once the workers may have sent them.
 from __future__ import annotations
 
 import itertools
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,59 +33,14 @@ from bulklike.input.readers import (
     read_records,
 )
 from bulklike.input.sniff import choose_format, watch
-from bulklike.store.planned import queue_planned
-from bulklike.store.sqlite import connect, sqlite_errors, transaction
+from bulklike.store.intake import IdRow, Intake, NewRows, SkippedRow
+from bulklike.store.sqlite import sqlite_errors
 
 BATCH = 2000
 BATCH_SECONDS = 0.2
 #: batches grow to this while input keeps coming: randomly ordered IDs land on scattered pages of the
 #: ``tweet_id`` index, and a big batch writes each such page once instead of once per small commit
 MAX_BATCH = 50_000
-#: the ingest connection's page cache (KiB): the ``tweet_id`` index of a million IDs stays in memory
-CACHE_KIB = 48 * 1024
-
-#: an ID listed again keeps its row, but one a dry run only planned is queued now (store.planned); a dry
-#: run's own IDs are planned, never queued, so a later run of another list does not send them
-_UPSERT_ID = (
-    "INSERT INTO items(tweet_id, status, source, first_seen, added_run, last_run) VALUES (?, '{}', ?, ?, ?, ?)"
-    " ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run{} WHERE last_run != excluded.last_run"
-)
-_INSERT_ID = _UPSERT_ID.format("pending", "," + queue_planned("1"))
-_QUEUE_STAGED = queue_planned("?6 = 'pending'")  # ?6: the status this publish gives (planned in a dry run)
-_QUEUE_FILTERED = queue_planned("excluded.status = 'pending'")
-_PLAN_ID = _UPSERT_ID.format("planned", "")
-#: an invalid line is a record once per (source, line) per journal, owed to the results output once
-_INSERT_INVALID = (
-    "INSERT OR IGNORE INTO items(tweet_id, status, source, input, message, first_seen, finished_at, added_run,"
-    " last_run, unwritten) VALUES (NULL, 'invalid', ?, ?, ?, ?, ?, ?, ?, 1)"
-)
-
-_STAGE = "CREATE TEMP TABLE IF NOT EXISTS staged(tweet_id TEXT, source TEXT NOT NULL, input TEXT, reason TEXT)"
-_INSERT_STAGED = "INSERT INTO temp.staged(tweet_id, source, input, reason) VALUES (?, ?, ?, ?)"
-_STAGED_INVALID = (
-    "SELECT input, source, reason FROM temp.staged WHERE rowid > ? AND rowid <= ? AND tweet_id IS NULL ORDER BY rowid"
-)
-#: a staged ID with a reason is one ``unlike`` skips (a filter or the keep-list): terminal at once
-_PUBLISH = (
-    "INSERT INTO items(tweet_id, status, source, message, first_seen, finished_at, added_run, last_run, unwritten)"
-    " SELECT tweet_id, CASE WHEN reason IS NULL THEN ?6 ELSE 'skipped' END, source, reason, ?1,"
-    " CASE WHEN reason IS NULL THEN NULL ELSE ?1 END, ?2, ?3, CASE WHEN reason IS NULL THEN NULL ELSE 1 END"
-    " FROM temp.staged WHERE rowid > ?4 AND rowid <= ?5 AND tweet_id IS NOT NULL ORDER BY rowid"
-    f" ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,{_QUEUE_STAGED}"
-    " WHERE last_run != excluded.last_run"
-)
-#: ``unlike``'s rows: pending, or skipped with the reason (owed a result line); an ID already in the
-#: journal keeps its row, so a resume never reconsiders what an earlier run decided
-_INSERT_FILTERED = (
-    "INSERT INTO items(tweet_id, status, source, message, first_seen, finished_at, added_run, last_run, unwritten)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    f" ON CONFLICT(tweet_id) DO UPDATE SET last_run = excluded.last_run,{_QUEUE_FILTERED}"
-    " WHERE last_run != excluded.last_run"
-)
-_NEW_SKIPPED = (
-    "SELECT seq, tweet_id, source, message, finished_at FROM items WHERE seq > ? AND status = 'skipped' ORDER BY seq"
-)
-_LAST_SEQ = "SELECT ifnull(max(seq), 0) FROM items"
 PUBLISH_BATCH = 10_000
 
 Record = ParsedId | InvalidLine
@@ -202,7 +156,6 @@ class Ingestor:
         self.on_commit = on_commit
         self.clock = clock
         self.status = "planned" if planned else "pending"  # a dry run plans; only a run queues
-        self._insert = _PLAN_ID if planned else _INSERT_ID
         self.stats = IngestStats()
         self.stop = threading.Event()
         self.done = threading.Event()
@@ -219,18 +172,16 @@ class Ingestor:
     def _main(self) -> None:
         try:
             with sqlite_errors(self.path):
-                conn = connect(self.path)
+                intake = Intake(self.path, self.run_id, status=self.status)
                 try:
-                    conn.execute("PRAGMA synchronous=NORMAL")
-                    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
                     for source in self.sources:
                         if self.stop.is_set():
                             break
-                        self._drain(conn, source)
+                        self._drain(intake, source)
                         self.stats.files += 1
                 finally:
-                    conn.close()
-        except (BulklikeError, sqlite3.Error, OSError) as exc:
+                    intake.close()
+        except (BulklikeError, OSError) as exc:
             self.stats.error = exc if isinstance(exc, BulklikeError) else JournalError(f"{self.path}: {exc}")
         except Exception as exc:  # raised by a Python feed's iterable: handed back to its caller
             self.stats.error = exc
@@ -239,20 +190,19 @@ class Ingestor:
             self.done.set()
             self.on_commit([])
 
-    def _drain(self, conn: sqlite3.Connection, source: Source) -> None:
+    def _drain(self, intake: Intake, source: Source) -> None:
         self.stats.inputs.append(InputCount(source.name))
         commit = self._stage if source.staged else self._commit
         size = PUBLISH_BATCH if source.staged else BATCH  # staged: nobody waits for these rows
         if source.staged:
-            conn.execute(_STAGE)
-            conn.execute("DELETE FROM temp.staged")
-        ids: list[tuple[str, str, float, int, int]] = []
+            intake.begin_staging()
+        ids: list[IdRow] = []
         invalid: list[InvalidLine] = []
         run = self.run_id
         deadline = time.monotonic() + BATCH_SECONDS
         now = 0.0
         if self.skip is not None:
-            return self._drain_filtered(conn, source, self.skip)
+            return self._drain_filtered(intake, source, self.skip)
         records = iter(source.records)  # the first HINT_LINES looked at: is it in another format?
         for record in itertools.chain(watch(source.name, records, self.stats.hints), records):
             if type(record) is ParsedId:
@@ -265,124 +215,73 @@ class Ingestor:
             if record is None or len(ids) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
                 if len(ids) >= size:  # the input comes faster than it is committed: fewer, bigger commits
                     size = min(size * 2, max(MAX_BATCH, size))
-                commit(conn, ids, invalid)
+                commit(intake, ids, invalid)
                 ids, invalid = [], []
                 if self.stop.is_set():
                     return
                 deadline = time.monotonic() + BATCH_SECONDS
-        commit(conn, ids, invalid)
+        commit(intake, ids, invalid)
         if source.staged:
-            self._publish(conn)
+            self._publish(intake)
 
-    def _drain_filtered(self, conn: sqlite3.Connection, source: Source, skip: Callable[[str], str | None]) -> None:
+    def _drain_filtered(self, intake: Intake, source: Source, skip: Callable[[str], str | None]) -> None:
         """``unlike``'s reading: each ID queued, or journaled ``skipped`` with the reason (in input order)."""
-        rows: list[tuple[str, str | None]] = []  # (tweet_id, reason)
-        sources: list[str] = []
+        rows: list[tuple[str, str, str | None]] = []  # (tweet_id, source, reason)
         invalid: list[InvalidLine] = []
         size = PUBLISH_BATCH if source.staged else BATCH  # the staged table is made ready by _drain
         deadline = time.monotonic() + BATCH_SECONDS
         for record in source.records:
             if type(record) is ParsedId:
-                rows.append((record.tweet_id, skip(record.tweet_id)))
-                sources.append(record.source)
+                rows.append((record.tweet_id, record.source, skip(record.tweet_id)))
             elif record is not None:
                 assert isinstance(record, InvalidLine)
                 invalid.append(record)
             if record is None or len(rows) >= size or len(invalid) >= 100 or time.monotonic() > deadline:
-                self._commit_filtered(conn, source.staged, rows, sources, invalid)
-                rows, sources, invalid = [], [], []
+                self._commit_filtered(intake, source.staged, rows, invalid)
+                rows, invalid = [], []
                 if self.stop.is_set():
                     return
                 deadline = time.monotonic() + BATCH_SECONDS
-        self._commit_filtered(conn, source.staged, rows, sources, invalid)
+        self._commit_filtered(intake, source.staged, rows, invalid)
         if source.staged:
-            self._publish(conn)
+            self._publish(intake)
 
     def _commit_filtered(
-        self,
-        conn: sqlite3.Connection,
-        staged: bool,
-        rows: list[tuple[str, str | None]],
-        sources: list[str],
-        invalid: list[InvalidLine],
+        self, intake: Intake, staged: bool, rows: list[tuple[str, str, str | None]], invalid: list[InvalidLine]
     ) -> None:
-        skipped = sum(1 for _, reason in rows if reason is not None)
-        self.stats.skipped += skipped
+        self.stats.skipped += sum(1 for _, _, reason in rows if reason is not None)
         if staged:
-            with transaction(conn, immediate=False):
-                conn.executemany(
-                    _INSERT_STAGED,
-                    [(tweet_id, src, None, why) for (tweet_id, why), src in zip(rows, sources, strict=True)],
-                )
-                conn.executemany(_INSERT_STAGED, [(None, r.source, r.input, r.reason) for r in invalid])
+            intake.stage([(tweet_id, src, None, why) for tweet_id, src, why in rows] + _staged_invalid(invalid))
             return
         if not rows and not invalid:
             return
-        now, run = self.clock(), self.run_id
-        with transaction(conn):
-            last = conn.execute(_LAST_SEQ).fetchone()[0] if skipped else None
-            conn.executemany(
-                _INSERT_FILTERED,
-                [
-                    (tweet_id, self.status, src, None, now, None, run, run, None)
-                    if why is None
-                    else (tweet_id, "skipped", src, why, now, now, run, run, 1)
-                    for (tweet_id, why), src in zip(rows, sources, strict=True)
-                ],
-            )
-            new = self._insert_invalid(conn, invalid, now)
-            if last is not None:
-                new += _new_skipped(conn, last)
-        self._committed(len(rows), invalid, new)
+        new, skipped = intake.queue_filtered(rows, _invalid_rows(invalid), self.clock())
+        self._committed(len(rows), invalid, _new_invalid(new, invalid) + _skipped(skipped))
 
-    def _stage(
-        self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]
-    ) -> None:
+    def _stage(self, intake: Intake, ids: list[IdRow], invalid: list[InvalidLine]) -> None:
         """Hold an all-or-nothing input's records aside (a temp table: no lock on the journal)."""
-        with transaction(conn, immediate=False):
-            conn.executemany(_INSERT_STAGED, [(row[0], row[1], None, None) for row in ids])
-            conn.executemany(_INSERT_STAGED, [(None, r.source, r.input, r.reason) for r in invalid])
+        intake.stage([(row[0], row[1], None, None) for row in ids] + _staged_invalid(invalid))
 
-    def _publish(self, conn: sqlite3.Connection) -> None:
+    def _publish(self, intake: Intake) -> None:
         """The whole input parsed: move its staged records into the journal, in order, batch by batch
         (inside SQLite: the rows do not come back through Python, only the invalid ones, to report)."""
-        top = conn.execute("SELECT ifnull(max(rowid), 0) FROM temp.staged").fetchone()[0]
+        top = intake.staged_count()
         last = 0
         while last < top and not self.stop.is_set():
             upto = min(last + PUBLISH_BATCH, top)
-            rows = conn.execute(_STAGED_INVALID, (last, upto)).fetchall()
-            invalid = [InvalidLine(text, source, reason) for text, source, reason in rows]
-            now = self.clock()
-            with transaction(conn):
-                before = conn.execute(_LAST_SEQ).fetchone()[0] if self.skip is not None else None
-                conn.execute(_PUBLISH, (now, self.run_id, self.run_id, last, upto, self.status))
-                new = self._insert_invalid(conn, invalid, now)
-                if before is not None:
-                    new += _new_skipped(conn, before)
-            self._committed(upto - last - len(invalid), invalid, new)
+            invalid = [InvalidLine(text, source, reason) for text, source, reason in intake.staged_invalid(last, upto)]
+            new, skipped = intake.publish(
+                last, upto, _invalid_rows(invalid), self.clock(), skipping=self.skip is not None
+            )
+            self._committed(upto - last - len(invalid), invalid, _new_invalid(new, invalid) + _skipped(skipped))
             last = upto
-        conn.execute("DELETE FROM temp.staged")
+        intake.clear_staged()
 
-    def _commit(
-        self, conn: sqlite3.Connection, ids: list[tuple[str, str, float, int, int]], invalid: list[InvalidLine]
-    ) -> None:
+    def _commit(self, intake: Intake, ids: list[IdRow], invalid: list[InvalidLine]) -> None:
         if not ids and not invalid:
             return
-        now = self.clock()
-        with transaction(conn):
-            conn.executemany(self._insert, ids)
-            new = self._insert_invalid(conn, invalid, now)
-        self._committed(len(ids), invalid, new)
-
-    def _insert_invalid(self, conn: sqlite3.Connection, invalid: list[InvalidLine], now: float) -> list[NewInvalid]:
-        """One statement each (they are rare), to learn which lines are new to the journal: only
-        those are reported, so a line read again on a resume is not reported again."""
-        new: list[NewInvalid] = []
-        for r in invalid:
-            cur = conn.execute(_INSERT_INVALID, (r.source, r.input, r.reason, now, now, self.run_id, self.run_id))
-            if cur.rowcount == 1:
-                new.append((int(cur.lastrowid or 0), r))
-        return new
+        new = intake.queue(ids, _invalid_rows(invalid), self.clock())
+        self._committed(len(ids), invalid, _new_invalid(new, invalid))
 
     def _committed(self, ids: int, invalid: list[InvalidLine], new: list[NewInvalid]) -> None:
         self.stats.valid += ids
@@ -392,7 +291,18 @@ class Ingestor:
         self.on_commit(new)
 
 
-def _new_skipped(conn: sqlite3.Connection, after: int) -> list[NewInvalid]:
-    """The skipped rows this transaction added (rows are only ever added by this thread, in seq order)."""
-    rows = conn.execute(_NEW_SKIPPED, (after,)).fetchall()
-    return [(int(seq), SkippedId(tweet_id, source, reason, at)) for seq, tweet_id, source, reason, at in rows]
+def _invalid_rows(invalid: list[InvalidLine]) -> list[tuple[str, str, str]]:
+    return [(r.source, r.input, r.reason) for r in invalid]
+
+
+def _staged_invalid(invalid: list[InvalidLine]) -> list[tuple[str | None, str, str | None, str | None]]:
+    return [(None, r.source, r.input, r.reason) for r in invalid]
+
+
+def _new_invalid(new: NewRows, invalid: list[InvalidLine]) -> list[NewInvalid]:
+    """Those of ``invalid`` new to the journal (a line read again on a resume is not reported again)."""
+    return [(seq, invalid[index]) for seq, index in new]
+
+
+def _skipped(rows: list[SkippedRow]) -> list[NewInvalid]:
+    return [(seq, SkippedId(tweet_id, source, reason, at)) for seq, tweet_id, source, reason, at in rows]

@@ -74,3 +74,13 @@ def default_limits(api: str) -> tuple[tuple[Limit, ...], tuple[Limit, ...]]:
     if api == "v2":
         return V2_USER_LIMITS, V2_APP_LIMITS
     return V1_USER_LIMITS, V1_APP_LIMITS
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """The limits a network sets for one account: per user, per app, and the least spacing of sends
+    (``Network.limits()``; each send counts its weight against them)."""
+
+    user: tuple[Limit, ...]
+    app: tuple[Limit, ...] = ()
+    interval: float = 0.0

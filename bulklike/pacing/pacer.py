@@ -117,8 +117,9 @@ class Pacer:
         # the longest wait a server's reset may impose: our longest window, or the API's 24 hours
         self.horizon = max([86400.0, *(lim.window_s for lim in self._all_limits)])
 
-    async def acquire(self) -> int | None:
-        """Wait for a slot and take it; ``None`` when ``stop_at`` comes first (``--until``)."""
+    async def acquire(self, weight: int = 1) -> int | None:
+        """Wait for a slot of ``weight`` points (what the send costs the network's limits: 1 on X) and
+        take it; ``None`` when ``stop_at`` comes first (``--until``)."""
         async with self._lock:
             if self._limiter is not None:
                 await self._limiter.acquire()
@@ -140,6 +141,7 @@ class Pacer:
                         self._caps,
                         ahead=self._ahead(now),
                         ahead_s=AHEAD_S,
+                        weight=weight,
                     )
                     if send_id is not None:
                         if self._probing:

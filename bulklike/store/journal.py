@@ -21,60 +21,16 @@ from typing import Any
 
 from bulklike.errors import JournalError
 from bulklike.store.lock import FileLock
+from bulklike.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 from bulklike.store.sqlite import check_integrity, connect, connect_readonly, create_private, sqlite_errors, transaction
 
-APPLICATION_ID = 0x424C4B4C  # "BLKL"
-SCHEMA_VERSION = 4
+__all__ = ["ALL_STATUSES", "APPLICATION_ID", "OUTBOX_META", "SCHEMA_VERSION", "TERMINAL_STATUSES", "Journal"]
+__all__ += ["Marks", "Owed", "Record", "Row"]
 
 #: ``not_liked``: unlike, v1.1 answered 144 (no like, or no tweet); ``skipped``: unlike left it alone
 TERMINAL_STATUSES = tuple("liked already_liked not_found forbidden invalid failed unliked not_liked skipped".split())
 ALL_STATUSES = ("pending", "planned", *TERMINAL_STATUSES)  # planned: journaled by a dry run (store.planned)
 
-_SCHEMA_V1 = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL);
-CREATE TABLE runs (
-    run_id INTEGER PRIMARY KEY,
-    command TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    finished_at REAL,
-    exit_code INTEGER
-);
-CREATE TABLE items (
-    seq INTEGER PRIMARY KEY,
-    tweet_id TEXT UNIQUE,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    http_status INTEGER,
-    error_code INTEGER,
-    message TEXT,
-    source TEXT,
-    input TEXT,
-    first_seen REAL NOT NULL,
-    finished_at REAL,
-    added_run INTEGER NOT NULL,
-    last_run INTEGER NOT NULL
-);
-CREATE INDEX items_pending ON items(seq) WHERE status = 'pending';
-CREATE UNIQUE INDEX items_invalid ON items(source, input) WHERE tweet_id IS NULL;
-"""
-
-# v2: undo (unlike what this journal liked) needs its own queue state per row.
-_MIGRATION_V2 = """
-ALTER TABLE items ADD COLUMN undo_state TEXT;
-ALTER TABLE items ADD COLUMN undo_attempts INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX items_undo_pending ON items(seq) WHERE undo_state = 'pending';
-"""
-
-# v3: the results outbox. ``unwritten`` is 1 while a terminal record's result line is owed to the
-# output (set in the same commit as the outcome), NULL once the line is written and acknowledged.
-_MIGRATION_V3 = """
-ALTER TABLE items ADD COLUMN unwritten INTEGER;
-CREATE INDEX items_unwritten ON items(seq) WHERE unwritten IS NOT NULL;
-"""
-
-_MIGRATION_V4 = "ALTER TABLE runs ADD COLUMN stop_reason TEXT;"  # v4: NULL ran to its end; exit_code: older rows
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _MIGRATION_V2, 3: _MIGRATION_V3, 4: _MIGRATION_V4}
 #: the meta key under which the outbox keeps the results file's identity and committed length
 OUTBOX_META = "outbox_file"
 
@@ -90,6 +46,7 @@ class Record:
     error_code: int | None
     message: str | None
     at: float
+    key: str | None = None  # the record the network made for this like (v5 ``record_key``), if any
 
 
 @dataclass(slots=True)
@@ -189,14 +146,7 @@ class Journal:
 
     def _migrate(self, version: int) -> None:
         with self.atomic():
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
-                self.conn.execute("INSERT INTO migrations(version, applied_at) VALUES (?, ?)", (target, time.time()))
-            if version < SCHEMA_VERSION:
-                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            migrate(self.conn, version, time.time())
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -250,6 +200,23 @@ class Journal:
             ).fetchall()
         return [(int(s), str(t)) for s, t in rows]
 
+    def pending_keyed_after(self, seq: int, limit: int, *, undo: bool = False) -> list[tuple[int, str, str | None]]:
+        """``pending_after`` with each row's record key (v5; None where the network gave none, as on X)."""
+        column = "undo_state" if undo else "status"
+        with sqlite_errors(self.path):
+            rows = self.conn.execute(
+                f"SELECT seq, tweet_id, record_key FROM items WHERE {column} = 'pending' AND seq > ?"
+                " ORDER BY seq LIMIT ?",
+                (seq, limit),
+            ).fetchall()
+        return [(int(s), str(t), k) for s, t, k in rows]
+
+    def record_key(self, tweet_id: str) -> str | None:
+        """The record key journaled with this ID's like (None: none was given)."""
+        with sqlite_errors(self.path):
+            row = self.conn.execute("SELECT record_key FROM items WHERE tweet_id = ?", (tweet_id,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
     def count_pending(self, *, undo: bool = False) -> int:
         column = "undo_state" if undo else "status"
         with sqlite_errors(self.path):
@@ -262,10 +229,10 @@ class Journal:
         with self.atomic() as conn:
             conn.executemany(
                 "UPDATE items SET status = ?, attempts = attempts + ?, http_status = ?, error_code = ?,"
-                " message = ?, finished_at = ?, unwritten = CASE WHEN ? = 'pending' THEN unwritten ELSE 1 END"
-                " WHERE tweet_id = ?",
+                " message = ?, finished_at = ?, unwritten = CASE WHEN ? = 'pending' THEN unwritten ELSE 1 END,"
+                " record_key = coalesce(?, record_key) WHERE tweet_id = ?",
                 [
-                    (r.status, r.attempts, r.http_status, r.error_code, r.message, r.at, r.status, r.tweet_id)
+                    (r.status, r.attempts, r.http_status, r.error_code, r.message, r.at, r.status, r.key, r.tweet_id)
                     for r in records
                 ],
             )

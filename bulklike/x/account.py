@@ -15,11 +15,13 @@ types are one.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Any
 
+from bulklike.outcome import Problem
 from bulklike.x import codes as apicodes
+
+__all__ = ["ENTERPRISE_NOTE", "ENTERPRISE_ONLY_SINCE", "Problem", "account_problem", "on_neither_api", "problem_kind"]
 
 #: the day X removed likes and unlikes from every self-serve package (its changelog of 2026-04-16)
 ENTERPRISE_ONLY_SINCE = "2026-04-20"
@@ -28,19 +30,6 @@ ENTERPRISE_NOTE = (
     f"likes and unlikes through X's API need an Enterprise plan since {ENTERPRISE_ONLY_SINCE} "
     "(self-serve pay-per-use, Basic and Pro apps are refused at the first like)"
 )
-
-
-class Problem(enum.Enum):
-    """Why the account (not the tweet) was refused."""
-
-    NO_V1_ACCESS = "no_v1_access"  # 453: switch to v2 (--api auto) or stop
-    NOT_ENROLLED = "not_enrolled"  # v2 client-forbidden (client-not-enrolled, official-client-forbidden)
-    READ_ONLY_APP = "read_only_app"  # v2 oauth1-permissions: the app is Read only
-    APP_ONLY_TOKEN = "app_only_token"  # v2 unsupported-authentication: an app-only bearer token
-    CREDITS = "credits"  # 402, or a problem type about credits or payment
-    USAGE_CAPPED = "usage_capped"  # 429 usage-capped, monthly (or no period): not a window to wait out
-    DAILY_CAP = "daily_cap"  # 429 usage-capped with period Daily: resume tomorrow
-    REPEATED_UNKNOWN = "repeated_unknown"  # the breaker: one unknown refusal on many tweets
 
 
 def _text(data: Mapping[str, Any], key: str) -> str | None:
@@ -126,17 +115,4 @@ def on_neither_api(advice: str) -> str:
     return (
         "this app can like on neither API: v1.1 answered 453 (no v1.1 likes at this access level) and, "
         f"after the move to v2, {advice}"
-    )
-
-
-def repeated_unknown_line(http_status: int | None, key: str, said: str | None, tweets: int) -> str:
-    """The stop line of the breaker: one unexplained refusal on ``tweets`` different tweets in a row."""
-    what = ": ".join(part for part in (key, said) if part) or "no message"
-    if http_status == 404:  # "page does not exist" on every tweet: the URL, or IDs mangled on the way
-        cause, check = "the URL or the IDs", "check --base-url, and that the IDs kept all their digits"
-    else:
-        cause, check = "the account or the app", "check the account and the app in the developer portal"
-    return (
-        f"the API answered HTTP {http_status} ({what}) on {tweets} different tweets in a row with no "
-        f"success between: that is about {cause}, not the tweets, so they stay pending — {check}, then resume"
     )

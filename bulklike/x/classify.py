@@ -1,6 +1,7 @@
 """Classify an API answer into an Outcome: pure, table-driven, never raises.
 
-An ``Answer`` is what came back (or did not); an ``Outcome`` is what it means for the run:
+An ``Answer`` is what came back (or did not); an ``Outcome`` (``bulklike.outcome``, shared by every
+network) is what it means for the run:
 done (``liked``, ``already_liked``, ``unliked``), permanent (``not_found``, ``forbidden``),
 retryable, rate-limited, or fatal. Anything unexpected (HTML, truncated JSON, unknown codes)
 is classified by HTTP status; a malformed body is never trusted and never crashes.
@@ -21,16 +22,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bulklike.outcome import Kind, Outcome, Problem, may_have_landed
 from bulklike.x import codes as apicodes
-from bulklike.x.account import Problem, account_problem, on_neither_api
+from bulklike.x.account import account_problem, on_neither_api
 
-
-class Kind(enum.Enum):
-    DONE = "done"  # terminal success (liked, already liked, unliked)
-    PERMANENT = "permanent"  # terminal, never retried (not found, forbidden)
-    RETRYABLE = "retryable"  # transient: retry with backoff, spends an attempt
-    RATE_LIMITED = "rate_limited"  # wait for the window; never spends an attempt
-    FATAL = "fatal"  # about the account, not the tweet: stop the whole run (the ID stays pending)
+__all__ = ["Answer", "Kind", "Outcome", "TransportError", "classify", "fatal_hint", "may_have_landed", "stop_line"]
 
 
 class TransportError(enum.StrEnum):
@@ -64,26 +60,6 @@ class Answer:
     transport_error: TransportError | None = None  # when status == 0
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What an answer means. ``status`` is the journal status when the outcome is terminal."""
-
-    kind: Kind
-    status: str
-    http_status: int | None
-    error_code: int | None = None
-    message: str | None = None
-    #: for an account-wide answer of today's API: which problem, and the line that says what to do
-    problem: Problem | None = None
-    advice: str | None = None
-    #: classified by HTTP status alone (no code or problem type we know): the breaker watches these
-    unknown: bool = False
-
-    @property
-    def terminal(self) -> bool:
-        return self.kind in (Kind.DONE, Kind.PERMANENT)
-
-
 _FATAL_HINTS = {
     32: "the credentials were refused: check the consumer key/secret and access token/secret",
     89: "the access token is invalid or revoked: create a new one",
@@ -94,14 +70,6 @@ _FATAL_HINTS = {
     261: "the app has no write access: give it read-and-write permission and regenerate the token",
     226: "the API flagged this as automated: stop for now and run later at a slower pace",
 }
-
-
-def may_have_landed(outcome: Outcome) -> bool:
-    """The request may have been applied though its answer says nothing: no answer after it left
-    (a timeout, a reset; the caller has already set aside connections never made), a 5xx, a
-    cut-short success or 403. Such a send counts toward ``--max-likes``, and the ``already_liked``
-    its retry gets is this run's own like. A 4xx we do not know (``unknown``) was refused."""
-    return outcome.kind is Kind.RETRYABLE and not outcome.unknown
 
 
 def fatal_hint(code: int | None, http_status: int | None) -> str:

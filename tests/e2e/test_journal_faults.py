@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from bulklike.emulator import DEMO_ACCOUNT
-from bulklike.store.journal import _SCHEMA_V1, APPLICATION_ID, SCHEMA_VERSION, Journal
+from bulklike.store.journal import Journal
+from bulklike.store.schema import _SCHEMA_V1, APPLICATION_ID, SCHEMA_VERSION
 from tests.helpers.journal import journal_problems
 from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 

@@ -26,8 +26,8 @@ import pytest
 from aiohttp import web
 
 from bulklike.emulator import FAULT_KINDS
+from bulklike.engine.breaker import Breaker
 from bulklike.pacing.limits import Limit
-from bulklike.x.breaker import Breaker
 from bulklike.x.classify import Answer, Kind, classify
 from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 

@@ -28,9 +28,10 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "paths": (),
     "logs": (),
     "snowflake": (),
+    "outcome": (),
     "store": ("errors",),
     "input": ("errors", "snowflake", "store"),
-    "x": ("bulklike", "credentials", "errors", "snowflake"),
+    "x": ("bulklike", "credentials", "errors", "outcome", "pacing.limits", "snowflake"),
     "pacing": ("store", "x.codes"),
     "config": ("auth.tokens", "credentials", "errors", "pacing"),
     "auth": ("config", "credentials", "errors", "pacing", "paths", "snowflake", "store", "x"),
@@ -44,6 +45,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "errors",
         "input",
         "logs",
+        "outcome",
         "pacing",
         "paths",
         "plan",
@@ -65,7 +67,14 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "aiohttp": ("x.client",),
     "aiohttp.web": ("auth.listener", "emulator"),
     "structlog": ("logs",),
-    "sqlite3": ("input.ingest", "store"),
+    "sqlite3": ("store",),
+}
+
+#: (unit, what it imports) -> the only modules of that unit that may: the engine reaches X through
+#: ``engine.xnet`` alone (the default network, built from the settings), everything else through
+#: ``engine.network.Network``, so a second network lands beside X without touching the engine
+ONLY_FROM: dict[tuple[str, str], tuple[str, ...]] = {
+    ("engine", "x"): ("engine.xnet",),
 }
 
 MAX_LINES = 400
@@ -146,6 +155,30 @@ def test_imports_follow_the_layering(path: Path) -> None:
     assert misplaced == [], (
         f"{name} imports {misplaced}, which belong in {[ONLY_IN[_owner(t) or ''] for t in misplaced]}"
     )
+
+
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
+def test_imports_come_through_their_one_door(path: Path) -> None:
+    name = _name(path)
+    ours, _ = imports(path)
+    for (unit, target), doors in ONLY_FROM.items():
+        if _unit(name) != unit:
+            continue
+        through = sorted(t for t in ours if _allowed(t, (target,)))
+        assert through == [] or _allowed(name, doors), f"{name} imports {through}; only {doors} may (ONLY_FROM)"
+
+
+def test_the_one_door_rules_catch_a_stray_import() -> None:
+    """The check above would flag ``engine.send`` importing ``x.classify``: the rule is not vacuous."""
+    assert _allowed("x.classify", ("x",)) and not _allowed("engine.send", ONLY_FROM[("engine", "x")])
+    assert any(_allowed(t, ("x",)) for t in imports(PACKAGE / "engine" / "xnet.py")[0])
+
+
+def test_architecture_md_states_the_one_door_rules() -> None:
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    for (unit, target), doors in ONLY_FROM.items():
+        row = f"| `{unit}` | `{target}` | " + ", ".join(f"`{door}`" for door in doors) + " |"
+        assert row in text, row
 
 
 def test_nothing_outside_cli_imports_cli_or_the_emulator() -> None:

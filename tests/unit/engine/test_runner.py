@@ -9,19 +9,20 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from bulklike.engine.outbox import Outbox
+from bulklike.engine.outbox import LineOutbox
 from bulklike.engine.recorder import Recorder
-from bulklike.engine.runner import ApiSwitch, RetryPolicy, Runner
+from bulklike.engine.runner import RetryPolicy, Runner
 from bulklike.errors import FatalApiError
 from bulklike.input.ingest import Ingestor, Source
 from bulklike.input.lines import ParsedId
 from bulklike.pacing.ledger import Ledger
-from bulklike.pacing.limits import Limit
+from bulklike.pacing.limits import Allowance, Limit
 from bulklike.pacing.pacer import Pacer
 from bulklike.report import StopReason
 from bulklike.results import ResultWriter
 from bulklike.store.journal import Journal
 from bulklike.x.classify import Answer, TransportError
+from bulklike.x.network import XNetwork
 from tests.helpers.clock import FakeClock
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')
@@ -72,7 +73,7 @@ async def _run(
     attempts: int = 3,
     clock: FakeClock | None = None,
     offline_timeout_s: float = 1800.0,
-    switch: ApiSwitch | None = None,
+    switch: FakeSwitch | None = None,
 ) -> tuple[Runner, Journal, CheckingWriter]:
     clock = clock or FakeClock(1_800_000_000.0)
     path = tmp_path / "j.db"
@@ -92,18 +93,28 @@ async def _run(
     runner = Runner(
         journal,
         pacer,
-        client,
-        Recorder(journal, Outbox(journal, writer)),
+        x_network(client, limits, switch),
+        Recorder(journal, LineOutbox(journal, writer)),
         concurrency=3,
         retry=RetryPolicy(max_attempts=attempts, initial_s=1.0, max_wait_s=4.0),
         max_likes=max_likes,
         offline_timeout_s=offline_timeout_s,
         clock=clock,
         sleep=clock.sleep,
-        switch=switch,
     )
     await runner.run()
     return runner, journal, writer
+
+
+def x_network(client: FakeClient, limits: tuple[Limit, ...], switch: FakeSwitch | None) -> XNetwork:
+    """The fake client behind X's network, as the engine sends through it; ``switch``: ``--api auto``."""
+
+    async def move() -> Allowance:
+        assert switch is not None
+        await switch.to_v2()
+        return Allowance(limits)  # the pacer keeps the limits it had
+
+    return XNetwork(client, limits=Allowance(limits), move=None if switch is None else move)
 
 
 def _results(writer: ResultWriter) -> dict[str, dict[str, object]]:

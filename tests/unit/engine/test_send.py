@@ -6,16 +6,17 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from bulklike.engine.send import Send, Sent, Step, V2Move, Wire
+from bulklike.engine.send import Move, Send, Sent, Step, Wire
 from bulklike.engine.state import RunState
 from bulklike.logs import SILENT
 from bulklike.pacing.budget import Budget
 from bulklike.pacing.ledger import Ledger
-from bulklike.pacing.limits import Limit
+from bulklike.pacing.limits import Allowance, Limit
 from bulklike.pacing.outage import Outage
 from bulklike.pacing.pacer import Pacer, SlotEnd
 from bulklike.report import StopReason
 from bulklike.x.classify import Answer, Kind, TransportError
+from bulklike.x.network import XNetwork
 from tests.helpers.clock import FakeClock
 
 OK = Answer(200, b'{"id_str": "1", "favorited": true}')
@@ -51,12 +52,20 @@ def wire(tmp_path: Path, client: Client, *, max_likes: int | None = None, switch
     ledger = Ledger(str(tmp_path / "l.db"), app="a", user="u", now=clock())
     pacer = Pacer(ledger, (Limit(100, 60.0),), (), timeout=5.0, clock=clock, sleep=clock.sleep)
     state = RunState()
+    limits = Allowance((Limit(100, 60.0),))
+
+    async def move() -> Allowance:
+        assert switch is not None
+        await switch.to_v2()
+        return limits
+
+    network = XNetwork(client, limits=limits, move=None if switch is None else move)
     return Wire(
         state=state,
         pacer=pacer,
-        client=client,
+        network=network,
         outage=Outage(timeout_s=60.0, clock=clock, sleep=clock.sleep),
-        move=V2Move(switch, state, SILENT),
+        move=Move(network, pacer, state, SILENT),
         budget=Budget(max_likes) if max_likes is not None else None,
         unlike=False,
         clock=clock,

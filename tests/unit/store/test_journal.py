@@ -11,7 +11,8 @@ import pytest
 from bulklike.errors import JournalError
 from bulklike.input.ingest import Ingestor, IngestStats, Source
 from bulklike.input.lines import InvalidLine, ParsedId
-from bulklike.store.journal import _SCHEMA_V1, APPLICATION_ID, SCHEMA_VERSION, Journal, Record
+from bulklike.store.journal import Journal, Record
+from bulklike.store.schema import _SCHEMA_V1, APPLICATION_ID, SCHEMA_VERSION
 
 
 def _ingest(path: Path, run_id: int, records: list[ParsedId | InvalidLine]) -> IngestStats:

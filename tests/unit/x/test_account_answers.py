@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bulklike.emulator import responses as emulated
+from bulklike.engine.breaker import Breaker
 from bulklike.x import codes as apicodes
 from bulklike.x.account import ENTERPRISE_ONLY_SINCE, Problem, on_neither_api, problem_kind
-from bulklike.x.breaker import Breaker
 from bulklike.x.classify import Answer, Kind, Outcome, classify
 
 DATA = Path(__file__).resolve().parents[2] / "data"

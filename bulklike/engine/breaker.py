@@ -6,7 +6,8 @@ row with no success between is about the account: recording it per tweet would w
 list off. So the runner *holds back* the record of every unexplained answer here until the
 breaker decides: a success releases them as they were (per tweet after all), the threshold trips
 the breaker (the run stops and they stay ``pending``), and the end of a run that was not stopped
-releases them too. Pure: no clock, no I/O; the held items are whatever the caller records.
+releases them too. Pure: no clock, no I/O; the held items are whatever the caller records. Network-neutral:
+it reads only an ``Outcome``'s ``unknown`` mark, HTTP status, code and message.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
-from bulklike.x.classify import Outcome
+from bulklike.outcome import Outcome
 
 #: different tweets with the same unexplained answer, no success between, before the run stops
 BREAKER_THRESHOLD: Final = 5
@@ -80,3 +81,16 @@ class Breaker(Generic[T]):
         held, self._held = self._held, []
         self._tweets.clear()
         return held
+
+
+def repeated_unknown_line(http_status: int | None, key: str, said: str | None, tweets: int) -> str:
+    """The stop line of the breaker: one unexplained refusal on ``tweets`` different tweets in a row."""
+    what = ": ".join(part for part in (key, said) if part) or "no message"
+    if http_status == 404:  # "page does not exist" on every tweet: the URL, or IDs mangled on the way
+        cause, check = "the URL or the IDs", "check --base-url, and that the IDs kept all their digits"
+    else:
+        cause, check = "the account or the app", "check the account and the app in the developer portal"
+    return (
+        f"the API answered HTTP {http_status} ({what}) on {tweets} different tweets in a row with no "
+        f"success between: that is about {cause}, not the tweets, so they stay pending — {check}, then resume"
+    )
