@@ -3,8 +3,9 @@ credentials and a CLI runner, the emulator on a real socket, and the one fake cl
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from bulklike.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from tests.helpers.clock import FakeClock
 from tests.helpers.examples import load_profile
+from tests.helpers.fastloop import FACTORY, new_loop
 from tests.helpers.workspace import DEMO_ENV, ROOT, EmulatorFactory, Workspace
 
 
@@ -28,6 +30,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Callable[[], Any]] | None:
+    """A test marked ``fastloop`` runs (with its async fixtures) on looptime's fake-time loop; the rest
+    on asyncio's own loop (``tests/helpers/fastloop.py``). pytest-asyncio wants one mapping per item."""
+    if item.get_closest_marker("fastloop"):
+        return {FACTORY: new_loop}
+    return {"asyncio": asyncio.new_event_loop}
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULKLIKE_")}
@@ -35,7 +45,11 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # the token store: never the developer's own
     env["PYTHONPATH"] = str(ROOT)
-    yield Workspace(tmp_path, env)
+    ws = Workspace(tmp_path, env)
+    try:
+        yield ws
+    finally:
+        ws.kill_leftovers()
 
 
 @pytest.fixture

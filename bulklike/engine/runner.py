@@ -2,7 +2,8 @@
 
 Workers take pending IDs in input order (the ingest thread may still be adding them) and hand
 each to one ``send.Send`` at a time, which says what happened (``send.Sent``); only an answer
-spends an attempt. tenacity retries transient answers with exponential backoff and jitter; a 429
+spends an attempt. Transient answers are retried with tenacity's exponential backoff and jitter
+(``pacing.backoff``); a 429
 pauses every worker and never spends an attempt; so does an outage (``pacing.outage``: the API
 cannot be reached). Every stop (a fatal answer, ``Session.stop()``, ``--max-likes``, ``--until``,
 ``--offline-timeout``) is a ``StopReason`` in the run's one ``RunState``; requests already on the
@@ -26,8 +27,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt, wait_exponential_jitter
-
 from bulklike.engine.breaker import BREAKER_THRESHOLD, Breaker, Trip, repeated_unknown_line
 from bulklike.engine.network import Network
 from bulklike.engine.recorder import Recorder
@@ -36,6 +35,7 @@ from bulklike.engine.state import RunState
 from bulklike.errors import BulklikeError, TlsRefused
 from bulklike.logs import SILENT, Logger
 from bulklike.outcome import Kind, Outcome, Problem
+from bulklike.pacing.backoff import retry_backoff
 from bulklike.pacing.budget import Budget
 from bulklike.pacing.outage import Outage, OutageEvent
 from bulklike.pacing.pacer import Pacer, Waiting
@@ -103,6 +103,12 @@ class Runner:
         self.recorder = recorder
         self.concurrency = concurrency
         self.retry = retry
+        self._backoff = retry_backoff(
+            max_attempts=retry.max_attempts,
+            initial_s=retry.initial_s,
+            max_wait_s=retry.max_wait_s,
+            jitter_s=retry.jitter_s,
+        )
         self.undo = undo
         self.action = "unlike" if undo or unlike else "like"  # unlike: the main queue, sent as unlikes
         self.clock = clock
@@ -189,43 +195,27 @@ class Runner:
 
     # -- one ID --------------------------------------------------------------------------------
 
-    def _before_sleep(self, tweet_id: str) -> Callable[[RetryCallState], None]:
-        def log(state: RetryCallState) -> None:
-            outcome = state.outcome.result() if state.outcome is not None else None
-            wait = state.next_action.sleep if state.next_action is not None else 0.0
+    async def _attempts(self, tries: _Tries) -> Outcome | None:
+        """All attempts for one ID: a plain loop that asks tenacity's rules (``pacing.backoff``) for
+        the pause after each retryable answer, and stops when they say the attempts are spent, when
+        the answer needs no retry, or when the run stops. Most IDs need one attempt and meet no rule."""
+        outcome = await tries.attempt()
+        number = 1  # tenacity's attempt number: answers (and stops) so far
+        while outcome is not None and outcome.kind is Kind.RETRYABLE and not self.state.stopped:
+            wait = self._backoff.after(number)
+            if wait is None:  # stop_after_attempt: the last answer is the outcome
+                return outcome
             self._log.info(
                 "retry",
-                tweet_id=tweet_id,
-                attempt=state.attempt_number,
+                tweet_id=tries.tweet_id,
+                attempt=number,
                 wait_s=round(wait, 3),
-                http_status=getattr(outcome, "http_status", None),
-                message=getattr(outcome, "message", None),
+                http_status=outcome.http_status,
+                message=outcome.message,
             )
-
-        return log
-
-    async def _attempts(self, tries: _Tries) -> Outcome | None:
-        """All attempts for one ID. Most need one, so the first is made without tenacity (setting
-        it up costs more than signing); an outcome that calls for a retry is then handed to
-        tenacity as its first attempt, so waits, logs and stopping are exactly as before."""
-        first = await tries.attempt()
-        if first is None or first.kind is not Kind.RETRYABLE or self.state.stopped:
-            return first
-        replay = [first]
-
-        async def attempt() -> Outcome | None:
-            return replay.pop() if replay else await tries.attempt()
-
-        policy = self.retry
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_attempts),
-            wait=wait_exponential_jitter(initial=policy.initial_s, max=policy.max_wait_s, jitter=policy.jitter_s),
-            retry=retry_if_result(lambda o: o is not None and o.kind is Kind.RETRYABLE and not self.state.stopped),
-            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-            before_sleep=self._before_sleep(tries.tweet_id),
-            sleep=self.sleep,
-        )
-        outcome: Outcome | None = await retrying(attempt)
+            await self.sleep(wait)
+            outcome = await tries.attempt()
+            number += 1
         return outcome
 
     async def _process(self, tweet_id: str, key: str | None = None) -> None:

@@ -10,6 +10,11 @@ exit 75 and the rest pending.
 
 ``OutageState`` is the pure arithmetic (every method takes ``now``); ``Outage`` adds the waiting
 with an injectable clock and sleep.
+
+Not tenacity (``pacing.backoff``), on purpose: this is one gate shared by every worker, not a call
+retried by its caller. The probe is whichever worker's real request comes next, the schedule moves
+only on the probe's result (not on each worker's), and a send that failed before the outage began
+must not move it; a tenacity retry loop per worker would multiply the probes by the concurrency.
 """
 
 from __future__ import annotations

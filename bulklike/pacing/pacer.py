@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bulklike.pacing.backoff import bare_429_backoff
 from bulklike.pacing.ledger import MAX_AHEAD, Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.windows import ServerWait, estimate_finish, in_window, margin_for, quota_left, server_wait
@@ -42,6 +43,8 @@ MAX_429_EPISODES = 12
 #: the longest pause between two probes, and the longest window a bare 429 is blamed on
 PROBE_MAX_S = 3600.0
 PROBING = "429 with no reset: one probe request at a time"
+#: the pause after a bare 429, by episode: tenacity's ``wait_exponential`` (``pacing.backoff``)
+_BARE_429 = bare_429_backoff(first_s=BARE_429_BACKOFF_S, max_s=PROBE_MAX_S)
 #: re-check at least this often while waiting (other processes, a stop request, the progress line)
 _POLL_S = 1.0
 #: unspaced sends (no --min-interval): one ledger transaction may take slots for the sends expected
@@ -323,7 +326,7 @@ class Pacer:
                 raise RateLimitGiveUp(f"the API answered 429 to every probe for {hours:.0f} hours")
         if wait is None:
             self._probing = not self._learn_caps(now)
-            backoff = min(BARE_429_BACKOFF_S * 2 ** max(0, self._episodes - 1), PROBE_MAX_S)
+            backoff = _BARE_429.wait(max(1, self._episodes))
             wait = ServerWait(now + backoff, PROBING if self._probing else "429 with no reset")
         self._pause(wait, now)
 

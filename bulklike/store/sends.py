@@ -112,9 +112,15 @@ class SendsFile:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
-        """Errors named after the file, for reads outside a transaction."""
+        """Errors named after the file; the reads inside see one snapshot (a deferred transaction,
+        which in WAL mode blocks no writer). Read apart, another process's send could commit between
+        the books and the newest id: the ledger would skip it in every later catch-up and over-send."""
         with sqlite_errors(self.path, LEDGER):
-            yield
+            if self.conn.in_transaction:
+                yield
+                return
+            with transaction(self.conn, immediate=False):
+                yield
 
     def prune(self, before: float, batch: int = PRUNE_BATCH) -> int:
         """Inside ``writing()``: delete up to ``batch`` rows whose ``until`` is before ``before``; how many.

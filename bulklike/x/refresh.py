@@ -43,6 +43,8 @@ from bulklike.x.oauth import GrantRefused, GrantUnavailable, read_grant, refresh
 MARGIN_SHARE: Final = 0.10
 MAX_MARGIN_S: Final = 60.0
 #: after a refresh that got no usable answer, wait this long before a proactive one tries again
+#: (a fixed hold-off, not a retry loop: the request that wanted the token goes on with the one it has,
+#: and a 401 asks for a refresh at once; so no tenacity rule from ``pacing.backoff`` here)
 RETRY_AFTER_S: Final = 5.0
 
 

@@ -99,6 +99,7 @@ async def test_self_serve_check_proves_the_credentials_never_v2_likes(
     assert stats["likes"] == 0 and stats["billed"] == 0  # nothing liked to find out
 
 
+@pytest.mark.slow
 async def test_a_refused_refresh_is_that_profile_refused_and_the_others_still_checked(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

@@ -18,6 +18,7 @@ from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 pytestmark = pytest.mark.timeout(90)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", ["bare", "code88"])
 async def test_bare_429s_are_probed_not_waited_for_a_day(
     workspace: Workspace, emulator: EmulatorFactory, style: str

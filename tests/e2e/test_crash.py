@@ -36,6 +36,7 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Pat
     assert report.result_lines == 120 + report.invalid_records + 2 * report.other_runs  # exactly once each
 
 
+@pytest.mark.slow
 async def test_sigkill_while_an_owed_backlog_is_paid_into_a_new_file_doubles_nothing(tmp_path: Path) -> None:
     cfg = HarnessConfig(kills=6, ids=80, repeats=100, read_kills=1, seed=13, backlog=2)
     report = await run_harness(cfg, tmp_path, log=lambda _: None)

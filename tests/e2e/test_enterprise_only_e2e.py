@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bulklike.emulator import DEMO_ACCOUNT
 from tests.helpers.workspace import CliResult, EmulatorFactory, Workspace, ids
 
@@ -72,6 +74,7 @@ async def test_self_serve_on_v2_says_enterprise_only(workspace: Workspace, emula
     assert stats["by_route"].get("GET /2/users/me") == 1  # reads work at this level: the account is known
 
 
+@pytest.mark.slow
 async def test_self_serve_undo_is_refused_too_and_keeps_every_like(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -100,6 +103,7 @@ async def test_a_read_only_app_is_told_to_set_read_and_write(workspace: Workspac
     assert _route(stats, V2_LIKE) <= CONCURRENCY
 
 
+@pytest.mark.slow
 async def test_an_app_only_bearer_token_is_told_to_use_a_user_token(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -130,6 +134,7 @@ async def test_a_daily_usage_cap_is_exit_75_resume_tomorrow(workspace: Workspace
     assert stats["account_refusals"]["usage_capped"] <= CONCURRENCY
 
 
+@pytest.mark.slow
 async def test_the_dry_run_notes_enterprise_only_on_xs_own_host(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -145,6 +150,7 @@ async def test_the_dry_run_notes_enterprise_only_on_xs_own_host(
     assert "note:" not in on_emulator.stderr
 
 
+@pytest.mark.slow
 async def test_undo_spends_the_same_24_hour_allowance_as_likes(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(4)) + "\n")
     quota = ["--quota", "10/24h"]

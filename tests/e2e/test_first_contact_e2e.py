@@ -8,6 +8,8 @@ import json
 import os
 import sqlite3
 
+import pytest
+
 from tests.helpers.archive_files import likes_js
 from tests.helpers.workspace import ROOT, EmulatorFactory, Workspace, ids
 
@@ -51,6 +53,7 @@ async def test_a_dry_run_never_binds_the_journal(workspace: Workspace, emulator:
     assert stats["requests"] == 0
 
 
+@pytest.mark.slow
 async def test_a_dry_runs_list_is_not_liked_by_a_run_of_another(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -75,6 +78,7 @@ async def test_a_dry_runs_list_is_not_liked_by_a_run_of_another(
     assert stats["likes"] == 7
 
 
+@pytest.mark.slow
 async def test_a_dry_runs_ids_listed_again_are_sent(workspace: Workspace, emulator: EmulatorFactory) -> None:
     workspace.write("a.txt", "\n".join(ids(4)) + "\n")
     async with emulator() as emu:
@@ -85,6 +89,7 @@ async def test_a_dry_runs_ids_listed_again_are_sent(workspace: Workspace, emulat
     assert "left pending by earlier runs" not in result.stderr
 
 
+@pytest.mark.slow
 async def test_what_an_interrupted_run_left_is_named_before_the_first_send(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

@@ -25,6 +25,7 @@ def _owed(journal: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM items WHERE unwritten IS NOT NULL").fetchone()[0])
 
 
+@pytest.mark.slow
 async def test_a_results_file_shared_by_two_journals_keeps_every_record(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -48,6 +49,7 @@ async def test_a_results_file_shared_by_two_journals_keeps_every_record(
     assert sorted(got[:4]) == first and sorted(got[4:7]) == second and got[7:] == ["by hand"]  # A once cut B's
 
 
+@pytest.mark.slow
 async def test_a_kill_while_an_owed_backlog_is_paid_into_a_new_file_writes_each_record_once(
     workspace: Workspace,
 ) -> None:
@@ -81,6 +83,7 @@ async def test_a_kill_while_an_owed_backlog_is_paid_into_a_new_file_writes_each_
     assert _owed(workspace.journal) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (ENOSPC on every write)")
 async def test_a_full_disk_under_the_results_is_exit_2_with_one_line(
     workspace: Workspace, emulator: EmulatorFactory
@@ -102,6 +105,7 @@ async def test_a_full_disk_under_the_results_is_exit_2_with_one_line(
     assert sorted(str(r["tweet_id"]) for r in _records(out)) == good  # owed, not lost: the journal is intact
 
 
+@pytest.mark.slow
 async def test_a_reader_that_goes_away_leaves_the_rest_owed_and_gets_the_resume_command(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -134,6 +138,7 @@ async def test_a_reader_that_goes_away_leaves_the_rest_owed_and_gets_the_resume_
     assert "Traceback" not in early_err.decode() and "Exception" not in early_err.decode()
 
 
+@pytest.mark.slow
 async def test_a_dry_run_leaves_invalid_lines_owed_to_the_real_runs_output(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

@@ -11,6 +11,8 @@ import asyncio
 import json
 import sqlite3
 
+import pytest
+
 from tests.helpers.archive_files import likes_js, twarc_flat, twarc_page
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
@@ -39,6 +41,7 @@ async def test_twarc2_pages_on_stdin_like_the_data_never_the_includes(
     assert read_as(result.stderr) == ["JSON Lines (twarc2 pages)"]
 
 
+@pytest.mark.slow
 async def test_flattened_and_plain_json_lines_with_no_input_argument(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -56,6 +59,7 @@ async def test_flattened_and_plain_json_lines_with_no_input_argument(
     assert read_as(second.stderr) == ["JSON Lines (JSON objects)"]
 
 
+@pytest.mark.slow
 async def test_like_js_and_csv_on_stdin(workspace: Workspace, emulator: EmulatorFactory) -> None:
     csv = "text,Tweet URL\nhi,https://x.com/a/status/" + DATA[4] + "\n"
     async with emulator() as emu:

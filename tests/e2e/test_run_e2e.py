@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.waiting import until
 from tests.helpers.workspace import EmulatorFactory, Workspace, ids
 
 
@@ -220,9 +221,9 @@ async def test_fatal_answer_stops_run_rest_pending(workspace: Workspace, emulato
 @pytest.mark.slow
 async def test_second_process_on_one_journal_exits_2(workspace: Workspace, emulator: EmulatorFactory) -> None:
     path = workspace.write("ids.txt", "\n".join(ids(30)) + "\n")
-    async with emulator(latency_ms=100) as emu:
+    async with emulator(latency_ms=1000) as emu:  # 30 sends one at a time: the first run lasts 30 s or so
         first = await workspace.start("run", str(path), *workspace.base_args(emu), "--concurrency", "1")
-        await asyncio.sleep(1.0)
+        await until(lambda: emu.stats()["requests"] >= 1, within=30)  # it holds the journal: it is sending
         second = await workspace.cli("run", str(path), *workspace.base_args(emu))
         first.send_signal(signal.SIGTERM)
         await asyncio.wait_for(first.communicate(), 20)

@@ -42,6 +42,7 @@ def _records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+@pytest.mark.slow
 async def test_archive_keep_list_and_before_unlike_exactly_the_expected_set(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -112,6 +113,7 @@ async def test_sigkills_in_the_middle_and_resumes(workspace: Workspace, emulator
     assert stats["unlikes"] == len(expected)  # each like removed once: none unliked twice
 
 
+@pytest.mark.slow
 async def test_a_like_run_and_an_unlike_run_share_the_allowance(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:
@@ -132,11 +134,14 @@ async def test_a_like_run_and_an_unlike_run_share_the_allowance(
         )
         stats = emu.stats()
     assert [r.code for r in runs] == [0, 0], [r.stderr for r in runs]
-    assert stats["likes"] == 20 and stats["unlikes"] == 20 and stats["rate_limited"] == 0
+    # a 429 here once came from a ledger race (a send committed during another run's reload was never
+    # counted by it: test_ledger_books.py::test_a_send_committed_while_the_books_reload_is_counted)
+    assert stats["likes"] == 20 and stats["unlikes"] == 20 and stats["rate_limited"] == 0, stats
     user = [m["max"] for m in stats["max_in_window"] if m["scope"] == "user" and m["window_s"] == quota.window_s]
     assert user and max(user) <= quota.count
 
 
+@pytest.mark.slow
 async def test_an_unlike_journal_refuses_run_and_a_like_journal_refuses_unlike(
     workspace: Workspace, emulator: EmulatorFactory
 ) -> None:

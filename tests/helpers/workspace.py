@@ -7,7 +7,10 @@ event loop keeps answering while the CLI runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -46,6 +49,8 @@ class Workspace:
 
     path: Path
     env: dict[str, str]
+    #: every CLI process started here; the ``workspace`` fixture kills those still running at teardown
+    procs: list[asyncio.subprocess.Process] = field(default_factory=list, repr=False)
 
     @property
     def journal(self) -> Path:
@@ -85,7 +90,7 @@ class Workspace:
     ) -> asyncio.subprocess.Process:
         """Start ``python -m bulklike ARGS``; ``preexec_fn`` sets up the child (limits, umask); ``stdin``
         bytes to send (a pipe) or a file to read; ``stdout`` a pipe to read, or a file or descriptor."""
-        return await asyncio.create_subprocess_exec(
+        proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bulklike",
@@ -101,6 +106,16 @@ class Workspace:
             env={**self.env, **(env or {})},
             preexec_fn=preexec_fn,
         )
+        self.procs.append(proc)
+        return proc
+
+    def kill_leftovers(self) -> None:
+        """SIGKILL every CLI process of this workspace still running: a failed or timed-out test
+        leaves no process behind, whatever happened."""
+        for proc in self.procs:
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(proc.pid, signal.SIGKILL)
 
     async def cli(
         self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 60.0

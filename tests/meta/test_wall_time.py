@@ -3,7 +3,8 @@
 Read from the source: inside each function of ``tests/``, a value read from a wall clock
 (``time.time()``, ``time.monotonic()``, ``time.perf_counter()``, an event loop's ``.time()``) or computed
 from one may not appear in an ``assert``'s comparison. A test that waits waits on an event (or on the
-fake clock of ``tests.helpers.clock``); a deadline that only guards a loop goes in an ``if`` that raises
+fake clock of ``tests.helpers.clock``, or the fake loop time of ``tests.helpers.fastloop``, whose
+``loop_now()`` refuses a real loop); a deadline that only guards a loop goes in an ``if`` that raises
 or in ``asyncio.wait_for``, not in an ``assert``.
 """
 
@@ -15,21 +16,9 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parents[1]
 SOURCES = sorted(p for p in TESTS.rglob("*.py") if "data" not in p.relative_to(TESTS).parts)
 
-#: ``module.py::function`` asserting on wall time today; the fake-time loop of #20's engine part
-#: (looptime) removes them. None may be added; an entry that no longer offends must be removed.
-KNOWN: frozenset[str] = frozenset(
-    {
-        "unit/emulator/test_faults.py::test_a_stalled_request_does_not_hold_shutdown",
-        "unit/emulator/test_faults.py::test_latency_is_added_and_seeded",
-        "unit/emulator/test_faults.py::test_stall_answers_a_patient_client",
-        "unit/pacing/test_pacer.py::test_min_interval_spaces_sends_in_real_time",
-        "unit/x/test_client.py::test_stalled_server_times_out",
-        "e2e/test_refresh_e2e.py::test_a_run_outlives_several_tokens",
-        "e2e/test_refresh_e2e.py::test_killed_after_a_refresh_then_resumed",
-        "e2e/test_signals.py::test_second_sigint_stops_at_once_journal_consistent_and_resumable",
-        "e2e/test_signals.py::test_signal_finishes_requests_in_flight_and_records_them",
-    }
-)
+#: ``module.py::function`` allowed to assert on wall time: none. A test that measures time runs on the
+#: fake-time loop (``tests.helpers.fastloop.loop_now``) or waits on an event; none may be added.
+KNOWN: frozenset[str] = frozenset()
 
 _CLOCKS = {"time", "monotonic", "perf_counter", "monotonic_ns", "perf_counter_ns", "time_ns"}
 

@@ -20,6 +20,7 @@ from bulklike.emulator.server import serve_forever
 from bulklike.errors import ConfigError
 from bulklike.pacing.limits import Limit
 from tests.helpers.emulator import Start
+from tests.helpers.waiting import until
 
 EXAMPLE = Path(bulklike.emulator.__file__).parent / "accounts.example.toml"
 STATS_KEYS = {
@@ -211,10 +212,7 @@ async def test_serve_forever_prints_demo_credentials_and_stops_on_cancel(tmp_pat
     out = io.StringIO()
     path = tmp_path / "stats.json"
     task = asyncio.create_task(serve_forever(EmulatorConfig(stats_file=path), "127.0.0.1", 0, out=out))
-    for _ in range(200):
-        if out.getvalue():
-            break
-        await asyncio.sleep(0.01)
+    await until(lambda: bool(out.getvalue()), within=30)  # the banner, however long the start takes
     banner = out.getvalue()
     assert "http://127.0.0.1:" in banner and DEMO_ACCOUNT.consumer_secret in banner
     base_url = banner.split("listening on ", 1)[1].split()[0]

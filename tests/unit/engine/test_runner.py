@@ -139,6 +139,19 @@ async def test_transient_retried_then_failed_with_attempts(tmp_path: Path) -> No
     assert results["2"]["error_code"] == 130 and client.calls.count("2") == 3
 
 
+async def test_retries_wait_by_the_backoff_rule_between_attempts(tmp_path: Path) -> None:
+    """The retry loop sleeps what tenacity's rule says after each answer (1, 2, 4 s, capped at 4,
+    plus up to 1 s of jitter), and no longer once the attempts are spent."""
+    clock = FakeClock(1_800_000_000.0)
+    client = FakeClient(lambda _id, _n: BUSY)
+    _, journal, writer = await _run(tmp_path, ["1"], client, attempts=4, clock=clock)
+    assert _results(writer)["1"]["attempts"] == 4 and client.calls == ["1"] * 4
+    naps = [nap for nap in clock.naps if nap > 0]
+    assert len(naps) == 3, clock.naps
+    for nap, base in zip(naps, [1.0, 2.0, 4.0], strict=True):
+        assert base <= nap <= min(base + 1.0, 4.0)
+
+
 async def test_429_never_spends_an_attempt(tmp_path: Path) -> None:
     client = FakeClient(lambda tweet_id, n: BARE_429 if n <= 3 else OK)
     _, journal, writer = await _run(tmp_path, ["1", "2"], client, limits=(Limit(100, 60.0),), attempts=1)

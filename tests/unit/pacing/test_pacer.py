@@ -27,6 +27,7 @@ from bulklike.pacing.pacer import (
 from bulklike.pacing.windows import ServerWait, margin_for, server_wait
 from tests.helpers.clock import FakeClock
 from tests.helpers.examples import examples
+from tests.helpers.fastloop import FASTLOOP, loop_now
 from tests.helpers.pacing import DAY, NOW, A, R, U, most_in_window
 
 
@@ -354,13 +355,18 @@ async def test_estimate_finish_counts_the_pause(make: Callable[..., Pacer], cloc
     assert pacer.estimate_finish(3) == pytest.approx(NOW + 50 + 100.2)
 
 
-async def test_min_interval_spaces_sends_in_real_time(make: Callable[..., Pacer]) -> None:
+@FASTLOOP
+async def test_min_interval_spaces_sends_on_the_loop_clock(make: Callable[..., Pacer]) -> None:
+    """aiolimiter spaces sends by the event loop's clock (fake here): three sends 0.05 s apart span
+    0.1 s of loop time, each one at least 0.05 s after the one before."""
     pacer = make(min_interval=0.05)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
+    times = []
     for _ in range(3):
         assert await pacer.acquire() is not None
-    assert loop.time() - start >= 0.09
+        times.append(loop_now())
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert all(gap >= 0.05 - 1e-6 for gap in gaps), gaps
+    assert times[-1] - times[0] < 0.2  # spaced, not stalled
 
 
 @pytest.mark.slow

@@ -29,6 +29,7 @@ from bulklike.x import client, codes
 from bulklike.x.classify import Answer, Kind, TransportError, classify
 from bulklike.x.client import MAX_BODY, XClient
 from bulklike.x.signing import BearerSigner, OAuth1Signer, Signer
+from tests.helpers.fastloop import FASTLOOP, loop_now
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 CASSETTES = DATA / "cassettes"
@@ -374,8 +375,11 @@ async def test_server_hangs_up(serve: Callable[[Handler], Awaitable[str]], part:
     assert answer == Answer(status=0, transport_error=said)
 
 
+@FASTLOOP
 @pytest.mark.parametrize("stall_in", ["headers", "body"])
 async def test_stalled_server_times_out(serve: Callable[[Handler], Awaitable[str]], stall_in: str) -> None:
+    """The client gives up on a server that stalls after its timeout (0.3 s of fake loop time), not later."""
+
     async def handler(request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Length": "100"})
         if stall_in == "body":
@@ -384,12 +388,12 @@ async def test_stalled_server_times_out(serve: Callable[[Handler], Awaitable[str
         await request.app[RELEASE].wait()
         return resp
 
-    loop = asyncio.get_running_loop()
     async with make_client(base_url=await serve(handler), timeout=0.3) as c:
-        start = loop.time()
+        start = loop_now()
         answer = await c.like("1")
+        waited = loop_now() - start
     assert answer == Answer(status=0, transport_error=TransportError.TIMEOUT)
-    assert 0.25 < loop.time() - start < 2.0
+    assert 0.3 - 1e-6 <= waited < 0.5  # the timeout, plus the loop's few timer steps around the send
 
 
 async def test_refused_connection() -> None:
