@@ -173,7 +173,11 @@ class Runner:
     # -- the queue -----------------------------------------------------------------------------
 
     async def _next_id(self) -> tuple[str, str | None] | None:
-        """The next pending (tweet ID, record key): undo and unlike hand the key to the network."""
+        """The next pending (tweet ID, record key): undo and unlike hand the key to the network.
+        Straight from the queue while it holds some (no await, so no lock needed); else one worker
+        at a time reads the next rows, or waits for the ingest thread."""
+        if self._queue and not self.state.stopped:
+            return self._queue.popleft()
         async with self._take_lock:
             while not self.state.stopped:
                 if self._queue:
@@ -302,6 +306,7 @@ class Runner:
             # Held answers the breaker did not decide: a run that ended by itself had successes or
             # fewer than the threshold, so they are their tweets'; after a stop they stay pending.
             self._release_held(pending=self.state.reason not in (None, StopReason.MAX_LIKES, StopReason.UNTIL))
+            self.pacer.finish()  # the slots taken ahead and never handed out go back now, not at close
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
             self.recorder.flush()

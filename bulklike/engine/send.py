@@ -46,9 +46,11 @@ class Step(enum.Enum):
     ANSWERED = "answered"  # an answer about this tweet: one attempt spent
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sent:
-    """What happened: the step, the classified answer (ANSWERED, RATE_LIMITED), the slot's end."""
+    """What happened: the step, the classified answer (ANSWERED, RATE_LIMITED), the slot's end.
+
+    One per send, never changed after it is made (not ``frozen``: that costs a call per field to make)."""
 
     step: Step
     outcome: Outcome | None = None

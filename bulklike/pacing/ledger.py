@@ -13,8 +13,9 @@ Each process keeps the books in memory (``SendBook``): only what the limits in u
 still in flight), so a file with millions of rows costs a start what a full window costs. It reads
 only rows added since its last look; when the books say "wait", it reloads them, because other
 processes may have shortened their sends' ``until`` in the meantime (which only ever frees room). A
-burst of unspaced sends may take several slots in one transaction (``try_reserve(ahead=...)``): each
-is still in the file before its request leaves, and one never used is given back.
+burst of unspaced sends may take several slots in one transaction and one ``INSERT``
+(``try_reserve(ahead=...)``, at most a quarter of the room left): each is still in the file before its
+request leaves, and one never used is given back.
 
 The wall clock may step (an NTP correction, a VM resumed): a forward step would make every send look
 older than it is, and the last window would be forgotten. With a ``monotonic`` clock, a process notices
@@ -40,6 +41,11 @@ STEP_S = 2.0
 PRUNE_EVERY_S = 60.0
 #: rows pruned per send transaction while a backlog of old rows is left (start-up prunes more)
 PRUNE_AS_IT_GOES = 500
+#: slots taken ahead in one transaction: at most this many, and at most this share (1/N) of the room
+#: the tightest limit has left, so a run far from every limit writes once per MAX_AHEAD + 1 sends and
+#: a run near one takes no more than it is likely to use before other runs need the rest
+MAX_AHEAD = 63
+AHEAD_SHARE = 4
 
 
 def reach(limits: Sequence[Limit]) -> tuple[int | None, float]:
@@ -91,13 +97,17 @@ class Ledger:
 
     def close(self) -> None:
         try:
-            self.release_spares()
-            # answers and released slots only ever shorten sends: if they cannot be written (disk
-            # full), the file errs on the safe side, and the error that got us here matters more
-            with contextlib.suppress(Exception):
-                self.flush_answers()
+            self.settle_up()
         finally:
             self.file.close()
+
+    def settle_up(self) -> None:
+        """Give back the slots taken ahead and write the answers noted (a call's end, and ``close``)."""
+        self.release_spares()
+        # answers and released slots only ever shorten sends: if they cannot be written (disk
+        # full), the file errs on the safe side, and the error that got us here matters more
+        with contextlib.suppress(Exception):
+            self.flush_answers()
 
     def switch_user(self, user: str) -> None:
         """Count this user's sends under ``user`` from now on (the account, once the API confirmed it)."""
@@ -199,14 +209,17 @@ class Ledger:
         The check and the insert happen in one IMMEDIATE transaction, so no other process can
         take the same slot in between. ``weight``: the points this send costs (1 on X).
 
-        ``ahead``: up to that many more slots are taken in the same transaction while every limit
-        has room for them now, and handed out by the next calls (no transaction) for ``ahead_s``
-        seconds; their deadline is ``deadline + ahead_s``, so each still covers a send that leaves
-        that late. A transaction costs more than all the rest bulklike does for one like. Spares
-        not handed out in time, or dropped by ``release_spares`` or ``close``, end at 0 (they never
-        left): they stop counting at once, and no row is deleted whose id SQLite could reuse.
+        ``ahead``: up to that many more slots (at most ``MAX_AHEAD``, and at most a quarter of the
+        room the tightest limit has left now) are taken in the same transaction, in one ``INSERT``,
+        and handed out by the next calls (no transaction) for ``ahead_s`` seconds; their deadline
+        is ``deadline + ahead_s``, so each still covers a send that leaves that late (one with a
+        later deadline gets a slot of its own). They are in the file from the start, so every other
+        process counts them. A transaction costs more than all the rest bulklike does for one like.
+        Spares not handed out in time, or dropped by ``release_spares`` or ``close``, end at 0 (they
+        never left): they stop counting at once, and no row is deleted whose id SQLite could reuse;
+        after a crash they count until their deadline, as any send in flight would.
         """
-        spare = self._take_spare(now, weight)
+        spare = self._take_spare(now, deadline, weight)
         if spare is not None:
             return spare, now
         args = (user_limits, app_limits, now, deadline, caps, ahead, ahead_s, weight)
@@ -253,9 +266,8 @@ class Ledger:
         """Inside a transaction: the slot (and spares) if the books allow a send now, else None."""
         if self.free_at(user_limits, app_limits, now, caps, weight) > now:
             return None
-        extra = min(ahead, self._room(user_limits, app_limits, now, caps) // weight - 1)
-        send_id = self.file.insert(self.app, self.user, now, deadline, weight)
-        spares = [self.file.insert(self.app, self.user, now, deadline + ahead_s, weight) for _ in range(max(0, extra))]
+        extra = max(0, min(ahead, MAX_AHEAD, self._room(user_limits, app_limits, now, caps) // AHEAD_SHARE // weight))
+        send_id, *spares = self.file.insert(self.app, self.user, now, [deadline] + [deadline + ahead_s] * extra, weight)
         return send_id, spares
 
     def _room(
@@ -270,12 +282,13 @@ class Ledger:
         ]
         return min(rooms, default=1 << 30)
 
-    def _take_spare(self, now: float, weight: int) -> int | None:
-        """A slot taken ahead (for a send of the same weight) and still usable at ``now``; stale ones
-        are released on the way."""
+    def _take_spare(self, now: float, deadline: float, weight: int) -> int | None:
+        """A slot taken ahead (for a send of the same weight) still usable at ``now`` and counted
+        until ``deadline`` at least; the others are released on the way."""
         while self._spares:
             send_id, usable_until = self._spares.popleft()
-            if now <= usable_until and self._untils.get(send_id, (0.0, 0))[1] == weight:
+            until, taken_for = self._untils.get(send_id, (0.0, 0))
+            if now <= usable_until and taken_for == weight and until >= deadline:
                 return send_id
             self._release(send_id)
         return None

@@ -22,13 +22,15 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-
-from aiolimiter import AsyncLimiter
+from typing import TYPE_CHECKING
 
 from bulklike.pacing.backoff import bare_429_backoff
-from bulklike.pacing.ledger import Ledger
+from bulklike.pacing.ledger import MAX_AHEAD, Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.windows import ServerWait, estimate_finish, in_window, margin_for, quota_left, server_wait
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -46,9 +48,8 @@ _BARE_429 = bare_429_backoff(first_s=BARE_429_BACKOFF_S, max_s=PROBE_MAX_S)
 #: re-check at least this often while waiting (other processes, a stop request, the progress line)
 _POLL_S = 1.0
 #: unspaced sends (no --min-interval): one ledger transaction may take slots for the sends expected
-#: in the next AHEAD_S seconds (at most MAX_AHEAD), judged by how many left in the last AHEAD_S
+#: in the next AHEAD_S seconds (at most the ledger's MAX_AHEAD), judged by how many left in the last AHEAD_S
 AHEAD_S = 0.1
-MAX_AHEAD = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +101,9 @@ class Pacer:
         self.waiting: Waiting | None = None
         self.wait_s = 0.0  # total time spent waiting on quota or the server
         self.rate_limited = 0
-        self._limiter = AsyncLimiter(1, min_interval) if min_interval > 0 else None
+        self._limiter = _limiter(min_interval)
         self._lock = asyncio.Lock()
+        self._in_line = 0  # callers in the slow path, holding the lock or queued for it
         self._paused_until = 0.0
         self._pause_started = 0.0
         self._pause_reason = ""
@@ -119,7 +121,28 @@ class Pacer:
 
     async def acquire(self, weight: int = 1) -> int | None:
         """Wait for a slot of ``weight`` points (what the send costs the network's limits: 1 on X) and
-        take it; ``None`` when ``stop_at`` comes first (``--until``)."""
+        take it; ``None`` when ``stop_at`` comes first (``--until``).
+
+        The fast path: with no ``--min-interval`` and nobody waiting, a slot free right now is
+        taken at once, without the lock. Anyone who has to wait (a pause, a full window, the
+        limiter) holds the lock while waiting, so the others queue behind it in turn.
+        """
+        first: tuple[float, str] | None = None
+        if self._limiter is None and not self._in_line:
+            now = self.clock()
+            if self.stop_at is None or now <= self.stop_at:
+                send_id, wait_until, reason = self._look(now, weight)
+                if send_id is not None:
+                    return send_id
+                first = (wait_until, reason)  # the lock below is free: taken without a yield
+        self._in_line += 1
+        try:
+            return await self._wait_for_slot(first, weight)
+        finally:
+            self._in_line -= 1
+
+    async def _wait_for_slot(self, first: tuple[float, str] | None, weight: int) -> int | None:
+        """The slow path, one caller at a time; ``first``: what the fast path's look found."""
         async with self._lock:
             if self._limiter is not None:
                 await self._limiter.acquire()
@@ -128,29 +151,12 @@ class Pacer:
                 if self.stop_at is not None and now > self.stop_at:  # --until: nothing leaves after it
                     self._set_waiting(None)
                     return None
-                wait_until = self._paused_until
-                reason = self._pause_reason
-                if self._probe_id is not None:  # the probe's answer decides what comes next
-                    wait_until, reason = now + _POLL_S, PROBING
-                elif wait_until <= now:
-                    send_id, when = self.ledger.try_reserve(
-                        self.user_limits,
-                        self.app_limits,
-                        now,
-                        now + self.timeout + 1.0,
-                        self._caps,
-                        ahead=self._ahead(now),
-                        ahead_s=AHEAD_S,
-                        weight=weight,
-                    )
+                if first is None:
+                    send_id, wait_until, reason = self._look(now, weight)
                     if send_id is not None:
-                        if self._probing:
-                            self._probe_id = send_id
-                        self._set_waiting(None)
-                        self._sent_at[send_id] = now
-                        self._recent.append(now)
                         return send_id
-                    wait_until, reason = when, self._tightest(now)
+                else:
+                    (wait_until, reason), first = first, None
                 if self.stop_at is not None and wait_until > self.stop_at:
                     self._set_waiting(None)
                     return None
@@ -158,6 +164,32 @@ class Pacer:
                 nap = max(0.0, min(wait_until - now, _POLL_S))
                 await self.sleep(nap)
                 self.wait_s += nap
+
+    def _look(self, now: float, weight: int) -> tuple[int | None, float, str]:
+        """One look, no waiting: ``(send_id, now, "")`` with a slot of ``weight`` points taken, else
+        ``(None, when, why)``."""
+        if self._probe_id is not None:  # the probe's answer decides what comes next
+            return None, now + _POLL_S, PROBING
+        if self._paused_until > now:
+            return None, self._paused_until, self._pause_reason
+        send_id, when = self.ledger.try_reserve(
+            self.user_limits,
+            self.app_limits,
+            now,
+            now + self.timeout + 1.0,
+            self._caps,
+            ahead=self._ahead(now),
+            ahead_s=AHEAD_S,
+            weight=weight,
+        )
+        if send_id is None:
+            return None, when, self._tightest(now)
+        if self._probing:
+            self._probe_id = send_id
+        self._set_waiting(None)
+        self._sent_at[send_id] = now
+        self._recent.append(now)
+        return send_id, now, ""
 
     def _ahead(self, now: float) -> int:
         """How many slots to take ahead: about as many as left in the last AHEAD_S, less one so
@@ -239,7 +271,12 @@ class Pacer:
         self._probing = False
         if min_interval != self.interval:
             self.interval = min_interval
-            self._limiter = AsyncLimiter(1, min_interval) if min_interval > 0 else None
+            self._limiter = _limiter(min_interval)
+
+    def finish(self) -> None:
+        """No more sends for now (a call ended, or stopped): slots taken ahead go back at once, so
+        other processes need not wait for their deadlines."""
+        self.ledger.settle_up()
 
     def unanswered(self, send_id: int) -> None:
         """No answer came (timeout, reset): the request may still reach the server, so the send
@@ -338,3 +375,12 @@ class Pacer:
         books = [(self.ledger.user_book, self.user_limits), (self.ledger.app_book, self.app_limits)]
         result = estimate_finish(pending, books, now, self.interval)
         return result if math.isfinite(result) else now
+
+
+def _limiter(min_interval: float) -> AsyncLimiter | None:
+    """aiolimiter spaces sends by ``--min-interval``; without one it is not even imported."""
+    if min_interval <= 0:
+        return None
+    from aiolimiter import AsyncLimiter
+
+    return AsyncLimiter(1, min_interval)

@@ -12,6 +12,7 @@ scope), so a run's memory does not grow with the file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import sqlite3
 import time
@@ -39,6 +40,9 @@ CREATE INDEX IF NOT EXISTS sends_until ON sends(until)
 _WEIGHT = "ALTER TABLE sends ADD COLUMN weight INTEGER NOT NULL DEFAULT 1"
 _SHORTEN = "UPDATE sends SET until = ? WHERE id = ? AND until > ?"
 _INSERT = "INSERT INTO sends(app, user, sent_at, until, weight) VALUES (?, ?, ?, ?, ?)"
+#: several rows in one statement, their ids back (``RETURNING``: SQLite 3.35, March 2021); older
+#: libraries insert one row at a time, in the same transaction
+MANY_AT_ONCE = sqlite3.sqlite_version_info >= (3, 35, 0)
 #: how long start-up retries a lock conflict with other processes starting at the same moment
 SETUP_TIMEOUT_S = 30.0
 #: rows deleted per pruning transaction: small enough that a start or a send never waits long on it
@@ -155,8 +159,18 @@ class SendsFile:
             (last_id, app, user),
         ).fetchall()
 
-    def insert(self, app: str, user: str, sent_at: float, until: float, weight: int) -> int:
-        """Inside ``writing()``: one send; its id."""
+    def insert(self, app: str, user: str, sent_at: float, untils: Sequence[float], weight: int) -> list[int]:
+        """Inside ``writing()``: one send per ``until``, in one statement; their ids, in the order of
+        ``untils`` (``RETURNING`` gives rows in no set order: rows with one ``until`` are alike)."""
+        if not MANY_AT_ONCE or len(untils) == 1:
+            return [self._insert_one(app, user, sent_at, until, weight) for until in untils]
+        args = [value for until in untils for value in (app, user, sent_at, until, weight)]
+        ids: dict[float, list[int]] = {}
+        for send_id, until in self.conn.execute(_insert_many(len(untils)), args).fetchall():
+            ids.setdefault(until, []).append(int(send_id))
+        return [ids[until].pop() for until in untils]
+
+    def _insert_one(self, app: str, user: str, sent_at: float, until: float, weight: int) -> int:
         return int(self.conn.execute(_INSERT, (app, user, sent_at, until, weight)).lastrowid or 0)
 
     def shorten(self, updates: Sequence[tuple[float, int]]) -> None:
@@ -169,3 +183,10 @@ class SendsFile:
         self.conn.execute(
             "UPDATE sends SET until = until + ?, sent_at = sent_at + ? WHERE until > ?", (seconds, seconds, after)
         )
+
+
+@functools.cache
+def _insert_many(rows: int) -> str:
+    """``INSERT`` of ``rows`` sends with ``RETURNING id, until`` (one string per size, so that the
+    connection's statement cache keeps each compiled)."""
+    return _INSERT + ", (?, ?, ?, ?, ?)" * (rows - 1) + " RETURNING id, until"

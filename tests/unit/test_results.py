@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import errno
 import io
+import math
+import time
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bulklike.errors import OutputError
-from bulklike.results import ResultWriter, result_line
+from bulklike.results import ResultWriter, iso, result_line
 
 
 class Failing(io.StringIO):
@@ -45,3 +50,11 @@ def test_what_is_rendered_is_what_is_written_header_included() -> None:
     writer.write(line)
     assert stream.getvalue() == expected and writer.header() == ""
     assert "'=1+1" in expected and '"x, y"' in expected  # neutralised and quoted as before
+
+
+@given(st.floats(0.0, 4e9, allow_nan=False))
+def test_iso_is_strftime_of_the_utc_second(ts: float) -> None:
+    """``iso`` keeps each second's text (likes of one second share it): the same text as formatting afresh."""
+    expected = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    assert iso(ts) == expected and iso(ts) == expected  # computed, then from the cache
+    assert iso(math.floor(ts) + 0.999) == expected and iso(None) is None
