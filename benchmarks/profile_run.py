@@ -13,6 +13,7 @@ aiohttp's own code and the socket system calls it makes, and "signing" includes 
 
 from __future__ import annotations
 
+import argparse
 import collections
 import os
 import shutil
@@ -78,8 +79,14 @@ def attribute(raw: str) -> tuple[collections.Counter[str], int]:
 
 
 def main(argv: list[str]) -> int:
-    likes = int(argv[0]) if argv else 20_000
-    concurrency = int(argv[1]) if len(argv) > 1 else 8
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.profile_run",
+        description="Where a like's client CPU goes: `bulklike run` under py-spy, samples sorted into parts.",
+    )
+    parser.add_argument("likes", nargs="?", type=int, default=20_000, help="likes to send (default 20,000)")
+    parser.add_argument("concurrency", nargs="?", type=int, default=8, help="requests in flight (default 8)")
+    args = parser.parse_args(argv)
+    likes, concurrency = args.likes, args.concurrency
     spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if spy is None:
         print("py-spy is needed: pip install py-spy (it is not a project dependency)", file=sys.stderr)

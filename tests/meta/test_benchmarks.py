@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import aiohttp
@@ -75,3 +77,12 @@ def test_latest_md_carries_the_numbers_the_run_printed(
         for cell in (row.bulklike, row.baseline, row.ratio):
             assert cell in printed and cell in written
     assert "fast server" in rows[-1].metric and rows[-1].bulklike == "20"
+
+
+@pytest.mark.parametrize("module", ["benchmarks", "benchmarks.profile_run"])
+def test_benchmark_entry_points_explain_themselves(module: str) -> None:
+    """``--help`` prints usage and exits 0 (profile_run once read ``--help`` as a like count and crashed)."""
+    done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: python -m " + module)
+    assert "Traceback" not in done.stderr
