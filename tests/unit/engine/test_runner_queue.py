@@ -10,7 +10,6 @@ import io
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
 
 import pytest
 
@@ -29,16 +28,7 @@ from bulklike.store.journal import Journal
 from bulklike.x.classify import Answer
 from bulklike.x.network import XNetwork
 from tests.helpers.clock import FakeClock
-
-
-class CountingLock(asyncio.Lock):
-    def __init__(self) -> None:
-        super().__init__()
-        self.taken = 0
-
-    async def acquire(self) -> Literal[True]:
-        self.taken += 1
-        return await super().acquire()
+from tests.helpers.locks import CountingLock
 
 
 class NoClient:

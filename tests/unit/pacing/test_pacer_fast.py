@@ -9,7 +9,6 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
 
 import pytest
 
@@ -17,19 +16,8 @@ from bulklike.pacing.ledger import Ledger
 from bulklike.pacing.limits import Limit
 from bulklike.pacing.pacer import Pacer
 from tests.helpers.clock import FakeClock
+from tests.helpers.locks import CountingLock
 from tests.helpers.pacing import DAY, NOW
-
-
-class CountingLock(asyncio.Lock):
-    """An asyncio lock that counts how often it was taken."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.taken = 0
-
-    async def acquire(self) -> Literal[True]:
-        self.taken += 1
-        return await super().acquire()
 
 
 @pytest.fixture
